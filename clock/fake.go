@@ -1,0 +1,127 @@
+package clock
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Fake is a Clock whose time moves only when Advance or Set is called.
+// It is safe for concurrent use. The zero value is not usable; call NewFake.
+type Fake struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+	waits  []chan struct{}
+}
+
+// NewFake returns a fake clock that reads start.
+func NewFake(start time.Time) *Fake { return &Fake{now: start} }
+
+// Now returns the fake time.
+func (f *Fake) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// NewTimer returns a timer that fires when the fake time reaches Now()+d.
+// A timer with d <= 0 fires at once.
+func (f *Fake) NewTimer(d time.Duration) Timer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := &fakeTimer{f: f, at: f.now.Add(d), c: make(chan time.Time, 1)}
+	if d <= 0 {
+		t.c <- f.now
+		t.fired = true
+		return t
+	}
+	f.timers = append(f.timers, t)
+	for _, w := range f.waits {
+		close(w)
+	}
+	f.waits = nil
+	return t
+}
+
+// Advance moves the fake time forward by d and fires every timer that is due,
+// in order of their deadlines.
+func (f *Fake) Advance(d time.Duration) { f.Set(f.Now().Add(d)) }
+
+// Set moves the fake time to t (never backwards) and fires the timers due by then.
+func (f *Fake) Set(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if t.Before(f.now) {
+		return
+	}
+	f.now = t
+	sort.Slice(f.timers, func(i, j int) bool { return f.timers[i].at.Before(f.timers[j].at) })
+	kept := f.timers[:0]
+	for _, ft := range f.timers {
+		if ft.fired {
+			continue
+		}
+		if !ft.at.After(t) {
+			ft.fired = true
+			ft.c <- ft.at
+			continue
+		}
+		kept = append(kept, ft)
+	}
+	f.timers = kept
+}
+
+// Pending returns the number of timers that have not fired or been stopped.
+func (f *Fake) Pending() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, t := range f.timers {
+		if !t.fired {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitForTimers blocks until at least n timers are pending. Tests call it to
+// know that the code under test has started waiting before they Advance.
+func (f *Fake) WaitForTimers(n int) {
+	for {
+		f.mu.Lock()
+		pending := 0
+		for _, t := range f.timers {
+			if !t.fired {
+				pending++
+			}
+		}
+		if pending >= n {
+			f.mu.Unlock()
+			return
+		}
+		w := make(chan struct{})
+		f.waits = append(f.waits, w)
+		f.mu.Unlock()
+		<-w
+	}
+}
+
+type fakeTimer struct {
+	f     *Fake
+	at    time.Time
+	c     chan time.Time
+	fired bool
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.c }
+
+func (t *fakeTimer) Stop() bool {
+	t.f.mu.Lock()
+	defer t.f.mu.Unlock()
+	if t.fired {
+		return false
+	}
+	t.fired = true
+	return true
+}
