@@ -125,3 +125,24 @@ func (t *fakeTimer) Stop() bool {
 	t.fired = true
 	return true
 }
+
+// AdvanceToNext moves the fake time to the earliest pending timer and fires
+// it; it returns how far time moved, and false when no timer was pending.
+func (f *Fake) AdvanceToNext() (time.Duration, bool) {
+	f.mu.Lock()
+	var next *fakeTimer
+	for _, t := range f.timers {
+		if !t.fired && (next == nil || t.at.Before(next.at)) {
+			next = t
+		}
+	}
+	if next == nil {
+		f.mu.Unlock()
+		return 0, false
+	}
+	d := next.at.Sub(f.now)
+	at := next.at
+	f.mu.Unlock()
+	f.Set(at)
+	return d, true
+}

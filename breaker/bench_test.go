@@ -1,0 +1,105 @@
+package breaker
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Hot paths as the engine calls them, on the real clock, for a model already
+// seen.
+
+func seen(s Settings) *Registry {
+	r := New(s, WithClock(clock.Real))
+	r.Record(model, taxonomy.CountSuccess)
+	r.Record("claude-haiku-5-5", taxonomy.CountSuccess)
+	return r
+}
+
+func BenchmarkAllowRecordSuccess(b *testing.B) {
+	r := seen(Settings{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.Allow(model) == Allow {
+			r.Record(model, taxonomy.CountSuccess)
+		}
+	}
+}
+
+func BenchmarkAcquireDoneSuccess(b *testing.B) {
+	r := seen(Settings{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, v := r.Acquire(model); v == Allow {
+			p.Done(taxonomy.CountSuccess)
+		}
+	}
+}
+
+func BenchmarkAllowRecordSuccessParallel(b *testing.B) {
+	r := seen(Settings{})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if p, v := r.Acquire(model); v == Allow {
+				p.Done(taxonomy.CountSuccess)
+			}
+		}
+	})
+}
+
+// Rate mode hands every success to failsafe-go (its window reads the clock).
+func BenchmarkAllowRecordSuccessRateMode(b *testing.B) {
+	r := seen(Settings{FailureRatio: 0.5})
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, v := r.Acquire(model); v == Allow {
+			p.Done(taxonomy.CountSuccess)
+		}
+	}
+}
+
+// A failure that does not open (huge threshold): our lock, failsafe-go's lock
+// and its clock read.
+func BenchmarkAllowRecordFailure(b *testing.B) {
+	r := seen(Settings{Failures: 1 << 30})
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, v := r.Acquire(model); v == Allow {
+			p.Done(taxonomy.CountFailure)
+		}
+	}
+}
+
+func BenchmarkAllowWhileOpen(b *testing.B) {
+	r := seen(Settings{})
+	r.Force(model, time.Now().Add(time.Hour))
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.Allow(model) != SkipOpen {
+			b.Fatal("not open")
+		}
+	}
+}
+
+func BenchmarkAllowDuringCooldown(b *testing.B) {
+	r := seen(Settings{})
+	r.Cooldown(model, time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.Allow(model) != SkipCooldown {
+			b.Fatal("not cooling down")
+		}
+	}
+}
+
+func BenchmarkAllowUnseenModel(b *testing.B) {
+	r := seen(Settings{})
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Allow("claude-opus-5")
+		r.Record("claude-opus-5", taxonomy.Neutral)
+	}
+}

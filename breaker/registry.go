@@ -1,0 +1,270 @@
+package breaker
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Registry holds one breaker and one cooldown per model. It is safe for
+// concurrent use. Create it with [New]; the zero value is not usable.
+//
+// A model gets its state on first need: the first counted outcome
+// ([Registry.Record] or [Permit.Done] with CountSuccess or CountFailure), or
+// a Cooldown, Force or ForceCooldown. Until then it is closed and Allow lets
+// it through without allocating. Neutral outcomes (such as the 404 of a
+// misspelt model) never create state, so unknown names sent by clients do
+// not grow the registry unless the upstream fails on them.
+type Registry struct {
+	settings   Settings
+	clock      clock.Clock
+	base       time.Time // offsets (ns) are counted from here; monotonic when the clock is
+	onChange   func(Change)
+	onCooldown func(model string, until time.Time)
+
+	models sync.Map // string → *entry
+	mu     sync.Mutex
+}
+
+// Change is one state change of a model's breaker, as passed to the
+// [WithOnChange] callback.
+type Change struct {
+	// Model is the model whose breaker changed.
+	Model string
+	// From and To are the states before and after.
+	From, To State
+	// At is when it changed, on the Registry's clock.
+	At time.Time
+	// Remote is true when a peer caused it through [Registry.Force]. The
+	// callback should not publish remote changes back to the peers.
+	Remote bool
+}
+
+// Option configures a [Registry].
+type Option func(*Registry)
+
+// WithClock sets the clock the open time and cooldowns run on; the default
+// is [clock.Real]. (The failure Window runs on the wall clock regardless.)
+func WithClock(c clock.Clock) Option {
+	return func(r *Registry) {
+		if c != nil {
+			r.clock = c
+		}
+	}
+}
+
+// WithOnChange sets a callback called on every state change of every
+// breaker (closed → open, open → half_open, half_open → closed or open),
+// once per change. It is called synchronously by the goroutine whose call
+// caused the change (Record, Done, Allow, Acquire, State, Snapshot or
+// Force), after every lock is released, so it may call back into the
+// Registry. Changes of one model that happen close together may reach the
+// callback from different goroutines; At orders them.
+func WithOnChange(f func(Change)) Option {
+	return func(r *Registry) { r.onChange = f }
+}
+
+// WithOnCooldown sets a callback called when [Registry.Cooldown] starts or
+// extends a model's cooldown, with the model and the new end of the cooldown.
+// It is called synchronously, outside locks. It is not called by
+// [Registry.ForceCooldown], so that a cooldown learnt from a peer is not
+// published back to the peers, nor when a Cooldown call did not extend the
+// existing cooldown.
+func WithOnCooldown(f func(model string, until time.Time)) Option {
+	return func(r *Registry) { r.onCooldown = f }
+}
+
+// New returns a Registry whose breakers all follow s (zero fields take their
+// defaults; see [Settings]).
+func New(s Settings, opts ...Option) *Registry {
+	r := &Registry{settings: s.withDefaults(), clock: clock.Real}
+	for _, opt := range opts {
+		opt(r)
+	}
+	r.base = r.clock.Now()
+	return r
+}
+
+// Settings returns the settings in force, defaults applied.
+func (r *Registry) Settings() Settings { return r.settings }
+
+// Allow reports whether a request may be sent to model now. On [Allow] the
+// caller must call [Registry.Record] exactly once with the outcome; in
+// half-open the verdict takes one of the HalfOpenProbes probe permits. A
+// cooldown is checked first ([SkipCooldown]), then the breaker ([SkipOpen]).
+//
+// Allow cannot tell Record which breaker state it was given in; prefer
+// [Registry.Acquire], whose [Permit] can.
+func (r *Registry) Allow(model string) Verdict {
+	_, v := r.Acquire(model)
+	return v
+}
+
+// Record reports the outcome of a request that [Registry.Allow] let through,
+// exactly once per such request. CountFailure counts against the model;
+// CountSuccess counts for it; Neutral counts nothing while closed and as a
+// success of a half-open probe (the model did answer).
+//
+// While half-open, Record takes the outcome as a probe's as long as probes
+// are out; a result that comes back in half-open when none are out (from a
+// request let through before the breaker opened) is not counted. While open,
+// nothing is counted.
+func (r *Registry) Record(model string, e taxonomy.Effect) {
+	if en := r.lookup(model); en != nil {
+		en.record(e, false, 0, false)
+	} else if e != taxonomy.Neutral {
+		r.getOrCreate(model).record(e, false, 0, false)
+	}
+}
+
+// Acquire is [Registry.Allow] that returns a [Permit] to report the outcome
+// with. The Permit is meaningful only when the verdict is [Allow]; then its
+// Done must be called exactly once.
+func (r *Registry) Acquire(model string) (Permit, Verdict) {
+	e := r.lookup(model)
+	if e == nil {
+		return Permit{r: r, model: model}, Allow
+	}
+	if cd := e.cooldown.Load(); cd != 0 {
+		if r.offset(r.clock.Now()) < cd {
+			return Permit{}, SkipCooldown
+		}
+		e.cooldown.CompareAndSwap(cd, 0) // passed: back to the clockless path
+	}
+	if se := e.se.Load(); stateOf(se) == Closed {
+		return Permit{r: r, e: e, model: model, epoch: epochOf(se)}, Allow
+	}
+	return e.acquireSlow()
+}
+
+// Permit is the right to send one request, given by [Registry.Acquire]. It
+// remembers the model and the breaker epoch it was given in, so that a result
+// that comes back after the breaker changed state is judged correctly. The
+// zero Permit does nothing.
+type Permit struct {
+	r     *Registry
+	e     *entry
+	model string
+	epoch uint64
+	probe bool
+}
+
+// Probe reports whether the permit is one of the half-open probes.
+func (p Permit) Probe() bool { return p.probe }
+
+// Done reports the request's outcome; call it exactly once per permit given
+// with [Allow]. Effects count as for [Registry.Record], except that in
+// half-open only the probes given in the current half-open period count: a
+// result from before (a slow request let through while closed, or a probe
+// of an earlier half-open period) is ignored and releases nothing.
+func (p Permit) Done(e taxonomy.Effect) {
+	switch {
+	case p.r == nil:
+	case p.e != nil:
+		p.e.record(e, true, p.epoch, p.probe)
+	case e != taxonomy.Neutral:
+		p.r.getOrCreate(p.model).record(e, true, p.epoch, p.probe)
+	}
+}
+
+// State returns model's breaker state. An open breaker whose OpenFor has
+// passed moves to half-open here (and reports the change).
+func (r *Registry) State(model string) State {
+	e := r.lookup(model)
+	if e == nil {
+		return Closed
+	}
+	if st := stateOf(e.se.Load()); st != Open {
+		return st
+	}
+	e.mu.Lock()
+	e.advance(r.offset(r.clock.Now()))
+	st := stateOf(e.se.Load())
+	e.unlockAndEmit()
+	return st
+}
+
+// Cooldown keeps model out (Allow answers [SkipCooldown]) for d from now. It
+// never shortens a cooldown in force. d ≤ 0 does nothing. When the cooldown
+// starts or is extended, the [WithOnCooldown] callback is called.
+func (r *Registry) Cooldown(model string, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	now := r.offset(r.clock.Now())
+	until := int64(math.MaxInt64)
+	if int64(d) < math.MaxInt64-now {
+		until = now + int64(d)
+	}
+	if r.getOrCreate(model).extendCooldown(until) && r.onCooldown != nil {
+		r.onCooldown(model, r.at(until))
+	}
+}
+
+// ForceCooldown puts model in cooldown until until, as a peer replica asked
+// (shared state). Like Cooldown it never shortens a cooldown in force, and
+// an until in the past does nothing. It does not call the [WithOnCooldown]
+// callback, so that a cooldown learnt from a peer is not published back.
+func (r *Registry) ForceCooldown(model string, until time.Time) {
+	u := r.offset(until)
+	if u <= r.offset(r.clock.Now()) {
+		return
+	}
+	r.getOrCreate(model).extendCooldown(u)
+}
+
+// Force opens model's breaker until until, as a peer replica asked (shared
+// state): from then on it goes half-open as usual. A closed or half-open
+// breaker opens (the change reaches [WithOnChange] with Remote set; probes
+// out are forgotten); an open one stays open until the later of its own end
+// and until, without a new change. An until in the past does nothing.
+func (r *Registry) Force(model string, until time.Time) {
+	now := r.clock.Now()
+	u := r.offset(until)
+	if u <= r.offset(now) {
+		return
+	}
+	e := r.getOrCreate(model)
+	e.mu.Lock()
+	if stateOf(e.se.Load()) == Open {
+		e.openUntil = max(e.openUntil, u)
+		e.mu.Unlock()
+		return
+	}
+	e.remote = true
+	e.cb.Open() // calls e.onStateChanged
+	e.remote = false
+	e.openUntil = u
+	e.unlockAndEmit()
+}
+
+func (r *Registry) lookup(model string) *entry {
+	if v, ok := r.models.Load(model); ok {
+		return v.(*entry)
+	}
+	return nil
+}
+
+func (r *Registry) getOrCreate(model string) *entry {
+	if e := r.lookup(model); e != nil {
+		return e
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e := r.lookup(model); e != nil {
+		return e
+	}
+	e := newEntry(r, model)
+	r.models.Store(model, e)
+	return e
+}
+
+// offset returns t as nanoseconds since r.base (monotonic when both carry a
+// monotonic reading).
+func (r *Registry) offset(t time.Time) int64 { return int64(t.Sub(r.base)) }
+
+// at is the inverse of offset.
+func (r *Registry) at(off int64) time.Time { return r.base.Add(time.Duration(off)) }

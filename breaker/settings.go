@@ -1,0 +1,96 @@
+package breaker
+
+import (
+	"math"
+	"time"
+
+	"github.com/failsafe-go/failsafe-go/circuitbreaker"
+)
+
+// Defaults for the zero fields of [Settings] (DESIGN §4, config key breaker).
+const (
+	// DefaultFailures is Settings.Failures' default: failures within Window.
+	DefaultFailures = 5
+	// DefaultWindow is Settings.Window's default.
+	DefaultWindow = 30 * time.Second
+	// DefaultOpenFor is Settings.OpenFor's default.
+	DefaultOpenFor = 30 * time.Second
+	// DefaultHalfOpenProbes is Settings.HalfOpenProbes' default: requests.
+	DefaultHalfOpenProbes = 1
+	// DefaultMinRequests is Settings.MinRequests' default: outcomes within
+	// Window (rate mode only).
+	DefaultMinRequests = 10
+)
+
+// Settings configures every breaker of a [Registry]. The zero value is usable;
+// a zero or negative field takes its default.
+type Settings struct {
+	// Failures is the number of failures within Window that opens a closed
+	// breaker (count mode). Default 5.
+	Failures int
+	// Window is the sliding window failures are counted in, kept in 10
+	// buckets of Window/10 each. Default 30 s. It runs on the wall clock
+	// (failsafe-go's), not on the Registry's clock.
+	Window time.Duration
+	// OpenFor is how long a breaker stays open before it lets probes
+	// through (half-open). Default 30 s. Runs on the Registry's clock.
+	OpenFor time.Duration
+	// HalfOpenProbes is the number of real requests let through at a time
+	// while half-open. That many successive successes close the breaker; one
+	// failure opens it again. Default 1.
+	HalfOpenProbes int
+	// FailureRatio, when above 0, selects rate mode instead of count mode:
+	// the breaker opens once at least MinRequests outcomes were counted
+	// within Window and at least this share of them (0 < r ≤ 1; above 1
+	// counts as 1) were failures. Default 0: count mode with Failures.
+	FailureRatio float64
+	// MinRequests is the number of outcomes within Window needed before
+	// FailureRatio applies; rate mode only. Default 10.
+	MinRequests int
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.Failures <= 0 {
+		s.Failures = DefaultFailures
+	}
+	if s.Window <= 0 {
+		s.Window = DefaultWindow
+	}
+	if s.OpenFor <= 0 {
+		s.OpenFor = DefaultOpenFor
+	}
+	if s.HalfOpenProbes <= 0 {
+		s.HalfOpenProbes = DefaultHalfOpenProbes
+	}
+	if !(s.FailureRatio > 0) { // also NaN
+		s.FailureRatio = 0
+	}
+	s.FailureRatio = min(s.FailureRatio, 1)
+	if s.MinRequests <= 0 {
+		s.MinRequests = DefaultMinRequests
+	}
+	return s
+}
+
+// rateMode reports whether successes take part in the open decision.
+func (s Settings) rateMode() bool { return s.FailureRatio > 0 }
+
+// neverHalfOpen is failsafe-go's own open delay: the Registry moves open →
+// half-open itself on its injected clock, so failsafe-go's must never fire.
+const neverHalfOpen = time.Duration(math.MaxInt64)
+
+// build returns a failsafe-go breaker for s (with defaults applied) that
+// calls listener on each state change, synchronously, inside the call that
+// caused it.
+func (s Settings) build(listener func(circuitbreaker.StateChangedEvent)) circuitbreaker.CircuitBreaker[any] {
+	b := circuitbreaker.NewBuilder[any]().
+		WithDelay(neverHalfOpen).
+		WithSuccessThreshold(uint(s.HalfOpenProbes)).
+		OnStateChanged(listener)
+	if s.rateMode() {
+		b = b.WithFailureRateThreshold(s.FailureRatio, uint(s.MinRequests), s.Window)
+	} else {
+		b = b.WithFailureThresholdPeriod(uint(s.Failures), s.Window)
+	}
+	return b.Build()
+}

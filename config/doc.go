@@ -1,0 +1,21 @@
+// Package config is bulwark's configuration: the YAML file of DESIGN §7b
+// ([Load], [Parse]), its defaults ([Default]), its checks ([Config.Validate]),
+// the flags that override it ([Config.ApplyOverrides]) and the choice of a
+// chain for a requested model ([Config.Chain]).
+//
+// Every key of the file is optional; what is left out keeps its default, so
+// a file can hold one setting:
+//
+//	profiles: {interactive: {deadline: 5s}}
+//
+// Key names are the contract (see example.yaml beside this file for every
+// key). Durations are Go duration strings ("150ms", "2s", "1m30s"; see
+// [Duration]). Unknown keys, wrongly typed values and failed checks are
+// errors that name the key and its line:
+//
+//	config.yaml:7: unknown key "breakr"
+//	config.yaml:3: profiles.interactive.attempts: must be at least 1, got 0
+//
+// Apart from Load reading its file, nothing here does I/O; the environment
+// (ANTHROPIC_BASE_URL, client keys) is read by the caller.
+package config

@@ -1,0 +1,218 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Validate checks that c can run and returns every problem found, as *Error
+// values joined with [errors.Join] (nil when there is none). Each names the
+// key path, e.g. "profiles.interactive.attempts: must be at least 1".
+//
+// The rules: addr is host:port; upstream, when set, is an http(s) URL; redis,
+// when set, is a redis://, rediss:// or unix:// URL; a "default" chain
+// exists; every chain names at least one tier, no tier twice, and "cache" and
+// "static" only at its end, "cache" before "static"; the "interactive" and
+// "batch" profiles exist; attempts ≥ 1, primary_attempts ≥ 0, durations ≥ 0,
+// attempt_timeout > 0, backoff max ≥ initial and jitter "full" or
+// "decorrelated"; breaker and user_breaker failures ≥ 1 and windows > 0,
+// half_open_probes ≥ 1; retry_budget ratio in [0, 1] and min_per_second ≥ 0;
+// cache ttl > 0 when enabled; no message is empty; prices are ≥ 0; every
+// client has a key_env that is an environment variable name, each once.
+func (c Config) Validate() error {
+	v := &validator{}
+	v.addr(c.Addr)
+	v.url("upstream", c.Upstream, "http", "https")
+	v.url("redis", c.Redis, "redis", "rediss", "unix")
+	v.chains(c.Chains)
+	v.profiles(c.Profiles)
+
+	b := c.Breaker
+	v.atLeast("breaker.failures", b.Failures, 1)
+	v.positive("breaker.window", b.Window)
+	v.positive("breaker.open_for", b.OpenFor)
+	v.atLeast("breaker.half_open_probes", b.HalfOpenProbes, 1)
+
+	if r := c.RetryBudget.Ratio; !(r >= 0 && r <= 1) {
+		v.add("retry_budget.ratio", "must be between 0 and 1, got %v", r)
+	}
+	v.atLeast("retry_budget.min_per_second", c.RetryBudget.MinPerSecond, 0)
+
+	v.atLeast("user_breaker.failures", c.UserBreaker.Failures, 1)
+	v.positive("user_breaker.window", c.UserBreaker.Window)
+
+	if c.Cache.Enabled {
+		v.positive("cache.ttl", c.Cache.TTL)
+	} else {
+		v.nonNegative("cache.ttl", c.Cache.TTL)
+	}
+
+	v.text("messages.unavailable", c.Messages.Unavailable)
+	v.text("messages.timeout", c.Messages.Timeout)
+	v.text("messages.notice", c.Messages.Notice)
+
+	for _, m := range sortedKeys(c.Prices) {
+		p := c.Prices[m]
+		if strings.TrimSpace(m) == "" {
+			v.add("prices", "a model name is empty")
+		}
+		for _, f := range []struct {
+			key string
+			val float64
+		}{{"input", p.Input}, {"output", p.Output}, {"cache_write", p.CacheWrite}, {"cache_read", p.CacheRead}} {
+			if !(f.val >= 0) {
+				v.add("prices."+m+"."+f.key, "must not be negative, got %v", f.val)
+			}
+		}
+	}
+
+	seen := map[string]bool{}
+	for i, cl := range c.Clients {
+		key := fmt.Sprintf("clients[%d].key_env", i)
+		switch {
+		case cl.KeyEnv == "":
+			v.add(key, "is required: name the environment variable that holds the client key")
+		case !isEnvName(cl.KeyEnv):
+			v.add(key, "%q is not an environment variable name (letters, digits and _, not starting with a digit)", cl.KeyEnv)
+		case seen[cl.KeyEnv]:
+			v.add(key, "%s is listed twice", cl.KeyEnv)
+		}
+		seen[cl.KeyEnv] = true
+	}
+	return join(v.errs)
+}
+
+type validator struct{ errs []*Error }
+
+func (v *validator) add(key, format string, args ...any) {
+	v.errs = append(v.errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) atLeast(key string, n, min int) {
+	if n < min {
+		v.add(key, "must be at least %d, got %d", min, n)
+	}
+}
+
+func (v *validator) positive(key string, d Duration) {
+	if d <= 0 {
+		v.add(key, "must be longer than 0, got %s", d)
+	}
+}
+
+func (v *validator) nonNegative(key string, d Duration) {
+	if d < 0 {
+		v.add(key, "must not be negative, got %s", d)
+	}
+}
+
+func (v *validator) text(key, s string) {
+	if strings.TrimSpace(s) == "" {
+		v.add(key, "must not be empty: people read it instead of an answer")
+	}
+}
+
+func (v *validator) addr(a string) {
+	if a == "" {
+		v.add("addr", "is required, e.g. 127.0.0.1:8080")
+		return
+	}
+	if _, _, err := net.SplitHostPort(a); err != nil {
+		v.add("addr", "%q is not host:port, e.g. 127.0.0.1:8080 or :8080", a)
+	}
+}
+
+func (v *validator) url(key, s string, schemes ...string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || !slices.Contains(schemes, u.Scheme) || (u.Host == "" && u.Scheme != "unix") {
+		v.add(key, "%q is not a URL with scheme %s", s, strings.Join(schemes, ", "))
+	}
+}
+
+func (v *validator) chains(chains map[string][]string) {
+	if _, ok := chains[DefaultChain]; !ok {
+		v.add("chains", "a %q chain is required: it serves requested models that no chain names", DefaultChain)
+	}
+	for _, name := range sortedKeys(chains) {
+		tiers := chains[name]
+		key := "chains." + name
+		if strings.TrimSpace(name) == "" {
+			v.add("chains", "a chain name is empty")
+		}
+		if len(tiers) == 0 {
+			v.add(key, "must name at least one tier")
+			continue
+		}
+		seen := map[string]bool{}
+		reserved := "" // the last reserved tier seen
+		for i, t := range tiers {
+			tk := fmt.Sprintf("%s[%d]", key, i)
+			switch {
+			case strings.TrimSpace(t) == "":
+				v.add(tk, "a tier name is empty")
+			case seen[t]:
+				v.add(tk, "%s is named twice", t)
+			case t == TierCache && reserved == TierStatic:
+				v.add(tk, "%q must come before %q", TierCache, TierStatic)
+			case t == TierCache || t == TierStatic:
+				reserved = t
+			case reserved != "":
+				v.add(tk, "model %s comes after %q; %q and %q may only end a chain", t, reserved, TierCache, TierStatic)
+			}
+			seen[t] = true
+		}
+	}
+}
+
+func (v *validator) profiles(profiles map[string]Profile) {
+	for _, name := range []string{ProfileInteractive, ProfileBatch} {
+		if _, ok := profiles[name]; !ok {
+			v.add("profiles", "the %q profile is required", name)
+		}
+	}
+	for _, name := range sortedKeys(profiles) {
+		p := profiles[name]
+		key := "profiles." + name + "."
+		v.atLeast(key+"attempts", p.Attempts, 1)
+		v.atLeast(key+"primary_attempts", p.PrimaryAttempts, 0)
+		v.nonNegative(key+"backoff.initial", p.Backoff.Initial)
+		v.nonNegative(key+"backoff.max", p.Backoff.Max)
+		if p.Backoff.Max < p.Backoff.Initial && p.Backoff.Max >= 0 {
+			v.add(key+"backoff.max", "must be at least backoff.initial (%s), got %s", p.Backoff.Initial, p.Backoff.Max)
+		}
+		if p.Backoff.Jitter != JitterFull && p.Backoff.Jitter != JitterDecorrelated {
+			v.add(key+"backoff.jitter", "must be %q or %q, got %q", JitterFull, JitterDecorrelated, p.Backoff.Jitter)
+		}
+		v.nonNegative(key+"deadline", p.Deadline)
+		v.positive(key+"attempt_timeout", p.AttemptTimeout)
+		v.nonNegative(key+"first_token_timeout", p.FirstTokenTimeout)
+		v.nonNegative(key+"idle_timeout", p.IdleTimeout)
+	}
+}
+
+func isEnvName(s string) bool {
+	for i, c := range s {
+		switch {
+		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,137 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/catalog"
+)
+
+func TestValidate(t *testing.T) {
+	setProfile := func(name string, f func(*Profile)) func(*Config) {
+		return func(c *Config) {
+			p := c.Profiles[name]
+			f(&p)
+			c.Profiles[name] = p
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string // "" for valid
+	}{
+		{"defaults", func(c *Config) {}, ""},
+		{"a chain with cache and static", func(c *Config) { c.Chains["x"] = []string{"a", "b", "cache", "static"} }, ""},
+		{"a chain ending in a model", func(c *Config) { c.Chains["x"] = []string{"a", "b"} }, ""},
+		{"a static-only chain", func(c *Config) { c.Chains["maintenance"] = []string{"static"} }, ""},
+		{"a deadline of 0 is none", setProfile("interactive", func(p *Profile) { p.Deadline = 0 }), ""},
+		{"redis URL", func(c *Config) { c.Redis = "redis://localhost:6379/0" }, ""},
+		{"redis socket", func(c *Config) { c.Redis = "unix:///run/redis.sock" }, ""},
+		{"any-host addr", func(c *Config) { c.Addr = ":8080" }, ""},
+		{"clients", func(c *Config) { c.Clients = []Client{{KeyEnv: "A_1"}, {KeyEnv: "_B", User: "u"}} }, ""},
+
+		{"no default chain", func(c *Config) { delete(c.Chains, "default") },
+			`chains: a "default" chain is required: it serves requested models that no chain names`},
+		{"empty chain", func(c *Config) { c.Chains["default"] = nil }, "chains.default: must name at least one tier"},
+		{"empty tier", func(c *Config) { c.Chains["default"] = []string{"a", ""} }, "chains.default[1]: a tier name is empty"},
+		{"model after static", func(c *Config) { c.Chains["default"] = []string{"a", "static", "b"} },
+			`chains.default[2]: model b comes after "static"; "cache" and "static" may only end a chain`},
+		{"model after cache", func(c *Config) { c.Chains["default"] = []string{"cache", "b"} },
+			`chains.default[1]: model b comes after "cache"`},
+		{"cache after static", func(c *Config) { c.Chains["default"] = []string{"a", "static", "cache"} },
+			`chains.default[2]: "cache" must come before "static"`},
+		{"static twice", func(c *Config) { c.Chains["default"] = []string{"a", "static", "static"} },
+			"chains.default[2]: static is named twice"},
+		{"model twice", func(c *Config) { c.Chains["x"] = []string{"a", "b", "a"} }, "chains.x[2]: a is named twice"},
+		{"empty chain name", func(c *Config) { c.Chains[""] = []string{"a"} }, "chains: a chain name is empty"},
+
+		{"missing batch profile", func(c *Config) { delete(c.Profiles, "batch") }, `profiles: the "batch" profile is required`},
+		{"missing interactive profile", func(c *Config) { delete(c.Profiles, "interactive") }, `profiles: the "interactive" profile is required`},
+		{"zero attempts", setProfile("interactive", func(p *Profile) { p.Attempts = 0 }),
+			"profiles.interactive.attempts: must be at least 1, got 0"},
+		{"negative primary attempts", setProfile("batch", func(p *Profile) { p.PrimaryAttempts = -1 }),
+			"profiles.batch.primary_attempts: must be at least 0, got -1"},
+		{"zero attempt timeout", setProfile("batch", func(p *Profile) { p.AttemptTimeout = 0 }),
+			"profiles.batch.attempt_timeout: must be longer than 0, got 0s"},
+		{"negative deadline", setProfile("interactive", func(p *Profile) { p.Deadline = Duration(-time.Second) }),
+			"profiles.interactive.deadline: must not be negative, got -1s"},
+		{"negative first token timeout", setProfile("interactive", func(p *Profile) { p.FirstTokenTimeout = -1 }),
+			"profiles.interactive.first_token_timeout: must not be negative"},
+		{"negative idle timeout", setProfile("interactive", func(p *Profile) { p.IdleTimeout = -1 }),
+			"profiles.interactive.idle_timeout: must not be negative"},
+		{"negative backoff", setProfile("interactive", func(p *Profile) { p.Backoff.Initial = Duration(-time.Second) }),
+			"profiles.interactive.backoff.initial: must not be negative, got -1s"},
+		{"backoff max below initial", setProfile("interactive", func(p *Profile) { p.Backoff.Max = Duration(500 * time.Millisecond) }),
+			"profiles.interactive.backoff.max: must be at least backoff.initial (1s), got 500ms"},
+		{"unknown jitter", setProfile("interactive", func(p *Profile) { p.Backoff.Jitter = "equal" }),
+			`profiles.interactive.backoff.jitter: must be "full" or "decorrelated", got "equal"`},
+		{"a new profile is checked too", func(c *Config) { c.Profiles["fast"] = Profile{Attempts: 1, Backoff: Backoff{Jitter: "full"}} },
+			"profiles.fast.attempt_timeout: must be longer than 0, got 0s"},
+
+		{"breaker failures", func(c *Config) { c.Breaker.Failures = 0 }, "breaker.failures: must be at least 1, got 0"},
+		{"breaker window", func(c *Config) { c.Breaker.Window = 0 }, "breaker.window: must be longer than 0, got 0s"},
+		{"breaker open_for", func(c *Config) { c.Breaker.OpenFor = -1 }, "breaker.open_for: must be longer than 0"},
+		{"breaker probes", func(c *Config) { c.Breaker.HalfOpenProbes = 0 }, "breaker.half_open_probes: must be at least 1, got 0"},
+		{"ratio above 1", func(c *Config) { c.RetryBudget.Ratio = 1.5 }, "retry_budget.ratio: must be between 0 and 1, got 1.5"},
+		{"ratio below 0", func(c *Config) { c.RetryBudget.Ratio = -0.1 }, "retry_budget.ratio: must be between 0 and 1, got -0.1"},
+		{"ratio 0 and 1 are fine", func(c *Config) { c.RetryBudget.Ratio = 1; c.RetryBudget.MinPerSecond = 0 }, ""},
+		{"negative min per second", func(c *Config) { c.RetryBudget.MinPerSecond = -1 }, "retry_budget.min_per_second: must be at least 0, got -1"},
+		{"user breaker failures", func(c *Config) { c.UserBreaker.Failures = 0 }, "user_breaker.failures: must be at least 1"},
+		{"user breaker window", func(c *Config) { c.UserBreaker.Window = 0 }, "user_breaker.window: must be longer than 0"},
+		{"cache on without ttl", func(c *Config) { c.Cache = Cache{Enabled: true} }, "cache.ttl: must be longer than 0, got 0s"},
+		{"cache off with zero ttl is fine", func(c *Config) { c.Cache = Cache{} }, ""},
+		{"negative cache ttl", func(c *Config) { c.Cache.TTL = -1 }, "cache.ttl: must not be negative"},
+
+		{"empty addr", func(c *Config) { c.Addr = "" }, "addr: is required, e.g. 127.0.0.1:8080"},
+		{"addr without port", func(c *Config) { c.Addr = "localhost" }, `addr: "localhost" is not host:port`},
+		{"upstream without scheme", func(c *Config) { c.Upstream = "api.anthropic.com" }, `upstream: "api.anthropic.com" is not a URL with scheme http, https`},
+		{"redis without scheme", func(c *Config) { c.Redis = "localhost:6379" }, `redis: "localhost:6379" is not a URL with scheme redis, rediss, unix`},
+		{"empty message", func(c *Config) { c.Messages.Unavailable = " " }, "messages.unavailable: must not be empty"},
+		{"empty timeout message", func(c *Config) { c.Messages.Timeout = "" }, "messages.timeout: must not be empty"},
+		{"empty notice", func(c *Config) { c.Messages.Notice = "" }, "messages.notice: must not be empty"},
+		{"negative price", func(c *Config) { c.Prices["m"] = catalog.Price{Output: -1} }, "prices.m.output: must not be negative, got -1"},
+		{"client without key_env", func(c *Config) { c.Clients = []Client{{User: "u"}} },
+			"clients[0].key_env: is required: name the environment variable that holds the client key"},
+		{"client key_env not a name", func(c *Config) { c.Clients = []Client{{KeyEnv: "1KEY"}} }, `clients[0].key_env: "1KEY" is not an environment variable name`},
+		{"client key_env twice", func(c *Config) { c.Clients = []Client{{KeyEnv: "K"}, {KeyEnv: "K"}} }, "clients[1].key_env: K is listed twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			tt.edit(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Validate() =\n%v\nwant a message starting with\n%s", err, tt.want)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Key == "" || ce.Line != 0 || ce.File != "" {
+				t.Errorf("Validate() error fields = %+v", ce)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblemInOrder(t *testing.T) {
+	c := Default()
+	c.Addr = ""
+	c.Breaker.Failures = 0
+	c.Clients = []Client{{}}
+	err := c.Validate()
+	want := "addr: is required, e.g. 127.0.0.1:8080\n" +
+		"breaker.failures: must be at least 1, got 0\n" +
+		"clients[0].key_env: is required: name the environment variable that holds the client key"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Validate() =\n%v\nwant\n%s", err, want)
+	}
+}

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Chain is the ordered list of tiers a request may be answered by.
+type Chain struct {
+	// Models are the model tiers, primary first.
+	Models []string
+	// Cache: the caller may answer from its cache of good answers when every
+	// model tier failed.
+	Cache bool
+	// Static: the caller answers with a friendly static message as a last resort.
+	Static bool
+}
+
+// Attempt describes one upstream call the engine asks for.
+type Attempt struct {
+	// Model to call (the tier's model).
+	Model string
+	// Tier is the index of the model in Chain.Models.
+	Tier int
+	// N is the attempt number on this tier, from 1.
+	N int
+	// Timeout bounds the attempt: the AttemptFunc must give up after it (for
+	// a stream: until its first token) and report Result.TimedOut. It already
+	// accounts for the chain's deadline.
+	Timeout time.Duration
+}
+
+// AttemptFunc performs one upstream call and reports what it saw. ctx is the
+// caller's context; the function itself enforces a.Timeout, so that a stream
+// can outlive its attempt once it has committed. A result with Status 2xx and
+// no error means the attempt succeeded and the run ends.
+type AttemptFunc func(ctx context.Context, a Attempt) taxonomy.Result
+
+// Call is one request to run.
+type Call struct {
+	// RequestID is added to every log line of the run.
+	RequestID string
+	Chain     Chain
+	// Profile is the timing policy; nil means Interactive().
+	Profile *Profile
+	// Do performs one attempt.
+	Do AttemptFunc
+}
+
+// Engine runs calls. It is safe for concurrent use; create one per process
+// (or per Guard) so that breakers and the retry budget are shared.
+type Engine struct {
+	clock    clock.Clock
+	breakers *breaker.Registry
+	budget   *budget.Budget
+	log      *slog.Logger
+	obs      Observer
+	reserve  time.Duration
+	rnd      func() float64
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock; default clock.Real.
+func WithClock(c clock.Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithBreakers sets the model breakers and cooldowns; default
+// breaker.New(breaker.Settings{}) on the engine's clock.
+func WithBreakers(b *breaker.Registry) Option { return func(e *Engine) { e.breakers = b } }
+
+// WithBudget sets the process-wide retry budget; default budget.New(0.2, 10).
+func WithBudget(b *budget.Budget) Option { return func(e *Engine) { e.budget = b } }
+
+// WithLogger sets the logger; default discards.
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// WithObserver sets the observer of attempts, retries and fallbacks (metrics).
+func WithObserver(o Observer) Option { return func(e *Engine) { e.obs = o } }
+
+// WithReserve sets the time kept back from the deadline for answering;
+// default 20ms.
+func WithReserve(d time.Duration) Option { return func(e *Engine) { e.reserve = d } }
+
+// WithRand sets the source of jitter, uniform in [0,1); default math/rand/v2.
+func WithRand(f func() float64) Option { return func(e *Engine) { e.rnd = f } }
+
+// New returns an engine.
+func New(opts ...Option) *Engine {
+	e := &Engine{clock: clock.Real, reserve: 20 * time.Millisecond, rnd: rand.Float64}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.breakers == nil {
+		e.breakers = breaker.New(breaker.Settings{}, breaker.WithClock(e.clock))
+	}
+	if e.budget == nil {
+		e.budget = budget.New(0.2, 10, budget.WithClock(e.clock))
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.obs == nil {
+		e.obs = nopObserver{}
+	}
+	return e
+}
+
+// Breakers returns the engine's model breakers.
+func (e *Engine) Breakers() *breaker.Registry { return e.breakers }
+
+// Budget returns the engine's retry budget.
+func (e *Engine) Budget() *budget.Budget { return e.budget }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() clock.Clock { return e.clock }
+
+// Deadline returns the wall-clock bound of a run that starts now with profile
+// p under ctx: the earlier of p.Deadline and ctx's deadline; ok=false when
+// there is none.
+func (e *Engine) Deadline(ctx context.Context, p *Profile, now time.Time) (time.Time, bool) {
+	var dl time.Time
+	if p.Deadline > 0 {
+		dl = now.Add(p.Deadline)
+	}
+	if d, ok := ctx.Deadline(); ok {
+		// ctx deadlines are on the wall clock; carry the time left over to ours.
+		c := now.Add(time.Until(d))
+		if dl.IsZero() || c.Before(dl) {
+			dl = c
+		}
+	}
+	return dl, !dl.IsZero()
+}

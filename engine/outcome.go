@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"errors"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Reason says how a run ended.
+type Reason uint8
+
+const (
+	// Answered: a model tier answered.
+	Answered Reason = iota
+	// Rejected: the request itself was at fault (400, 413, a bad key): no
+	// other tier would do better, and the upstream's answer should be passed back.
+	Rejected
+	// Exhausted: every model tier failed or was skipped.
+	Exhausted
+	// DeadlineExceeded: the chain's deadline ran out.
+	DeadlineExceeded
+	// Canceled: the caller gave up.
+	Canceled
+)
+
+var reasonNames = [...]string{"answered", "rejected", "exhausted", "deadline", "canceled"}
+
+// String returns the reason as one lower-case word.
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// Sentinel errors of a run that did not end with an answer; Outcome.Err wraps one.
+var (
+	ErrRejected  = errors.New("bulwark: request rejected by the upstream")
+	ErrExhausted = errors.New("bulwark: every model tier failed")
+	ErrDeadline  = errors.New("bulwark: deadline exceeded")
+	ErrCanceled  = errors.New("bulwark: canceled by the caller")
+)
+
+var reasonErrs = [...]error{nil, ErrRejected, ErrExhausted, ErrDeadline, ErrCanceled}
+
+// Record describes one attempt, or one tier skipped without an attempt.
+type Record struct {
+	Model string
+	// N is the attempt number on this tier, from 1.
+	N int
+	// Skipped is set when the tier was skipped (breaker open, cooldown);
+	// then no upstream call was made.
+	Skipped breaker.Verdict
+	// Class is the attempt's row of the decision table.
+	Class taxonomy.Class
+	// Status is the HTTP status seen; 0 for none.
+	Status int
+	// Waited is how long the engine waited before this attempt.
+	Waited time.Duration
+	// Took is how long the attempt ran.
+	Took time.Duration
+}
+
+// Outcome is the result of one run.
+type Outcome struct {
+	Reason Reason
+	// Model is the model that answered; empty when none did.
+	Model string
+	// Tier is the index in Chain.Models of the tier that answered, or of the
+	// last tier tried.
+	Tier int
+	// Fallback is true when a tier after the first answered.
+	Fallback bool
+	// Attempts lists every attempt and skip, in order.
+	Attempts []Record
+	// Last is the decision about the last attempt made (zero when none was).
+	Last taxonomy.Decision
+	// RateLimited is true when rate limiting (a 429 or a cooldown) kept a
+	// tier from answering; a failed run then maps to a 429 for the client.
+	RateLimited bool
+	// RetryAfter is the shortest cooldown left among the tiers, when
+	// RateLimited; the client may retry after it.
+	RetryAfter time.Duration
+	// Paged is true when some attempt needs a person (401/403, 404 model,
+	// credit balance).
+	Paged bool
+	// Took is the run's total time.
+	Took time.Duration
+	// Err is nil when Reason is Answered, else wraps one of the sentinels.
+	Err error
+}
+
+// UpstreamCalls counts the attempts that reached the upstream.
+func (o *Outcome) UpstreamCalls() int {
+	n := 0
+	for i := range o.Attempts {
+		if o.Attempts[i].Skipped == breaker.Allow {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,179 @@
+package bulwark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/engine"
+)
+
+// Outcome says how a call went: which model answered, whether it was a
+// fallback, every attempt made and why each failed.
+type Outcome = engine.Outcome
+
+// Guard makes resilient Messages API calls. It is safe for concurrent use;
+// share one per process so that breakers and the retry budget see all traffic.
+type Guard struct {
+	client   anthropic.Client
+	eng      *engine.Engine
+	chain    engine.Chain
+	profile  engine.Profile
+	messages Messages
+	log      *slog.Logger
+}
+
+// New returns a Guard. With no options it calls the real API with
+// $ANTHROPIC_API_KEY over DefaultChain with the interactive profile.
+func New(opts ...Option) (*Guard, error) {
+	s := settings{
+		chain:     DefaultChain,
+		profile:   engine.Interactive(),
+		ratio:     0.2,
+		minPerSec: 10,
+		messages:  DefaultMessages(),
+		clock:     clock.Real,
+	}
+	for _, o := range opts {
+		o(&s)
+	}
+	chain, err := parseChain(s.chain)
+	if err != nil {
+		return nil, err
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	reqOpts := []option.RequestOption{}
+	if s.apiKey != "" {
+		reqOpts = append(reqOpts, option.WithAPIKey(s.apiKey))
+	}
+	if s.baseURL != "" {
+		reqOpts = append(reqOpts, option.WithBaseURL(s.baseURL))
+	}
+	if s.httpClient != nil {
+		reqOpts = append(reqOpts, option.WithHTTPClient(s.httpClient))
+	}
+	reqOpts = append(reqOpts, s.reqOpts...)
+	// The engine owns retries: the SDK would otherwise retry every call 3
+	// times on its own (retries would multiply). Each call also gets an
+	// explicit per-attempt timeout instead of the SDK's 10 minutes.
+	reqOpts = append(reqOpts, option.WithMaxRetries(0))
+
+	engOpts := []engine.Option{
+		engine.WithClock(s.clock),
+		engine.WithLogger(s.logger),
+		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock))),
+		engine.WithBudget(budget.New(s.ratio, s.minPerSec, budget.WithClock(s.clock))),
+	}
+	if s.observer != nil {
+		engOpts = append(engOpts, engine.WithObserver(s.observer))
+	}
+	if s.rnd != nil {
+		engOpts = append(engOpts, engine.WithRand(s.rnd))
+	}
+	return &Guard{
+		client:   anthropic.NewClient(reqOpts...),
+		eng:      engine.New(engOpts...),
+		chain:    chain,
+		profile:  s.profile,
+		messages: s.messages,
+		log:      s.logger,
+	}, nil
+}
+
+// parseChain splits tiers into model tiers and the reserved static tier.
+func parseChain(tiers []string) (engine.Chain, error) {
+	var c engine.Chain
+	for i, t := range tiers {
+		switch t {
+		case "static":
+			if i != len(tiers)-1 {
+				return c, fmt.Errorf("bulwark: chain: %q must be the last tier", t)
+			}
+			c.Static = true
+		case "cache":
+			return c, fmt.Errorf("bulwark: chain: the cache tier is served by the gateway, not the library")
+		case "":
+			return c, errors.New("bulwark: chain: empty tier name")
+		default:
+			if c.Static {
+				return c, fmt.Errorf("bulwark: chain: %q after static", t)
+			}
+			c.Models = append(c.Models, t)
+		}
+	}
+	if len(c.Models) == 0 {
+		return c, errors.New("bulwark: chain: needs at least one model")
+	}
+	return c, nil
+}
+
+// Breakers returns the Guard's model breakers, to inspect their state.
+func (g *Guard) Breakers() *breaker.Registry { return g.eng.Breakers() }
+
+// Messages sends params through the chain and returns the first good answer.
+// params.Model is ignored: the chain's models are used in order. On failure
+// the error is an *Error whose Reason says why and which wraps the last
+// upstream error (an *anthropic.Error when the API answered).
+func (g *Guard) Messages(ctx context.Context, params anthropic.MessageNewParams) (*anthropic.Message, Outcome, error) {
+	var msg *anthropic.Message
+	var lastErr error
+	out := g.eng.Run(ctx, engine.Call{
+		RequestID: requestID(ctx),
+		Chain:     g.chain,
+		Profile:   &g.profile,
+		Do: func(ctx context.Context, a engine.Attempt) (r resultT) {
+			p := params
+			p.Model = anthropic.Model(a.Model)
+			actx, cancel := context.WithTimeout(ctx, a.Timeout)
+			defer cancel()
+			m, err := g.client.Messages.New(actx, p, option.WithRequestTimeout(a.Timeout))
+			if err != nil {
+				lastErr = err
+				return resultOf(ctx, actx, err)
+			}
+			msg = m
+			return resultT{Status: 200}
+		},
+	})
+	if out.Reason != engine.Answered {
+		return nil, out, &Error{Reason: out.Reason, Outcome: out, Cause: lastErr}
+	}
+	return msg, out, nil
+}
+
+// Error is returned when no model tier answered.
+type Error struct {
+	// Reason says why: Rejected, Exhausted, DeadlineExceeded or Canceled.
+	Reason engine.Reason
+	// Outcome holds every attempt.
+	Outcome Outcome
+	// Cause is the last upstream error, if any.
+	Cause error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Outcome.Err.Error())
+	if e.Cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the engine's sentinel (engine.ErrExhausted, ...) and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Outcome.Err}
+	}
+	return []error{e.Outcome.Err, e.Cause}
+}

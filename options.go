@@ -1,0 +1,127 @@
+package bulwark
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/engine"
+)
+
+// DefaultChain is the chain a Guard uses unless told otherwise: Sonnet, then
+// Haiku, then the static message.
+var DefaultChain = []string{"claude-sonnet-5-5", "claude-haiku-5-5", "static"}
+
+// Messages are the texts people read when no model could answer. Write them
+// for your users; the defaults are plain and polite.
+type Messages struct {
+	// Unavailable is shown when every tier failed.
+	Unavailable string
+	// Timeout is shown when the deadline ran out.
+	Timeout string
+	// Notice accompanies an answer from a fallback model.
+	Notice string
+}
+
+// DefaultMessages returns the default user-facing texts.
+func DefaultMessages() Messages {
+	return Messages{
+		Unavailable: "I can't answer right now because the assistant service is having trouble. Please try again in a minute.",
+		Timeout:     "This is taking longer than it should, so I stopped waiting. Please try again in a moment.",
+		Notice:      "Answered by a backup model while the main one is unavailable; the reply may be briefer than usual.",
+	}
+}
+
+type settings struct {
+	apiKey     string
+	baseURL    string
+	httpClient *http.Client
+	reqOpts    []option.RequestOption
+	chain      []string
+	profile    engine.Profile
+	breaker    breaker.Settings
+	ratio      float64
+	minPerSec  float64
+	messages   Messages
+	logger     *slog.Logger
+	clock      clock.Clock
+	observer   engine.Observer
+	rnd        func() float64
+	reserve    time.Duration
+}
+
+// Option configures a Guard.
+type Option func(*settings)
+
+// WithAPIKey sets the Anthropic API key; default $ANTHROPIC_API_KEY (read by the SDK).
+func WithAPIKey(key string) Option { return func(s *settings) { s.apiKey = key } }
+
+// WithBaseURL points the Guard at another Messages API: a simulator, a proxy;
+// default $ANTHROPIC_BASE_URL or the real API.
+func WithBaseURL(url string) Option { return func(s *settings) { s.baseURL = url } }
+
+// WithHTTPClient sets the HTTP client used for upstream calls.
+func WithHTTPClient(c *http.Client) Option { return func(s *settings) { s.httpClient = c } }
+
+// WithRequestOptions adds SDK request options (headers, middleware) to every call.
+// Retry and timeout options are overridden: the Guard owns both.
+func WithRequestOptions(opts ...option.RequestOption) Option {
+	return func(s *settings) { s.reqOpts = append(s.reqOpts, opts...) }
+}
+
+// WithChain sets the tiers, primary first: model names, then optionally
+// "static" (the friendly message used by Handle). Default DefaultChain.
+func WithChain(tiers ...string) Option { return func(s *settings) { s.chain = tiers } }
+
+// WithProfile sets the whole timing profile; default engine.Interactive().
+// Options after it (WithDeadline, WithAttempts, ...) adjust it.
+func WithProfile(p engine.Profile) Option { return func(s *settings) { s.profile = p } }
+
+// WithDeadline bounds every call, across all tiers; default 25s; 0 for none.
+func WithDeadline(d time.Duration) Option { return func(s *settings) { s.profile.Deadline = d } }
+
+// WithAttempts sets the attempts per model tier; default 3.
+func WithAttempts(n int) Option { return func(s *settings) { s.profile.Attempts = n } }
+
+// WithAttemptTimeout bounds one attempt; default 20s.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *settings) { s.profile.AttemptTimeout = d }
+}
+
+// WithStreamTimeouts sets the stream's first-token timeout (from attempt start
+// to the first text; default 10s) and idle timeout (longest gap between events
+// after it; default 30s).
+func WithStreamTimeouts(firstToken, idle time.Duration) Option {
+	return func(s *settings) { s.profile.FirstTokenTimeout, s.profile.IdleTimeout = firstToken, idle }
+}
+
+// WithBackoff sets the wait between attempts on one tier; default 1s..60s, full jitter.
+func WithBackoff(p backoff.Policy) Option { return func(s *settings) { s.profile.Backoff = p } }
+
+// WithBreaker sets the per-model breaker; default 5 failures in 30s open it for 30s.
+func WithBreaker(b breaker.Settings) Option { return func(s *settings) { s.breaker = b } }
+
+// WithRetryBudget caps retries process-wide at ratio of first attempts plus
+// minPerSecond; default 0.2 and 10.
+func WithRetryBudget(ratio, minPerSecond float64) Option {
+	return func(s *settings) { s.ratio, s.minPerSec = ratio, minPerSecond }
+}
+
+// WithMessages sets the texts people read when no model answered.
+func WithMessages(m Messages) Option { return func(s *settings) { s.messages = m } }
+
+// WithLogger sets the logger; default slog.Default(). Keys and prompt text are never logged.
+func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithObserver receives every attempt, retry, skip and fallback (for metrics).
+func WithObserver(o engine.Observer) Option { return func(s *settings) { s.observer = o } }
+
+// WithClock sets the clock (tests); default the wall clock.
+func WithClock(c clock.Clock) Option { return func(s *settings) { s.clock = c } }
+
+// WithJitterSource sets the source of backoff jitter, uniform in [0,1) (tests).
+func WithJitterSource(f func() float64) Option { return func(s *settings) { s.rnd = f } }

@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// plan is what the fault rules do to one request.
+type plan struct {
+	latency time.Duration
+	kind    faultKind
+	rule    Rule // the rule that decided kind, when kind != faultNone
+}
+
+// outcome is the Stats key for the plan.
+func (p *plan) outcome() string { return p.kind.outcome(p.rule.Status) }
+
+// plan draws the rules in force for a request to model: the live rules, then
+// the current script phase's.
+func (s *Server) plan(model string, stream bool) plan {
+	var phase []Rule
+	if s.script != nil {
+		phase = s.script.Phases[s.script.phaseAt(s.clock.Now().Sub(s.start))].Rules
+	}
+	var p plan
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, set := range [2][]Rule{s.rules, phase} {
+		for i := range set {
+			r := &set[i]
+			if !r.matches(model) {
+				continue
+			}
+			if r.Rate > 0 && r.Rate < 1 && s.rng.Float64() >= r.Rate {
+				continue
+			}
+			p.latency += time.Duration(r.Latency)
+			if p.kind == faultNone {
+				if k := r.fault(stream); k != faultNone {
+					p.kind, p.rule = k, *r
+				}
+			}
+		}
+	}
+	return p
+}
+
+// phase returns the index and rules of the script phase in force, or -1.
+func (s *Server) phase() (int, []Rule) {
+	if s.script == nil {
+		return -1, nil
+	}
+	i := s.script.phaseAt(s.clock.Now().Sub(s.start))
+	return i, s.script.Phases[i].Rules
+}
+
+// preAnswer applies the plan's latency and the faults that replace the
+// answer (reset, hang, status, and malformed when malformedBody is set). It
+// reports whether the request is finished.
+func (s *Server) preAnswer(w http.ResponseWriter, r *http.Request, p *plan, model string, malformedBody []byte) bool {
+	if p.latency > 0 {
+		if err := s.wait(r.Context(), p.latency); err != nil {
+			abort(err)
+			return true
+		}
+	}
+	if p.rule.ShouldRetry != nil {
+		w.Header().Set("x-should-retry", strconv.FormatBool(*p.rule.ShouldRetry))
+	}
+	switch p.kind {
+	case faultReset:
+		resetConn(w)
+		return true
+	case faultHang:
+		abort(s.waitForever(r.Context()))
+		return true
+	case faultStatus:
+		typ := p.rule.ErrorType
+		if typ == "" {
+			typ = errorTypeFor(p.rule.Status)
+		}
+		msg := p.rule.Message
+		if msg == "" {
+			msg = messageFor(typ, model)
+		}
+		if ra := time.Duration(p.rule.RetryAfter); ra > 0 {
+			w.Header().Set("retry-after", strconv.FormatInt(retryAfterSeconds(ra), 10))
+			w.Header().Set("retry-after-ms", strconv.FormatInt(ra.Milliseconds(), 10))
+		}
+		s.writeError(w, p.rule.Status, typ, msg)
+		return true
+	case faultMalformed:
+		if malformedBody != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(malformedBody[:len(malformedBody)/2])
+			return true
+		}
+	}
+	return false
+}
+
+// resetConn cuts the connection under w with a TCP RST and no HTTP answer.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2 or a recorder: drop what we can
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}

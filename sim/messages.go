@@ -1,0 +1,95 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// handleMessages answers POST /v1/messages, streaming or not.
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	h := w.Header()
+	req, err := parseRequest(body, true)
+	now := s.clock.Now()
+	if err != nil {
+		s.count(req.model, "invalid")
+		s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+		return
+	}
+	rl, wait, ok := s.limits.take(req.model, now)
+	setRateHeaders(h, rl, req.inputTokens)
+	if !ok {
+		s.count(req.model, "rate_limited")
+		h.Set("retry-after", strconv.FormatInt(max(1, retryAfterSeconds(wait)), 10))
+		s.writeError(w, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
+			"This request would exceed the rate limit for your organization of %d requests per minute for %s (simulated). Please try again later.",
+			rl.limit, req.model))
+		return
+	}
+	p := s.plan(req.model, req.stream)
+	s.count(req.model, p.outcome())
+	ans := s.compose(req)
+	if req.stream {
+		if !s.preAnswer(w, r, &p, req.model, nil) {
+			s.stream(w, r, req, ans, &p)
+		}
+		return
+	}
+	out := marshal(s.messageBody(req, ans, false))
+	if !s.preAnswer(w, r, &p, req.model, out) {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// handleCountTokens answers POST /v1/messages/count_tokens.
+func (s *Server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	req, err := parseRequest(body, false)
+	if err != nil {
+		s.count(req.model, "invalid")
+		s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+		return
+	}
+	p := s.plan(req.model, false)
+	s.count(req.model, p.outcome())
+	out := []byte(`{"input_tokens":` + strconv.Itoa(req.inputTokens) + `}`)
+	if !s.preAnswer(w, r, &p, req.model, out) {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// messageBody is the message object of ans: complete, or as message_start
+// sends it (start: empty content, no stop reason, output_tokens 1).
+func (s *Server) messageBody(req *request, ans *answer, start bool) messageBody {
+	m := messageBody{
+		ID:      newID("msg_01", 22),
+		Type:    "message",
+		Role:    "assistant",
+		Model:   req.model,
+		Content: []any{},
+		Usage: usageBody{
+			InputTokens:  req.inputTokens,
+			OutputTokens: 1,
+			ServiceTier:  "standard",
+		},
+	}
+	if start {
+		return m
+	}
+	stop := ans.stopReason
+	m.StopReason = &stop
+	m.Usage.OutputTokens = max(1, ans.units())
+	if ans.tool != nil {
+		m.Content = append(m.Content, toolUseBlock{Type: "tool_use", ID: ans.tool.id, Name: ans.tool.name, Input: ans.tool.input})
+	} else {
+		m.Content = append(m.Content, textBlock{Type: "text", Text: ans.fullText()})
+	}
+	return m
+}

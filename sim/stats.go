@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"sync"
+	"time"
+)
+
+// arrivalsKept is how many arrival times Stats keeps per model.
+const arrivalsKept = 256
+
+// Stats is a snapshot of what the server has seen since New or the last
+// Reset. Its JSON form is the body of GET /_sim/stats:
+//
+//	{"requests":3,"models":{"claude-sonnet-5-5":{"requests":3,
+//	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}}}
+type Stats struct {
+	// Requests counts every API request (admin endpoints excluded).
+	Requests int64 `json:"requests"`
+	// Models holds the counts per model named in the request body;
+	// GET /v1/models, unknown paths and bodies without a readable model
+	// count under "".
+	Models map[string]ModelStats `json:"models"`
+}
+
+// ModelStats counts the requests to one model.
+type ModelStats struct {
+	// Requests counts requests to the model.
+	Requests int64 `json:"requests"`
+	// Outcomes counts how requests were answered, decided when they arrive:
+	// "ok", "status_<code>" (a status rule, e.g. "status_529"),
+	// "rate_limited" (a WithRPM limit), "hang", "reset", "malformed",
+	// "stall", "stream_error", "invalid" (a 400/404/405/413 for a bad request).
+	Outcomes map[string]int64 `json:"outcomes"`
+	// Arrivals are the arrival times (server clock) of the last 256
+	// requests, oldest first, so tests can check retry spacing.
+	Arrivals []time.Time `json:"arrivals"`
+}
+
+type statsBook struct {
+	mu     sync.Mutex
+	total  int64
+	models map[string]*modelBook
+}
+
+type modelBook struct {
+	requests int64
+	outcomes map[string]int64
+	ring     [arrivalsKept]time.Time
+	next     int // ring index of the next arrival
+	n        int // arrivals stored, up to arrivalsKept
+}
+
+func (b *statsBook) reset() {
+	b.mu.Lock()
+	b.total = 0
+	b.models = map[string]*modelBook{}
+	b.mu.Unlock()
+}
+
+func (b *statsBook) add(model, outcome string, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.models[model]
+	if m == nil {
+		m = &modelBook{outcomes: map[string]int64{}}
+		b.models[model] = m
+	}
+	b.total++
+	m.requests++
+	m.outcomes[outcome]++
+	m.ring[m.next] = at
+	m.next = (m.next + 1) % arrivalsKept
+	m.n = min(m.n+1, arrivalsKept)
+}
+
+func (b *statsBook) snapshot() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := Stats{Requests: b.total, Models: make(map[string]ModelStats, len(b.models))}
+	for name, m := range b.models {
+		ms := ModelStats{Requests: m.requests, Outcomes: make(map[string]int64, len(m.outcomes)), Arrivals: make([]time.Time, 0, m.n)}
+		for k, v := range m.outcomes {
+			ms.Outcomes[k] = v
+		}
+		for i := m.n; i > 0; i-- {
+			ms.Arrivals = append(ms.Arrivals, m.ring[(m.next-i+arrivalsKept)%arrivalsKept])
+		}
+		st.Models[name] = ms
+	}
+	return st
+}
+
+// count records a request to model with its outcome, arriving now.
+func (s *Server) count(model, outcome string) {
+	s.stats.add(model, outcome, s.clock.Now())
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Reset clears the counters (Stats) and the WithRPM windows. Rules and the
+// script are kept.
+func (s *Server) Reset() {
+	s.stats.reset()
+	s.limits.reset()
+}

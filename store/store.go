@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+)
+
+// Shared is the state shared by the replicas of a gateway. Implementations are
+// safe for concurrent use. Every method degrades to local state when the
+// backend is unreachable: no request fails because the store failed.
+type Shared interface {
+	// UserAllowed reports whether user may send requests now. It reads local
+	// state only (no I/O). When not allowed, retryAfter is the time left of
+	// the user's cut-off.
+	UserAllowed(user string) (ok bool, retryAfter time.Duration)
+	// UserFailed counts one request-caused failure of user (DESIGN §2 "per-user
+	// breaker: failure", or a request that ran out of deadline). It reports
+	// whether this failure cut the user off.
+	UserFailed(ctx context.Context, user string) (cutOff bool)
+
+	// CacheGet returns the last good answer stored under key.
+	CacheGet(ctx context.Context, key string) (Entry, bool)
+	// CachePut stores a good answer under key for the configured TTL. It may
+	// return before a remote write completes.
+	CachePut(ctx context.Context, key string, e Entry)
+
+	// BreakerChanged shares a local model breaker change with the other
+	// replicas (changes with Remote set are not shared again).
+	BreakerChanged(c breaker.Change)
+	// CooldownStarted shares a local 429 cooldown with the other replicas.
+	CooldownStarted(model string, until time.Time)
+	// Attach makes breaker and cooldown events from other replicas apply to reg.
+	Attach(reg *breaker.Registry)
+
+	// Health reports the backend's state.
+	Health() Health
+	// Close releases connections and background work.
+	Close() error
+}
+
+// Entry is one cached answer: a complete, non-streamed Messages API response.
+type Entry struct {
+	// Model is the model that produced it.
+	Model string `json:"model"`
+	// Body is the message JSON as the upstream sent it.
+	Body []byte `json:"body"`
+	// StoredAt is when it was stored.
+	StoredAt time.Time `json:"stored_at"`
+}
+
+// Health is the state of the store's backend.
+type Health struct {
+	// Backend is "memory" or "redis".
+	Backend string `json:"backend"`
+	// OK is false while a remote backend is unreachable and local state is used.
+	OK bool `json:"ok"`
+	// Error is the last backend error while not OK.
+	Error string `json:"error,omitempty"`
+	// Since is when the backend entered its current state.
+	Since time.Time `json:"since"`
+}

@@ -1,0 +1,221 @@
+package bulwark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// ErrStalled is the error of a stream that went silent for longer than its
+// idle timeout after the first token.
+var ErrStalled = errors.New("bulwark: stream stalled")
+
+// ErrStreamCut is the error of a stream that ended without message_stop
+// after the first token.
+var ErrStreamCut = errors.New("bulwark: stream cut short")
+
+// StreamError is the error of a stream that failed after its commit point
+// (the first content_block_delta), when nothing could be retried
+// transparently. Partial holds what was received.
+type StreamError struct {
+	// Model is the model that was streaming.
+	Model string
+	// Partial is the message accumulated before the failure.
+	Partial anthropic.Message
+	// Events is the number of events delivered.
+	Events int
+	// Err is ErrStalled, ErrStreamCut or the upstream's error event.
+	Err error
+}
+
+func (e *StreamError) Error() string {
+	return fmt.Sprintf("bulwark: stream from %s failed after %d events: %v", e.Model, e.Events, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *StreamError) Unwrap() error { return e.Err }
+
+// Stream is a streamed answer. Before its first text the Guard retries and
+// falls back invisibly; after that the events flow as they arrive.
+//
+//	s := g.Stream(ctx, params)
+//	defer s.Close()
+//	for s.Next() { ev := s.Current(); ... }
+//	if err := s.Err(); err != nil { partial := s.Message() ... }
+type Stream struct {
+	out     Outcome
+	err     error
+	sdk     *ssestream.Stream[anthropic.MessageStreamEventUnion]
+	cancel  context.CancelFunc
+	held    []anthropic.MessageStreamEventUnion
+	cur     anthropic.MessageStreamEventUnion
+	msg     anthropic.Message
+	idle    time.Duration
+	timer   *time.Timer
+	stalled *atomic.Bool
+	events  int
+	done    bool
+}
+
+// Stream starts a streamed call through the chain. It returns once a model
+// has sent its first text (or every tier failed); read the events with Next.
+func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *Stream {
+	s := &Stream{idle: g.profile.IdleTimeout}
+	var lastErr error
+	ftt := g.profile.FirstTokenTimeout
+	s.out = g.eng.Run(ctx, engine.Call{
+		RequestID: requestID(ctx),
+		Chain:     g.chain,
+		Profile:   &g.profile,
+		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+			p := params
+			p.Model = anthropic.Model(a.Model)
+			r, err := s.attempt(ctx, g, p, min(a.Timeout, nonZero(ftt, a.Timeout)))
+			if err != nil {
+				lastErr = err
+			}
+			return r
+		},
+	})
+	if s.out.Reason != engine.Answered {
+		s.err = &Error{Reason: s.out.Reason, Outcome: s.out, Cause: lastErr}
+		s.done = true
+	}
+	return s
+}
+
+func nonZero(d, fallback time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return fallback
+}
+
+// attempt opens one upstream stream and reads it up to the commit point.
+func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewParams, firstToken time.Duration) (taxonomy.Result, error) {
+	sctx, cancel := context.WithCancel(ctx)
+	var timedOut atomic.Bool
+	t := time.AfterFunc(firstToken, func() { timedOut.Store(true); cancel() })
+	st := g.client.Messages.NewStreaming(sctx, p)
+	var held []anthropic.MessageStreamEventUnion
+	for st.Next() {
+		ev := st.Current()
+		held = append(held, ev)
+		if ev.Type == "content_block_delta" || ev.Type == "message_stop" {
+			if !t.Stop() { // the first-token timer fired as the token came
+				break
+			}
+			s.sdk, s.cancel, s.held = st, cancel, held
+			return taxonomy.Result{Status: 200}, nil
+		}
+	}
+	t.Stop()
+	err := st.Err()
+	st.Close()
+	cancel()
+	if timedOut.Load() {
+		return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}, context.DeadlineExceeded
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF // the stream ended before its first token
+	}
+	return resultOf(ctx, sctx, err), err
+}
+
+// Next advances to the next event; false at the end or on error (see Err).
+func (s *Stream) Next() bool {
+	if s.done {
+		return false
+	}
+	if len(s.held) > 0 {
+		s.cur, s.held = s.held[0], s.held[1:]
+		return s.deliver()
+	}
+	if s.timer == nil {
+		s.stalled = new(atomic.Bool)
+		stalled, cancel := s.stalled, s.cancel
+		s.timer = time.AfterFunc(nonZero(s.idle, 30*time.Second), func() { stalled.Store(true); cancel() })
+	} else {
+		s.timer.Reset(nonZero(s.idle, 30*time.Second))
+	}
+	if s.sdk.Next() {
+		s.cur = s.sdk.Current()
+		return s.deliver()
+	}
+	s.finish(s.sdk.Err())
+	return false
+}
+
+func (s *Stream) deliver() bool {
+	s.events++
+	_ = s.msg.Accumulate(s.cur)
+	if s.cur.Type == "message_stop" {
+		s.finish(nil)
+		s.done = true
+		return true
+	}
+	return true
+}
+
+func (s *Stream) finish(err error) {
+	if s.done {
+		return
+	}
+	s.done = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.cur.Type != "message_stop" {
+		switch {
+		case s.stalled != nil && s.stalled.Load():
+			err = ErrStalled
+		case err == nil:
+			err = ErrStreamCut
+		}
+		s.err = &StreamError{Model: s.out.Model, Partial: s.msg, Events: s.events, Err: err}
+	}
+	if s.sdk != nil {
+		s.sdk.Close()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Current returns the event Next advanced to.
+func (s *Stream) Current() anthropic.MessageStreamEventUnion { return s.cur }
+
+// Err returns nil after a complete stream; an *Error when no tier answered;
+// a *StreamError when the stream failed after its first token.
+func (s *Stream) Err() error { return s.err }
+
+// Message returns the message accumulated so far (the partial answer after a failure).
+func (s *Stream) Message() anthropic.Message { return s.msg }
+
+// Outcome returns how the chain went before the stream committed.
+func (s *Stream) Outcome() Outcome { return s.out }
+
+// Close releases the stream. It is safe to call more than once.
+func (s *Stream) Close() error {
+	if !s.done {
+		s.done = true
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		if s.sdk != nil {
+			s.sdk.Close()
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+	}
+	return nil
+}
