@@ -106,7 +106,8 @@ func WithBackoff(p backoff.Policy) Option { return func(s *settings) { s.profile
 func WithBreaker(b breaker.Settings) Option { return func(s *settings) { s.breaker = b } }
 
 // WithRetryBudget caps retries process-wide at ratio of first attempts plus
-// minPerSecond; default 0.2 and 10.
+// minPerSecond retries a second (over a 10 s window); default 0.2 and 10. A
+// zero keeps the default; a negative value means none of that part.
 func WithRetryBudget(ratio, minPerSecond float64) Option {
 	return func(s *settings) { s.ratio, s.minPerSec = ratio, minPerSecond }
 }

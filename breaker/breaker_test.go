@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -329,5 +330,29 @@ func TestCallbacksMayCallBackIntoTheRegistry(t *testing.T) {
 	r.Cooldown(model, time.Hour)
 	if calls != 2 {
 		t.Fatalf("callbacks called %d times, want 2", calls)
+	}
+}
+
+func TestRegistryHoldsAtMostMaxModels(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 1})
+	for i := range MaxModels {
+		f.r.Record(fmt.Sprintf("junk-%d", i), taxonomy.CountSuccess)
+	}
+	const extra = "one-too-many"
+	f.r.Record(extra, taxonomy.CountFailure)
+	p, _ := f.r.Acquire(extra)
+	p.Done(taxonomy.CountFailure)
+	f.r.Cooldown(extra, time.Hour)
+	f.r.ForceCooldown(extra, t0.Add(time.Hour))
+	f.r.Force(extra, t0.Add(time.Hour))
+	if v := f.r.Allow(extra); v != Allow {
+		t.Fatalf("Allow = %v for an untracked model, want allow", v)
+	}
+	if n := len(f.r.Snapshot()); n != MaxModels {
+		t.Fatalf("Snapshot has %d models, want %d", n, MaxModels)
+	}
+	f.r.Record("junk-7", taxonomy.CountFailure) // known models still work
+	if s := f.r.State("junk-7"); s != Open {
+		t.Fatalf("State = %v, want open", s)
 	}
 }

@@ -2,6 +2,7 @@ package breaker
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -46,7 +47,8 @@ func TestConcurrentUseKeepsTheProbeLimit(t *testing.T) {
 					}
 					mu.Unlock()
 				}
-				eff := []taxonomy.Effect{taxonomy.CountSuccess, taxonomy.CountFailure, taxonomy.Neutral}[rnd.IntN(3)]
+				eff := []taxonomy.Effect{taxonomy.CountFailure, taxonomy.Neutral,
+					taxonomy.CountSuccess, taxonomy.CountSuccess, taxonomy.CountSuccess}[rnd.IntN(5)]
 				if p.Probe() {
 					mu.Lock()
 					inflight[key]--
@@ -61,6 +63,9 @@ func TestConcurrentUseKeepsTheProbeLimit(t *testing.T) {
 		})
 	}
 	for i := range 300 {
+		for allowed.Load()+skipped.Load() < int64(i)*20 {
+			runtime.Gosched() // let the workers run between steps of time
+		}
 		f.clk.Advance(10 * time.Millisecond)
 		switch i % 50 {
 		case 7:
@@ -79,7 +84,8 @@ func TestConcurrentUseKeepsTheProbeLimit(t *testing.T) {
 	if maxSeen.Load() > probes {
 		t.Fatalf("%d probes of one half-open period were out at once, limit %d", maxSeen.Load(), probes)
 	}
-	if allowed.Load() == 0 || skipped.Load() == 0 {
+	t.Logf("allowed %d, skipped %d, most probes out at once %d", allowed.Load(), skipped.Load(), maxSeen.Load())
+	if allowed.Load() == 0 || skipped.Load() == 0 || maxSeen.Load() == 0 {
 		t.Fatalf("allowed %d, skipped %d: the test did not exercise both paths", allowed.Load(), skipped.Load())
 	}
 	f.ch.mu.Lock()

@@ -98,7 +98,7 @@ func TestHugeCooldownDoesNotOverflow(t *testing.T) {
 func TestForceCooldownFromAPeer(t *testing.T) {
 	f := newFixture(t, Settings{})
 	f.r.ForceCooldown(model, t0.Add(-time.Second)) // already over: ignored
-	f.r.ForceCooldown(model, t0)                    // ends now: ignored
+	f.r.ForceCooldown(model, t0)                   // ends now: ignored
 	if v := f.r.Allow(model); v != Allow {
 		t.Fatalf("Allow = %v after past cooldowns, want allow", v)
 	}
@@ -117,5 +117,32 @@ func TestForceCooldownFromAPeer(t *testing.T) {
 	f.clk.Advance(5 * time.Second)
 	if v := f.r.Allow(model); v != Allow {
 		t.Fatalf("after the peer's cooldown: Allow = %v, want allow", v)
+	}
+}
+
+func TestCooldownLeftCountsDown(t *testing.T) {
+	f := newFixture(t, Settings{})
+	tests := []struct {
+		name    string
+		advance time.Duration
+		model   string
+		want    time.Duration
+	}{
+		{"unknown model", 0, "claude-opus-5", 0},
+		{"just started", 0, model, 3 * time.Second},
+		{"a second later", time.Second, model, 2 * time.Second},
+		{"at the end", 2 * time.Second, model, 0},
+		{"after the end", time.Second, model, 0},
+	}
+	f.r.Cooldown(model, 3*time.Second)
+	f.r.Record("claude-haiku-5-5", taxonomy.CountFailure) // known, never cooled down
+	if d := f.r.CooldownLeft("claude-haiku-5-5"); d != 0 {
+		t.Fatalf("CooldownLeft without a cooldown = %v", d)
+	}
+	for _, tt := range tests {
+		f.clk.Advance(tt.advance)
+		if got := f.r.CooldownLeft(tt.model); got != tt.want {
+			t.Fatalf("%s: CooldownLeft = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

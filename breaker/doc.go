@@ -37,12 +37,12 @@
 //
 // # Why failsafe-go, and what is added around it
 //
-// The breaker state machine is failsafe-go's circuitbreaker: a well-kept
-// implementation with a time-bucketed sliding failure window (gobreaker only
-// counts consecutive failures or clears its counts in fixed intervals), a
-// failure-rate mode with a minimum of executions, and permit accounting in
-// half-open with a success threshold. This package adds what failsafe-go does
-// not do:
+// The breaker state machine is failsafe-go's circuitbreaker (DESIGN §4, §10):
+// a well-kept implementation with "N failures within a period" counted in a
+// time-bucketed sliding window (what Settings.Failures and Window mean), a
+// failure-rate mode with a minimum of executions, permit accounting in
+// half-open with a success threshold, and a state-change listener. This
+// package adds what failsafe-go does not do:
 //
 //   - Injected time. failsafe-go reads the wall clock and offers no way to
 //     replace it, so its own open delay is set to forever and this package
@@ -54,9 +54,10 @@
 //     HalfOpenProbes probes run at once. A [Permit] remembers the breaker
 //     epoch it was taken in; results from an earlier epoch are not counted
 //     in half-open.
-//   - A lock-free fast path: Allow on a closed breaker without a cooldown
-//     reads two atomics and no clock; a success while closed (count mode)
-//     needs nothing from failsafe-go.
+//   - A lock-free fast path: Allow on a closed breaker without a cooldown is
+//     a lock-free map lookup and two atomic loads, with no clock read; a
+//     success while closed (count mode) cannot change failsafe-go's decision,
+//     so it is not handed to it.
 //   - Cooldowns, Force from peers, neutral outcomes, per-model registry,
 //     snapshots for /v1/status.
 package breaker

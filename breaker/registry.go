@@ -3,6 +3,7 @@ package breaker
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/clock"
@@ -11,13 +12,16 @@ import (
 
 // Registry holds one breaker and one cooldown per model. It is safe for
 // concurrent use. Create it with [New]; the zero value is not usable.
+// DESIGN §4 keys breakers by (upstream, model): use one Registry per
+// upstream.
 //
 // A model gets its state on first need: the first counted outcome
 // ([Registry.Record] or [Permit.Done] with CountSuccess or CountFailure), or
-// a Cooldown, Force or ForceCooldown. Until then it is closed and Allow lets
-// it through without allocating. Neutral outcomes (such as the 404 of a
-// misspelt model) never create state, so unknown names sent by clients do
-// not grow the registry unless the upstream fails on them.
+// a Cooldown, Force or ForceCooldown (up to [MaxModels]). Until then it is
+// closed and Allow lets it through without allocating. Neutral outcomes
+// (such as the 404 of a misspelt model) never create state, so unknown names
+// sent by clients do not grow the registry unless the upstream fails on
+// them.
 type Registry struct {
 	settings   Settings
 	clock      clock.Clock
@@ -25,9 +29,17 @@ type Registry struct {
 	onChange   func(Change)
 	onCooldown func(model string, until time.Time)
 
-	models sync.Map // string → *entry
+	// models is a read-only map, replaced whole (under mu) when a model is
+	// added, so that lookups take no lock.
+	models atomic.Pointer[map[string]*entry]
 	mu     sync.Mutex
 }
+
+// MaxModels is the most models a Registry holds state for. Past it, new
+// models are not tracked: Allow lets them through, and their outcomes,
+// cooldowns and Force calls are dropped. It bounds memory should clients
+// send many made-up model names while the upstream is failing.
+const MaxModels = 4096
 
 // Change is one state change of a model's breaker, as passed to the
 // [WithOnChange] callback.
@@ -85,6 +97,7 @@ func New(s Settings, opts ...Option) *Registry {
 		opt(r)
 	}
 	r.base = r.clock.Now()
+	r.models.Store(&map[string]*entry{})
 	return r
 }
 
@@ -113,10 +126,12 @@ func (r *Registry) Allow(model string) Verdict {
 // request let through before the breaker opened) is not counted. While open,
 // nothing is counted.
 func (r *Registry) Record(model string, e taxonomy.Effect) {
-	if en := r.lookup(model); en != nil {
+	en := r.lookup(model)
+	if en == nil && e != taxonomy.Neutral {
+		en = r.getOrCreate(model)
+	}
+	if en != nil {
 		en.record(e, false, 0, false)
-	} else if e != taxonomy.Neutral {
-		r.getOrCreate(model).record(e, false, 0, false)
 	}
 }
 
@@ -161,12 +176,12 @@ func (p Permit) Probe() bool { return p.probe }
 // result from before (a slow request let through while closed, or a probe
 // of an earlier half-open period) is ignored and releases nothing.
 func (p Permit) Done(e taxonomy.Effect) {
-	switch {
-	case p.r == nil:
-	case p.e != nil:
-		p.e.record(e, true, p.epoch, p.probe)
-	case e != taxonomy.Neutral:
-		p.r.getOrCreate(p.model).record(e, true, p.epoch, p.probe)
+	en := p.e
+	if en == nil && p.r != nil && e != taxonomy.Neutral {
+		en = p.r.getOrCreate(p.model)
+	}
+	if en != nil {
+		en.record(e, true, p.epoch, p.probe)
 	}
 }
 
@@ -199,9 +214,24 @@ func (r *Registry) Cooldown(model string, d time.Duration) {
 	if int64(d) < math.MaxInt64-now {
 		until = now + int64(d)
 	}
-	if r.getOrCreate(model).extendCooldown(until) && r.onCooldown != nil {
+	if e := r.getOrCreate(model); e != nil && e.extendCooldown(until) && r.onCooldown != nil {
 		r.onCooldown(model, r.at(until))
 	}
+}
+
+// CooldownLeft returns how long model's cooldown lasts from now; 0 when it
+// has none. The engine uses it for the retry-after of a 429 answered because
+// every tier was cooling down.
+func (r *Registry) CooldownLeft(model string) time.Duration {
+	e := r.lookup(model)
+	if e == nil {
+		return 0
+	}
+	cd := e.cooldown.Load()
+	if cd == 0 {
+		return 0
+	}
+	return time.Duration(max(cd-r.offset(r.clock.Now()), 0))
 }
 
 // ForceCooldown puts model in cooldown until until, as a peer replica asked
@@ -213,7 +243,9 @@ func (r *Registry) ForceCooldown(model string, until time.Time) {
 	if u <= r.offset(r.clock.Now()) {
 		return
 	}
-	r.getOrCreate(model).extendCooldown(u)
+	if e := r.getOrCreate(model); e != nil {
+		e.extendCooldown(u)
+	}
 }
 
 // Force opens model's breaker until until, as a peer replica asked (shared
@@ -228,6 +260,9 @@ func (r *Registry) Force(model string, until time.Time) {
 		return
 	}
 	e := r.getOrCreate(model)
+	if e == nil {
+		return
+	}
 	e.mu.Lock()
 	if stateOf(e.se.Load()) == Open {
 		e.openUntil = max(e.openUntil, u)
@@ -241,24 +276,30 @@ func (r *Registry) Force(model string, until time.Time) {
 	e.unlockAndEmit()
 }
 
-func (r *Registry) lookup(model string) *entry {
-	if v, ok := r.models.Load(model); ok {
-		return v.(*entry)
-	}
-	return nil
-}
+func (r *Registry) lookup(model string) *entry { return (*r.models.Load())[model] }
 
+// getOrCreate returns model's entry, created if need be; nil when the
+// Registry already holds MaxModels models.
 func (r *Registry) getOrCreate(model string) *entry {
 	if e := r.lookup(model); e != nil {
 		return e
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if e := r.lookup(model); e != nil {
+	old := *r.models.Load()
+	if e := old[model]; e != nil {
 		return e
 	}
+	if len(old) >= MaxModels {
+		return nil
+	}
 	e := newEntry(r, model)
-	r.models.Store(model, e)
+	m := make(map[string]*entry, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[model] = e
+	r.models.Store(&m)
 	return e
 }
 

@@ -76,11 +76,11 @@ func ceilMS(d time.Duration) int64 {
 // here (and report the change), as with [Registry.State].
 func (r *Registry) Snapshot() []Status {
 	now := r.offset(r.clock.Now())
-	var out []Status
-	r.models.Range(func(_, v any) bool {
-		out = append(out, v.(*entry).status(now))
-		return true
-	})
+	models := *r.models.Load()
+	out := make([]Status, 0, len(models))
+	for _, e := range models {
+		out = append(out, e.status(now))
+	}
 	slices.SortFunc(out, func(a, b Status) int { return cmp.Compare(a.Model, b.Model) })
 	return out
 }

@@ -35,3 +35,14 @@ func BenchmarkTryRetryParallel(b *testing.B) {
 		}
 	})
 }
+
+// The engine's way: one clock read per attempt, shared.
+func BenchmarkTryRetryAt(b *testing.B) {
+	bud := New(0, 0, WithClock(clock.Real))
+	now := clock.Real.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		bud.OnAttemptAt(now)
+		bud.TryRetryAt(now)
+	}
+}

@@ -102,8 +102,13 @@ func orDefault(v, def float64) float64 {
 
 // OnAttempt counts one first attempt (not a retry). Call it once per request
 // per tier before the first upstream call.
-func (b *Budget) OnAttempt() {
-	now := b.clock.Now()
+func (b *Budget) OnAttempt() { b.OnAttemptAt(b.clock.Now()) }
+
+// OnAttemptAt is [Budget.OnAttempt] at a time the caller has just read from
+// the Budget's clock. The engine reads the clock for each attempt anyway;
+// passing it saves a second read, which is most of OnAttempt's cost where
+// reading the clock is slow (about 100 ns on some VMs).
+func (b *Budget) OnAttemptAt(now time.Time) {
 	b.mu.Lock()
 	i := b.advance(now)
 	b.attempts[i]++
@@ -116,8 +121,11 @@ func (b *Budget) OnAttempt() {
 // this one included, stay at or below ratio × first attempts in the window
 // plus minPerSecond × window seconds. A false costs nothing and is not
 // counted.
-func (b *Budget) TryRetry() bool {
-	now := b.clock.Now()
+func (b *Budget) TryRetry() bool { return b.TryRetryAt(b.clock.Now()) }
+
+// TryRetryAt is [Budget.TryRetry] at a time the caller has just read from the
+// Budget's clock (see [Budget.OnAttemptAt]).
+func (b *Budget) TryRetryAt(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	i := b.advance(now)

@@ -219,3 +219,21 @@ func TestConcurrentUseWhileTimeMoves(t *testing.T) {
 		t.Fatalf("Stats() = %d, %d: inconsistent after concurrent use", a, r)
 	}
 }
+
+func TestAtVariantsUseTheGivenTime(t *testing.T) {
+	clk := clock.NewFake(t0)
+	b := New(1, -1, WithClock(clk), WithWindow(10*time.Second))
+	b.OnAttemptAt(t0)
+	b.OnAttemptAt(t0.Add(9 * time.Second))
+	if !b.TryRetryAt(t0.Add(9 * time.Second)) {
+		t.Fatal("TryRetryAt refused within budget")
+	}
+	// At 10s the first attempt leaves the window: 1 attempt, 1 retry.
+	if b.TryRetryAt(t0.Add(10 * time.Second)) {
+		t.Fatal("TryRetryAt granted over budget")
+	}
+	b.OnAttemptAt(t0.Add(10 * time.Second))
+	if !b.TryRetryAt(t0.Add(10 * time.Second)) {
+		t.Fatal("TryRetryAt refused after a new attempt")
+	}
+}

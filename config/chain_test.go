@@ -47,7 +47,7 @@ func TestChainResultCanBeAppendedToSafely(t *testing.T) {
 	got := c.Chain("claude-sonnet-5-5")
 	_ = append(got, "extra")
 	_ = append(c.Chain("claude-haiku-5-5"), "extra")
-	if want := []string{"claude-sonnet-5-5", "claude-haiku-5-5", "static"}; !reflect.DeepEqual(c.Chains["default"], want) {
+	if want := []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}; !reflect.DeepEqual(c.Chains["default"], want) {
 		t.Fatalf("appending to Chain's result changed the config: %v", c.Chains["default"])
 	}
 }

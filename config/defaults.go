@@ -51,7 +51,7 @@ func Default() Config {
 		Addr:     "127.0.0.1:8080",
 		Upstream: "",
 		Chains: map[string][]string{
-			DefaultChain: {"claude-sonnet-5-5", "claude-haiku-5-5", TierStatic},
+			DefaultChain: {"claude-sonnet-5-5", "claude-haiku-5-5", TierCache, TierStatic},
 		},
 		Profiles: map[string]Profile{
 			ProfileInteractive: DefaultInteractive(),

@@ -35,8 +35,8 @@ func ExampleConfig_Chain() {
 	fmt.Println(cfg.Chain("claude-haiku-5-5"))
 	fmt.Println(cfg.Chain("claude-sonnet-4-5"))
 	// Output:
-	// [claude-sonnet-5-5 claude-haiku-5-5 static]
-	// [claude-haiku-5-5 static]
+	// [claude-sonnet-5-5 claude-haiku-5-5 cache static]
+	// [claude-haiku-5-5 cache static]
 	// [claude-sonnet-4-5 static]
 }
 

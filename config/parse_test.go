@@ -18,7 +18,7 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Upstream != "" || c.Redis != "" {
 		t.Errorf("addr/upstream/redis = %q %q %q", c.Addr, c.Upstream, c.Redis)
 	}
-	if got := c.Chains[DefaultChain]; !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "static"}) || len(c.Chains) != 1 {
+	if got := c.Chains[DefaultChain]; !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) || len(c.Chains) != 1 {
 		t.Errorf("chains = %v", c.Chains)
 	}
 	in := c.Profiles[ProfileInteractive]

@@ -101,7 +101,7 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 					slog.Int64("wait_ms", wait.Milliseconds()), slog.String("why", "deadline"))
 				return last, tried, false
 			}
-			if !r.e.budget.TryRetry() {
+			if !r.e.budget.TryRetryAt(r.e.clock.Now()) {
 				r.log(slog.LevelWarn, "agent.retry_skipped", slog.String("model", model), slog.String("why", "retry_budget"))
 				return last, tried, false
 			}
@@ -118,12 +118,13 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 			r.hardTimeout()
 			return last, tried, true
 		}
-		if v := r.e.breakers.Allow(model); v != breaker.Allow {
+		permit, v := r.e.breakers.Acquire(model)
+		if v != breaker.Allow {
 			r.skip(model, n, v, wait)
 			return last, tried, false
 		}
 		if n == 1 {
-			r.e.budget.OnAttempt()
+			r.e.budget.OnAttemptAt(now)
 		}
 		timeout := min(at, left)
 		if r.e.log.Enabled(r.ctx, slog.LevelDebug) {
@@ -136,7 +137,7 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 			res.Canceled = true
 		}
 		d := taxonomy.Classify(res, end)
-		r.e.breakers.Record(model, d.Model)
+		permit.Done(d.Model)
 		if d.Cooldown > 0 {
 			r.e.breakers.Cooldown(model, d.Cooldown)
 		}

@@ -289,7 +289,7 @@ func TestShouldRetryFalseMovesOnWithoutRetrying(t *testing.T) {
 
 func TestRetryBudgetStopsRetryStorms(t *testing.T) {
 	f := newFixture(t, breaker.Settings{Failures: 1000},
-		func() engine.Option { return engine.WithBudget(budget.New(0.2, 0, budget.WithClock(clock.Real))) }())
+		func() engine.Option { return engine.WithBudget(budget.New(0.2, -1, budget.WithClock(clock.Real))) }())
 	f.up.on(sonnet, status(529))
 	f.up.on(haiku, status(529))
 	var wg sync.WaitGroup

@@ -40,7 +40,7 @@ func ParseRules(data []byte) ([]Rule, error) {
 	for i, raw := range raws {
 		var r Rule
 		if err := strictDecode(raw, &r); err != nil {
-			return nil, fmt.Errorf("rules[%d]: %w", i, err)
+			return nil, fmt.Errorf("rules[%d]%s: %w", i, badDurationField(raw), err)
 		}
 		if err := r.validate(); err != nil {
 			return nil, fmt.Errorf("rules[%d]: %w", i, err)
@@ -68,13 +68,13 @@ func ParseScript(data []byte) (Script, error) {
 			Rules    []json.RawMessage `json:"rules"`
 		}
 		if err := strictDecode(raw, &p); err != nil {
-			return Script{}, fmt.Errorf("phases[%d]: %w", i, err)
+			return Script{}, fmt.Errorf("phases[%d]%s: %w", i, badDurationField(raw), err)
 		}
 		ph := Phase{Name: p.Name, Duration: p.Duration, Rules: make([]Rule, 0, len(p.Rules))}
 		for j, rr := range p.Rules {
 			var r Rule
 			if err := strictDecode(rr, &r); err != nil {
-				return Script{}, fmt.Errorf("phases[%d]: rules[%d]: %w", i, j, err)
+				return Script{}, fmt.Errorf("phases[%d]: rules[%d]%s: %w", i, j, badDurationField(rr), err)
 			}
 			ph.Rules = append(ph.Rules, r)
 		}
@@ -84,6 +84,25 @@ func ParseScript(data []byte) (Script, error) {
 		return Script{}, err
 	}
 	return sc, nil
+}
+
+// badDurationField names (as ".field") the first duration field of a JSON
+// object that does not parse, because encoding/json does not say which
+// field a custom decoder rejected; "" when there is none.
+func badDurationField(obj []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(obj, &fields) != nil {
+		return ""
+	}
+	for _, name := range []string{"duration", "latency", "retry_after", "stall"} {
+		if raw, ok := fields[name]; ok {
+			var d Duration
+			if d.UnmarshalJSON(raw) != nil {
+				return "." + name
+			}
+		}
+	}
+	return ""
 }
 
 // strictDecode decodes one JSON value into v, rejecting unknown fields and

@@ -53,13 +53,3 @@ func BenchmarkMemorySuccessPath(b *testing.B) {
 		i++
 	}
 }
-
-// BenchmarkMemoryUserFailed measures the failure path of the per-user breaker.
-func BenchmarkMemoryUserFailed(b *testing.B) {
-	m := NewMemory(WithUserLimit(1<<30, time.Minute))
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		m.UserFailed(ctx, "user-12345")
-	}
-}

@@ -59,15 +59,23 @@ func (c *lruCache) put(key string, e Entry, expires int64) bool {
 	size := entrySize(key, e)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.remove(el)
-	}
-	if size > c.maxBytes {
+	el, ok := c.items[key]
+	switch {
+	case size > c.maxBytes:
+		if ok {
+			c.remove(el)
+		}
 		return false
+	case ok: // replace in place: no allocation
+		it := el.Value.(*cacheItem)
+		c.bytes += size - it.size
+		it.entry, it.expires, it.size = e, expires, size
+		c.order.MoveToFront(el)
+	default:
+		it := &cacheItem{key: key, entry: e, expires: expires, size: size}
+		c.items[key] = c.order.PushFront(it)
+		c.bytes += size
 	}
-	it := &cacheItem{key: key, entry: e, expires: expires, size: size}
-	c.items[key] = c.order.PushFront(it)
-	c.bytes += size
 	for len(c.items) > c.maxEntries || c.bytes > c.maxBytes {
 		c.remove(c.order.Back())
 	}

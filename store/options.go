@@ -21,6 +21,9 @@ const (
 	// DefaultCacheBytes is the most bytes (keys, models and bodies) the local
 	// cache holds: 64 MiB.
 	DefaultCacheBytes = 64 << 20
+	// MaxUserFailures caps the per-user failure limit: each failing user
+	// holds that many timestamps.
+	MaxUserFailures = 1000
 )
 
 // Option configures a [Memory] store (and through it a Redis store, which
@@ -53,11 +56,12 @@ func newConfig(opts []Option) config {
 
 // WithUserLimit sets the per-user breaker: failures request-caused failures
 // within window cut the user off for window. A zero or negative value keeps
-// its default (5 failures, 60 s).
+// its default (5 failures, 60 s); failures above [MaxUserFailures] count as
+// MaxUserFailures.
 func WithUserLimit(failures int, window time.Duration) Option {
 	return func(c *config) {
 		if failures > 0 {
-			c.userFailures = failures
+			c.userFailures = min(failures, MaxUserFailures)
 		}
 		if window > 0 {
 			c.userWindow = window

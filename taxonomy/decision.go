@@ -165,7 +165,11 @@ func classify(r Result) Decision {
 	case 408, 409:
 		return transient(Conflict)
 	case 429:
-		return transient(RateLimited)
+		// A rate limit is not a sick model: it opens a cooldown (see
+		// Classify) instead of counting against the breaker.
+		d := transient(RateLimited)
+		d.Model = Neutral
+		return d
 	case 529:
 		return transient(Overloaded)
 	}

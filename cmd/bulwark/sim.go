@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/sim"
+)
+
+// rpmFlag collects repeatable --rpm MODEL=N values.
+type rpmFlag []struct {
+	model string
+	n     int
+}
+
+func (f *rpmFlag) String() string {
+	var parts []string
+	for _, v := range *f {
+		parts = append(parts, fmt.Sprintf("%s=%d", v.model, v.n))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *rpmFlag) Set(s string) error {
+	model, n, ok := strings.Cut(s, "=")
+	v, err := strconv.Atoi(n)
+	if !ok || model == "" || err != nil || v < 1 {
+		return fmt.Errorf("want MODEL=N with N >= 1, e.g. claude-sonnet-5-5=50 or *=100")
+	}
+	*f = append(*f, struct {
+		model string
+		n     int
+	}{model, v})
+	return nil
+}
+
+// runSim runs the Anthropic API simulator until ctx is cancelled.
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sim", "Run an imitation of the Anthropic Messages API with scriptable faults.\n"+
+		"Point any Anthropic client's base URL at it; change faults live with PUT /_sim/faults\n"+
+		"and read counters at GET /_sim/stats.", stderr)
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address (`host:port`; port 0 picks a free one)")
+	faults := fs.String("faults", "", "fault rules to start with, a JSON `file` of {\"rules\":[...]}")
+	script := fs.String("script", "", "a timeline of fault phases, a JSON `file` of {\"phases\":[...],\"loop\":bool}")
+	seed := fs.Int64("seed", 0, "seed for fault draws and answer texts, to make a run repeatable (default random)")
+	tokenDelay := fs.Duration("token-delay", 0, "pause before each streamed text delta, e.g. 2ms")
+	var rpm rpmFlag
+	fs.Var(&rpm, "rpm", "requests-per-minute limit as `MODEL=N` (\"*\" for every model); repeatable")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *tokenDelay < 0 {
+		fmt.Fprintln(stderr, "--token-delay must not be negative")
+		return errUsage
+	}
+
+	var opts []sim.Option
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" {
+			opts = append(opts, sim.WithSeed(*seed))
+		}
+	})
+	opts = append(opts, sim.WithTokenDelay(*tokenDelay))
+	for _, r := range rpm {
+		opts = append(opts, sim.WithRPM(r.model, r.n))
+	}
+	if *faults != "" {
+		data, err := os.ReadFile(*faults)
+		if err != nil {
+			return fmt.Errorf("--faults: %w", err)
+		}
+		rules, err := sim.ParseRules(data)
+		if err != nil {
+			return fmt.Errorf("--faults %s: %w", *faults, err)
+		}
+		opts = append(opts, sim.WithRules(rules))
+	}
+	if *script != "" {
+		data, err := os.ReadFile(*script)
+		if err != nil {
+			return fmt.Errorf("--script: %w", err)
+		}
+		sc, err := sim.ParseScript(data)
+		if err != nil {
+			return fmt.Errorf("--script %s: %w", *script, err)
+		}
+		opts = append(opts, sim.WithScript(sc))
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	s := sim.New(opts...)
+	defer s.Close()
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stderr, "bulwark sim: %d fault rules", len(s.Rules()))
+	if *script != "" {
+		fmt.Fprintf(stderr, ", script %s", *script)
+	}
+	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset")
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.Close() // release hung requests and stalls first, so shutdown is quick
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	_ = hs.Close()
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/sse"
+)
+
+// Response headers the gateway adds.
+const (
+	hModelUsed  = "Bulwark-Model-Used"
+	hFallback   = "Bulwark-Fallback"
+	hAttempts   = "Bulwark-Attempts"
+	hRequestID  = "Bulwark-Request-Id"
+	hDegraded   = "Bulwark-Degraded"
+	hUpstreamID = "Request-Id"
+)
+
+func appendJSONString(b []byte, s string) []byte { return sse.AppendString(b, s) }
+
+// writeError writes an Anthropic-shaped error:
+// {"type":"error","error":{"type":...,"message":...},"request_id":...}.
+// request-id carries the gateway's id (no upstream answered).
+func writeError(w http.ResponseWriter, id string, status int, errType, message string, retryAfter time.Duration) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set(hUpstreamID, id)
+	if retryAfter > 0 {
+		secs := int64((retryAfter + time.Second - 1) / time.Second)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	var small [256]byte
+	b := sse.AppendError(small[:0], errType, message, id)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// errorTypeFor is the error.type Anthropic uses with an HTTP status.
+func errorTypeFor(status int) string {
+	switch status {
+	case 400:
+		return "invalid_request_error"
+	case 401:
+		return "authentication_error"
+	case 402:
+		return "billing_error"
+	case 403:
+		return "permission_error"
+	case 404:
+		return "not_found_error"
+	case 408:
+		return "timeout_error"
+	case 413:
+		return "request_too_large"
+	case 429:
+		return "rate_limit_error"
+	case 504:
+		return "timeout_error"
+	case 529:
+		return "overloaded_error"
+	}
+	if status < 500 {
+		return "invalid_request_error"
+	}
+	return "api_error"
+}
+
+// statusForType is the HTTP status Anthropic answers an error.type with.
+func statusForType(errType string) int {
+	switch errType {
+	case "invalid_request_error":
+		return 400
+	case "authentication_error":
+		return 401
+	case "billing_error":
+		return 402
+	case "permission_error":
+		return 403
+	case "not_found_error":
+		return 404
+	case "request_too_large":
+		return 413
+	case "rate_limit_error":
+		return 429
+	case "timeout_error":
+		return 504
+	case "overloaded_error":
+		return 529
+	}
+	return 500
+}
+
+// upstreamError is the error part of an Anthropic error body.
+type upstreamError struct {
+	Error struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// parseError reads error.type and error.message from an error body; both
+// are empty when it is not Anthropic's shape.
+func parseError(body []byte) (errType, message string) {
+	var e upstreamError
+	if json.Unmarshal(body, &e) != nil {
+		return "", ""
+	}
+	return e.Error.Type, e.Error.Message
+}

@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// WithConfig applies the gateway's part of a configuration file: upstream
+// (when set), chains, profiles, messages, cache.enabled and client keys
+// (each read from its environment variable; an unset or empty one makes New
+// fail). Breakers and the retry budget belong to the engine: build it with
+// NewEngine. Options after WithConfig override it.
+func WithConfig(c config.Config) Option {
+	return func(s *settings) {
+		if c.Upstream != "" {
+			s.upstream = c.Upstream
+		}
+		if len(c.Chains) > 0 {
+			s.chains = c.Chains
+		}
+		if len(c.Profiles) > 0 {
+			s.profiles = make(map[string]engine.Profile, len(c.Profiles))
+			for name, p := range c.Profiles {
+				s.profiles[name] = Profile(name, p)
+			}
+		}
+		WithMessages(Messages(c.Messages))(s)
+		s.cache = c.Cache.Enabled
+		for _, cl := range c.Clients {
+			key := os.Getenv(cl.KeyEnv)
+			if key == "" {
+				s.errs = append(s.errs, fmt.Errorf("gateway: client key variable $%s is not set", cl.KeyEnv))
+				continue
+			}
+			s.clients = append(s.clients, ClientKey{Key: key, User: cl.User})
+		}
+	}
+}
+
+// Profile converts a configured profile into the engine's.
+func Profile(name string, p config.Profile) engine.Profile {
+	j := backoff.Full
+	if p.Backoff.Jitter == config.JitterDecorrelated {
+		j = backoff.Decorrelated
+	}
+	return engine.Profile{
+		Name:              name,
+		Attempts:          p.Attempts,
+		PrimaryAttempts:   p.PrimaryAttempts,
+		Backoff:           backoff.Policy{Initial: p.Backoff.Initial.Std(), Max: p.Backoff.Max.Std(), Jitter: j},
+		Deadline:          p.Deadline.Std(),
+		AttemptTimeout:    p.AttemptTimeout.Std(),
+		FirstTokenTimeout: p.FirstTokenTimeout.Std(),
+		IdleTimeout:       p.IdleTimeout.Std(),
+	}
+}
+
+// NewEngine builds the engine a gateway runs on from c: the model breakers
+// (c.Breaker) and the retry budget (c.RetryBudget). Breaker changes and 429
+// cooldowns are logged (breaker.state_change, cooldown.start) and, when st is
+// not nil, shared with the other replicas through it; st's events from other
+// replicas apply to the breakers. opts are added last (observer, clock).
+func NewEngine(c config.Config, log *slog.Logger, st store.Shared, opts ...engine.Option) *engine.Engine {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := breaker.New(breaker.Settings{
+		Failures:       c.Breaker.Failures,
+		Window:         c.Breaker.Window.Std(),
+		OpenFor:        c.Breaker.OpenFor.Std(),
+		HalfOpenProbes: c.Breaker.HalfOpenProbes,
+	},
+		breaker.WithOnChange(func(ch breaker.Change) {
+			level := slog.LevelInfo
+			if ch.To == breaker.Open {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(context.Background(), level, "breaker.state_change", slog.String("model", ch.Model),
+				slog.String("from", ch.From.String()), slog.String("to", ch.To.String()), slog.Bool("remote", ch.Remote))
+			if st != nil && !ch.Remote {
+				st.BreakerChanged(ch)
+			}
+		}),
+		breaker.WithOnCooldown(func(model string, until time.Time) {
+			log.LogAttrs(context.Background(), slog.LevelWarn, "cooldown.start", slog.String("model", model),
+				slog.Time("until", until))
+			if st != nil {
+				st.CooldownStarted(model, until)
+			}
+		}),
+	)
+	if st != nil {
+		st.Attach(reg)
+	}
+	all := []engine.Option{
+		engine.WithLogger(log),
+		engine.WithBreakers(reg),
+		engine.WithBudget(budget.New(c.RetryBudget.Ratio, float64(c.RetryBudget.MinPerSecond))),
+	}
+	return engine.New(append(all, opts...)...)
+}

@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"encoding/hex"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// answerKind is how the gateway answers once a run has ended.
+type answerKind uint8
+
+const (
+	// answerModel forwards the answering model's response.
+	answerModel answerKind = iota
+	// answerPassBack passes the upstream's rejection back as it is: the
+	// request itself was at fault and the caller's program needs the detail.
+	answerPassBack
+	// answerError is an Anthropic-shaped error of the gateway's own, after
+	// the cache tier (when the chain has one) had no answer either.
+	answerError
+	// answerNone: the client went away; there is nobody to answer.
+	answerNone
+)
+
+// verdict is what to answer after a run.
+type verdict struct {
+	kind answerKind
+	// status, errType and message describe an answerError.
+	status  int
+	errType string
+	message string
+	// retryAfter is sent as retry-after (whole seconds, rounded up) when > 0.
+	retryAfter time.Duration
+	// tryCache: the cache tier may answer before the error.
+	tryCache bool
+}
+
+// statusClientClosed is logged (never sent) when the client went away.
+const statusClientClosed = 499
+
+// decide maps how a run ended to the client's answer (DESIGN §7): the
+// model's answer; the upstream's own rejection; or, when every tier failed,
+// 429 with retry-after when rate limiting kept the tiers from answering, 504
+// when the deadline ran out, 529 when the last failure was an overload, else
+// 503.
+func decide(out *engine.Outcome) verdict {
+	switch out.Reason {
+	case engine.Answered:
+		return verdict{kind: answerModel, status: 200}
+	case engine.Canceled:
+		return verdict{kind: answerNone, status: statusClientClosed}
+	case engine.Rejected:
+		return verdict{kind: answerPassBack}
+	}
+	v := verdict{kind: answerError, tryCache: true}
+	switch {
+	case out.RateLimited:
+		v.status, v.errType = 429, "rate_limit_error"
+		v.message = "Every model of the chain is rate limited right now; retry after the time in the retry-after header."
+		v.retryAfter = max(out.RetryAfter, time.Second)
+	case out.Reason == engine.DeadlineExceeded:
+		v.status, v.errType = 504, "timeout_error"
+		v.message = "No model of the chain answered within the request's deadline."
+	case out.Last.Class == taxonomy.Overloaded:
+		v.status, v.errType = 529, "overloaded_error"
+		v.message = "Every model of the chain is overloaded right now. Please retry shortly."
+	default:
+		v.status, v.errType = 503, "api_error"
+		v.message = "No model of the chain is available right now. Please retry shortly."
+	}
+	return v
+}
+
+// userFor names the user a request counts against (DESIGN §6): the body's
+// metadata.user_id, else the bulwark-user-id header, else the client key's
+// user. "" means no per-user breaker applies.
+func userFor(metadataUser, header, clientUser string) string {
+	switch {
+	case metadataUser != "":
+		return metadataUser
+	case header != "":
+		return header
+	}
+	return clientUser
+}
+
+// keyUser names a client key that has no configured user: "key:" and the
+// first 12 hex digits of its SHA-256, so that the key itself never appears.
+func keyUser(sum [32]byte) string { return "key:" + hex.EncodeToString(sum[:6]) }
+
+
+// countsAgainstUser reports whether a run's failure was the user's doing
+// (DESIGN §2 "per-user breaker: failure" rows, and a request that ran out of
+// its deadline).
+func countsAgainstUser(out *engine.Outcome) bool {
+	switch out.Reason {
+	case engine.Rejected:
+		return out.Last.User == taxonomy.CountFailure
+	case engine.DeadlineExceeded:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,22 @@
+// Package gateway is bulwark's Anthropic-compatible HTTP server (DESIGN §7):
+// any client of the Messages API — the official SDKs, Claude Code, curl —
+// points its base URL at it and gets retries, fallbacks, breakers and clean
+// stream failures with no code change.
+//
+// One [Server] serves:
+//
+//   - POST /v1/messages: the Messages API, streamed or not, through the
+//     engine's chain of model tiers. The body is forwarded as bytes with only
+//     its top-level "model" rewritten per tier; a stream is held back until
+//     its first content_block_delta so that a failure before it is retried or
+//     falls back invisibly, and after it fails with an SSE error event.
+//   - POST /v1/messages/count_tokens, GET /v1/models and every other /v1/*
+//     path: forwarded with retries, no model fallback.
+//   - POST /v1/agent: a plain-text turn that always answers 200 with
+//     something a person can read.
+//   - GET /healthz, /readyz and /v1/status.
+//
+// Decisions (how an outcome maps to an HTTP answer, which user a request
+// counts against, the cache key) are pure functions apart from the
+// mechanics of proxying, and are table-tested on their own.
+package gateway

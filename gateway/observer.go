@@ -1,0 +1,60 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/engine"
+)
+
+// Observer is told about every finished request, for metrics. Completed is
+// called once per request, synchronously, after the answer was written; it
+// must be fast and must not keep c after it returns. Per-attempt events come
+// from the engine's own observer (engine.WithObserver).
+type Observer interface {
+	Completed(c *Completion)
+}
+
+// Endpoint names, as in Completion.Endpoint.
+const (
+	EndpointMessages    = "messages"
+	EndpointAgent       = "agent"
+	EndpointPassthrough = "passthrough"
+)
+
+// Completion describes one finished request.
+type Completion struct {
+	// RequestID is the gateway's id of the request.
+	RequestID string
+	// Endpoint is "messages", "agent" or "passthrough".
+	Endpoint string
+	// Model is the model the client asked for; empty when none.
+	Model string
+	// ModelUsed is the model that answered; empty when none did.
+	ModelUsed string
+	// Fallback is true when a tier after the first answered.
+	Fallback bool
+	// Degraded is "cache" when the cache tier answered, "static" when the
+	// static tier did (agent endpoint), "user_breaker" when the user was cut
+	// off; empty otherwise.
+	Degraded string
+	// Stream is true for a streamed request.
+	Stream bool
+	// Status is the HTTP status sent; 499 when the client went away first.
+	Status int
+	// Outcome is the engine's account of the run; nil when the request
+	// ended before one (bad request, cut-off user).
+	Outcome *engine.Outcome
+	// Duration is from the request's arrival to its last byte.
+	Duration time.Duration
+	// FirstByte is when the first body byte of a stream was sent, from
+	// arrival; 0 when not a stream.
+	FirstByte time.Duration
+	// StreamEnd says how a committed stream ended: "complete", "stalled",
+	// "cut", "malformed", "upstream_error" or "client_gone"; empty when not
+	// a committed stream.
+	StreamEnd string
+	// Usage is the answer's token usage, when HasUsage.
+	Usage    catalog.Usage
+	HasUsage bool
+}

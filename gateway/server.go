@@ -1,0 +1,317 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// ErrConfig wraps every error New returns about its options.
+var ErrConfig = errors.New("gateway: bad configuration")
+
+// Server is the gateway. Make one with New; it is safe for concurrent use.
+type Server struct {
+	set       settings
+	eng       *engine.Engine
+	store     store.Shared
+	log       *slog.Logger
+	obs       Observer
+	rt        http.RoundTripper
+	base      *url.URL // upstream base, path without a trailing slash
+	msgURL    *url.URL // base + /v1/messages
+	chainCfg  config.Config
+	chains    map[string]*resolved // every requested model some chain names
+	profiles  map[string]*engine.Profile
+	clients   map[[32]byte]string // sha256(key) -> user ("" = the key's hash)
+	warnings  []catalog.Warning
+	agentTier string
+	mux       *http.ServeMux
+
+	draining atomic.Bool
+	bg       sync.WaitGroup // async cache writes
+}
+
+// resolved is a chain ready for the engine, with each model tier's JSON
+// string precomputed for the body rewrite.
+type resolved struct {
+	tiers  []string
+	chain  engine.Chain
+	quoted map[string][]byte
+}
+
+// New returns a Server configured by opts.
+func New(opts ...Option) (*Server, error) {
+	set := settings{
+		upstream:    DefaultUpstream,
+		chains:      config.Default().Chains,
+		profiles:    map[string]engine.Profile{config.ProfileInteractive: engine.Interactive(), config.ProfileBatch: engine.Batch()},
+		messages:    Messages(config.Default().Messages),
+		grace:       DefaultGrace,
+		maxBody:     DefaultMaxBodyBytes,
+		maxResponse: DefaultMaxResponseBytes,
+		now:         time.Now,
+		readHeader:  10 * time.Second,
+		readTimeout: 60 * time.Second,
+		idleTimeout: 120 * time.Second,
+		maxHeader:   1 << 20,
+		agentTokens: 1024,
+	}
+	for _, o := range opts {
+		o(&set)
+	}
+	if len(set.errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, errors.Join(set.errs...))
+	}
+	s := &Server{set: set, store: set.store, log: set.logger, obs: set.observer}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.eng = set.engine
+	if s.eng == nil {
+		s.eng = engine.New(engine.WithLogger(s.log))
+	}
+	u, err := url.Parse(strings.TrimRight(set.upstream, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, set.upstream)
+	}
+	s.base = u
+	s.msgURL = u.JoinPath("/v1/messages")
+	s.rt = set.transport
+	if s.rt == nil {
+		s.rt = newTransport()
+	}
+	if err := s.resolveChains(); err != nil {
+		return nil, err
+	}
+	if _, ok := set.profiles[config.ProfileInteractive]; !ok {
+		return nil, fmt.Errorf("%w: no %q profile", ErrConfig, config.ProfileInteractive)
+	}
+	s.profiles = make(map[string]*engine.Profile, len(set.profiles))
+	for name, p := range set.profiles {
+		if p.Name == "" {
+			p.Name = name
+		}
+		s.profiles[name] = &p
+	}
+	if len(set.clients) > 0 {
+		s.clients = make(map[[32]byte]string, len(set.clients))
+		for _, c := range set.clients {
+			if c.Key == "" {
+				return nil, fmt.Errorf("%w: empty client key", ErrConfig)
+			}
+			s.clients[sha256.Sum256([]byte(c.Key))] = c.User
+		}
+	}
+	s.warnings = catalog.Warnings(s.chainCfg.Models(), set.now(), catalog.DefaultWarnWithin)
+	for _, w := range s.warnings {
+		level := slog.LevelWarn
+		if w.Retired {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(context.Background(), level, "catalog.end_of_life", slog.String("model", w.Model),
+			slog.String("successor", w.Successor), slog.Time("date", w.Date), slog.Bool("retired", w.Retired),
+			slog.Bool("page", w.Retired), slog.String("message", w.Message))
+	}
+	s.routes()
+	return s, nil
+}
+
+// resolveChains validates the chains and precomputes the chain of every
+// requested model they name.
+func (s *Server) resolveChains() error {
+	s.chainCfg = config.Config{Chains: s.set.chains}
+	def := s.set.chains[config.DefaultChain]
+	if len(def) == 0 {
+		return fmt.Errorf("%w: no %q chain", ErrConfig, config.DefaultChain)
+	}
+	for name, tiers := range s.set.chains {
+		if _, err := toChain(tiers); err != nil {
+			return fmt.Errorf("%w: chain %q: %w", ErrConfig, name, err)
+		}
+	}
+	s.chains = map[string]*resolved{}
+	for name, tiers := range s.set.chains {
+		names := append([]string{name}, tiers...)
+		for _, n := range names {
+			if n == config.TierCache || n == config.TierStatic || n == config.DefaultChain {
+				continue
+			}
+			if _, done := s.chains[n]; !done {
+				s.chains[n] = s.resolve(n)
+			}
+		}
+	}
+	c, err := toChain(def)
+	if err != nil || len(c.Models) == 0 {
+		return fmt.Errorf("%w: the %q chain names no model", ErrConfig, config.DefaultChain)
+	}
+	s.agentTier = c.Models[0]
+	return nil
+}
+
+// chainFor returns the chain of a requested model.
+func (s *Server) chainFor(model string) *resolved {
+	if r, ok := s.chains[model]; ok {
+		return r
+	}
+	return s.resolve(model)
+}
+
+func (s *Server) resolve(model string) *resolved {
+	tiers := s.chainCfg.Chain(model)
+	c, _ := toChain(tiers)
+	if c.Cache && (!s.set.cache || s.store == nil) {
+		c.Cache = false
+	}
+	r := &resolved{tiers: tiers, chain: c, quoted: make(map[string][]byte, len(c.Models))}
+	for _, m := range c.Models {
+		r.quoted[m] = appendJSONString(nil, m)
+	}
+	return r
+}
+
+// toChain splits tiers into model tiers and the reserved ones.
+func toChain(tiers []string) (engine.Chain, error) {
+	var c engine.Chain
+	for i, t := range tiers {
+		switch t {
+		case "":
+			return c, errors.New("empty tier name")
+		case config.TierCache:
+			if c.Static {
+				return c, errors.New(`"cache" after "static"`)
+			}
+			c.Cache = true
+		case config.TierStatic:
+			if i != len(tiers)-1 {
+				return c, errors.New(`"static" must be the last tier`)
+			}
+			c.Static = true
+		default:
+			if c.Cache || c.Static {
+				return c, fmt.Errorf("model %q after a reserved tier", t)
+			}
+			c.Models = append(c.Models, t)
+		}
+	}
+	return c, nil
+}
+
+// Engine returns the engine the Server runs on (its breakers, its budget).
+func (s *Server) Engine() *engine.Engine { return s.eng }
+
+// Warnings returns the end-of-life warnings about the chains' models found
+// at start-up (also logged then, as catalog.end_of_life).
+func (s *Server) Warnings() []catalog.Warning { return s.warnings }
+
+// Handler returns the Server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/messages", s.handleMessages)
+	mux.HandleFunc("POST /v1/agent", s.handleAgent)
+	mux.HandleFunc("GET /v1/status", s.handleStatus)
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("/v1/", s.handlePassthrough)
+	root := false
+	for _, m := range s.set.mounts {
+		mux.Handle(m.pattern, m.h)
+		root = root || m.pattern == "/"
+	}
+	if !root {
+		mux.HandleFunc("/", s.handleNotFound)
+	}
+	s.mux = mux
+}
+
+// ListenAndServe listens on addr (host:port) and serves until ctx is done;
+// see Serve.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, then shuts down gracefully: it stops
+// accepting, reports not ready, lets in-flight requests and streams finish
+// for up to the grace period (WithGrace, default 10 s), then cuts what is
+// left. It returns nil after a shutdown, else the listener's error.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: s.set.readHeader,
+		ReadTimeout:       s.set.readTimeout,
+		IdleTimeout:       s.set.idleTimeout,
+		MaxHeaderBytes:    s.set.maxHeader,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "gateway.shutdown", slog.Int64("grace_ms", s.set.grace.Milliseconds()))
+	sctx, cancel := context.WithTimeout(context.Background(), s.set.grace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if err != nil {
+		s.log.LogAttrs(context.Background(), slog.LevelWarn, "gateway.shutdown_cut", slog.String("error", err.Error()))
+		_ = hs.Close()
+	}
+	<-served
+	s.waitBackground(sctx)
+	return nil
+}
+
+// waitBackground waits for async cache writes, at most until ctx is done.
+func (s *Server) waitBackground(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// newTransport returns the shared upstream transport.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// Bodies are forwarded as the upstream sent them and read to
+		// classify errors: no transparent gzip.
+		DisableCompression: true,
+		WriteBufferSize:    32 << 10,
+		ReadBufferSize:     32 << 10,
+	}
+}

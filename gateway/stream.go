@@ -1,0 +1,260 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/sse"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// maxHeld bounds the events held back before the commit point: 4 MiB.
+const maxHeld = 4 << 20
+
+// errHeldTooLarge: the upstream sent too much before its first token.
+var errHeldTooLarge = errors.New("too many bytes before the first token")
+
+// liveStream is an upstream answer that is being forwarded as it arrives: a
+// committed SSE stream (rd set) or a 2xx passthrough body.
+type liveStream struct {
+	resp   *http.Response
+	rd     *sse.Reader
+	held   *bytes.Buffer // events up to and including the commit event
+	cancel context.CancelFunc
+	model  string
+	// stopped is set when message_stop was among the held events.
+	stopped bool
+}
+
+func (l *liveStream) close() {
+	l.cancel()
+	l.resp.Body.Close()
+	putReader(l.rd)
+	putBuf(l.held)
+	l.rd, l.held = nil, nil
+}
+
+// attemptStream makes one streamed Messages call and reads it up to the
+// commit point (DESIGN §5): the first content_block_delta, or message_stop.
+// Until then every failure — an error status, an SSE error event, a cut, the
+// first-token timeout — is reported to the engine and the client sees none of
+// it. At the commit point the stream is kept in x.live and the attempt
+// succeeds; the attempt's timeout no longer applies.
+func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy.Result {
+	sctx, cancel := context.WithCancel(ctx)
+	first := a.Timeout
+	if ft := x.profile.FirstTokenTimeout; ft > 0 && ft < first {
+		first = ft
+	}
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(first, func() { timedOut.Store(true); cancel() })
+	resp, err := x.s.rt.RoundTrip(x.newRequest(sctx, http.MethodPost, x.s.msgURL, a.Model))
+	if err != nil {
+		timer.Stop()
+		cancel()
+		return failureOf(ctx, sctx, err, timedOut.Load())
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		res := x.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
+		timer.Stop()
+		cancel()
+		if timedOut.Load() && res.Err != nil {
+			res.TimedOut = true
+		}
+		return res
+	}
+	rd := getReader()
+	rd.Reset(resp.Body)
+	held := getBuf()
+	fail := func(r taxonomy.Result) taxonomy.Result {
+		timer.Stop()
+		cancel()
+		resp.Body.Close()
+		putReader(rd)
+		putBuf(held)
+		r.Status, r.Header = resp.StatusCode, resp.Header
+		return r
+	}
+	for {
+		ev, err := rd.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF // ended before its first token
+			}
+			r := failureOf(ctx, sctx, err, timedOut.Load())
+			return fail(r)
+		}
+		if len(ev.Data) > 0 && !validJSON(ev.Data) {
+			return fail(taxonomy.Result{Err: taxonomy.ErrMalformed})
+		}
+		switch string(ev.Name) {
+		case "error":
+			errType, msg := parseError(ev.Data)
+			x.keep(upstreamAnswer{status: resp.StatusCode, header: resp.Header, model: a.Model, errType: errType, message: msg})
+			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
+		case "message_start":
+			if x.s.obs != nil {
+				x.usage, x.hasUsage = startUsage(ev.Data)
+			}
+		case "content_block_delta", "message_stop":
+			if held.Len()+len(ev.Raw) > maxHeld {
+				return fail(taxonomy.Result{Err: errHeldTooLarge})
+			}
+			held.Write(ev.Raw)
+			if !timer.Stop() { // the first-token timeout fired as the token came
+				return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
+			}
+			x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
+				stopped: string(ev.Name) == "message_stop"}
+			return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
+		}
+		if held.Len()+len(ev.Raw) > maxHeld {
+			return fail(taxonomy.Result{Err: errHeldTooLarge})
+		}
+		held.Write(ev.Raw)
+	}
+}
+
+// forwardStream sends a committed stream to the client: the held events,
+// then every event as it arrives, flushed one by one. A gap longer than the
+// profile's idle timeout or a cut ends the stream with an SSE error event,
+// never a silent clean close; a client that hangs up cancels the upstream at
+// once (its context is the request's).
+func (x *exchange) forwardStream(out *engine.Outcome) {
+	l := x.live
+	h := x.w.Header()
+	copyHeaders(h, l.resp.Header)
+	h.Del("Content-Length")
+	x.setOutcomeHeaders(out)
+	x.status = l.resp.StatusCode
+	x.w.WriteHeader(l.resp.StatusCode)
+	rc := http.NewResponseController(x.w)
+	held := l.held.Bytes()
+	x.events = bytes.Count(held, []byte("\nevent:")) + 1
+	if !x.write(rc, held) {
+		x.streamEnd = "client_gone"
+		return
+	}
+	x.firstByte = time.Since(x.start)
+	if l.stopped {
+		x.streamEnd = "complete"
+		drain(l.resp.Body)
+		return
+	}
+	idle := x.profile.IdleTimeout
+	var stalled atomic.Bool
+	var timer *time.Timer
+	if idle > 0 {
+		cancel := l.cancel
+		timer = time.AfterFunc(time.Hour, func() { stalled.Store(true); cancel() })
+		defer timer.Stop()
+	}
+	for {
+		if timer != nil {
+			timer.Reset(idle)
+		}
+		ev, err := l.rd.Next()
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			x.streamFailed(rc, err, stalled.Load(), idle)
+			return
+		}
+		if len(ev.Data) > 0 && !validJSON(ev.Data) {
+			x.streamFailed(rc, taxonomy.ErrMalformed, false, idle)
+			return
+		}
+		if !x.write(rc, ev.Raw) {
+			x.streamEnd = "client_gone"
+			return
+		}
+		x.events++
+		switch string(ev.Name) {
+		case "message_delta":
+			if x.s.obs != nil {
+				if n, ok := deltaOutputTokens(ev.Data); ok {
+					x.usage.OutputTokens = n
+				}
+			}
+		case "message_stop":
+			x.streamEnd = "complete"
+			drain(l.resp.Body)
+			return
+		case "error":
+			x.streamEnd = "upstream_error"
+			errType, _ := parseError(ev.Data)
+			x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
+				slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
+			return
+		}
+	}
+}
+
+// write sends b to the client and flushes it.
+func (x *exchange) write(rc *http.ResponseController, b []byte) bool {
+	n, err := x.w.Write(b)
+	x.sent += int64(n)
+	if err != nil {
+		return false
+	}
+	return rc.Flush() == nil
+}
+
+// streamFailed ends a committed stream that failed, with an SSE error event.
+func (x *exchange) streamFailed(rc *http.ResponseController, err error, stalled bool, idle time.Duration) {
+	if x.ctx.Err() != nil {
+		x.streamEnd = "client_gone"
+		return
+	}
+	var errType, msg string
+	switch {
+	case stalled:
+		x.streamEnd = "stalled"
+		errType = "timeout_error"
+		msg = "The upstream stream stalled: no event for " + idle.String() + " after " + strconv.Itoa(x.events) + " events."
+	case errors.Is(err, taxonomy.ErrMalformed), errors.Is(err, sse.ErrEventTooLarge):
+		x.streamEnd = "malformed"
+		errType = "overloaded_error"
+		msg = "The upstream sent a malformed event after " + strconv.Itoa(x.events) + " events."
+	default:
+		x.streamEnd = "cut"
+		errType = "overloaded_error"
+		msg = "The upstream stream ended unexpectedly after " + strconv.Itoa(x.events) + " events."
+	}
+	var b [512]byte
+	ev := sse.AppendEvent(b[:0], "error", sse.AppendError(nil, errType, msg, ""))
+	x.write(rc, ev)
+	x.logf(slog.LevelWarn, "stream.stalled", slog.String("model", x.live.model), slog.String("why", x.streamEnd),
+		slog.Int("events", x.events), slog.Int64("bytes", x.sent), slog.String("error", err.Error()))
+}
+
+// drain reads what is left of a finished body (at most 4 KiB) so that its
+// connection can be reused.
+func drain(body io.Reader) {
+	_, _ = io.CopyN(io.Discard, body, 4<<10)
+}
+
+// hopHeaders are not copied from an upstream response.
+var hopHeaders = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Transfer-Encoding": true,
+	"Te": true, "Trailer": true, "Upgrade": true, "Content-Length": true,
+}
+
+// copyHeaders copies an upstream response's headers, except hop-by-hop ones
+// and Content-Length (set by the gateway).
+func copyHeaders(dst, src http.Header) {
+	for k, vv := range src {
+		if !hopHeaders[k] {
+			dst[k] = vv
+		}
+	}
+}

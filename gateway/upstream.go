@@ -1,0 +1,170 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// maxErrorBody bounds an upstream error body read to classify it: 1 MiB.
+const maxErrorBody = 1 << 20
+
+// errTooLarge marks an upstream answer over the size the gateway reads whole.
+var errTooLarge = errors.New("upstream answer too large")
+
+// bodyReader serves a request body from up to three byte slices (the parts
+// around a rewritten model), so that a rewrite copies nothing.
+type bodyReader struct {
+	parts [3][]byte
+	i     int
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n := 0
+	for b.i < len(b.parts) && n < len(p) {
+		c := copy(p[n:], b.parts[b.i])
+		n += c
+		b.parts[b.i] = b.parts[b.i][c:]
+		if len(b.parts[b.i]) == 0 {
+			b.i++
+		}
+	}
+	if n == 0 && b.i >= len(b.parts) {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// WriteTo lets the transport write the parts without an intermediate copy.
+func (b *bodyReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for ; b.i < len(b.parts); b.i++ {
+		if len(b.parts[b.i]) == 0 {
+			continue
+		}
+		n, err := w.Write(b.parts[b.i])
+		total += int64(n)
+		b.parts[b.i] = b.parts[b.i][n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (b *bodyReader) Close() error { return nil }
+
+// bodyFor returns the request body for model: the client's bytes, with the
+// top-level "model" value replaced when model differs from it.
+func (x *exchange) bodyFor(model string) (io.ReadCloser, int64) {
+	n := int64(len(x.body))
+	if n == 0 {
+		return http.NoBody, 0
+	}
+	br := &bodyReader{}
+	if !x.f.modelIsString || model == x.f.model || model == "" {
+		br.parts[0] = x.body
+		return br, n
+	}
+	q := x.chain.quoted[model]
+	if q == nil {
+		q = appendJSONString(nil, model)
+	}
+	br.parts[0], br.parts[1], br.parts[2] = rewriteModel(x.body, &x.f, q)
+	return br, int64(len(br.parts[0]) + len(br.parts[1]) + len(br.parts[2]))
+}
+
+// newRequest builds one upstream request.
+func (x *exchange) newRequest(ctx context.Context, method string, u *url.URL, model string) *http.Request {
+	body, n := x.bodyFor(model)
+	if x.upHeader == nil {
+		x.upHeader = x.upstreamHeaders()
+	}
+	req := &http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        x.upHeader,
+		Body:          body,
+		ContentLength: n,
+		Host:          u.Host,
+	}
+	return req.WithContext(ctx)
+}
+
+// failureOf classifies an attempt that got no complete answer: the caller
+// gave up (parent done), the attempt's own time ran out, or the network failed.
+func failureOf(parent, attempt context.Context, err error, timedOut bool) taxonomy.Result {
+	switch {
+	case parent.Err() != nil:
+		return taxonomy.Result{Canceled: true, Err: err}
+	case timedOut || attempt.Err() != nil:
+		return taxonomy.Result{TimedOut: true, Err: err}
+	}
+	return taxonomy.Result{Err: err}
+}
+
+// readAll reads resp's body into buf, failing past limit bytes.
+func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
+	if n := resp.ContentLength; n > limit {
+		return fmt.Errorf("%w: %d bytes", errTooLarge, n)
+	} else if n > 0 {
+		buf.Grow(int(n))
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(buf.Len()) > limit {
+		return errTooLarge
+	}
+	return err
+}
+
+// attemptWhole makes one non-streamed Messages call and reads its answer.
+func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) taxonomy.Result {
+	actx, cancel := context.WithTimeout(ctx, a.Timeout)
+	defer cancel()
+	resp, err := x.s.rt.RoundTrip(x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model))
+	if err != nil {
+		return failureOf(ctx, actx, err, false)
+	}
+	return x.readAnswer(ctx, actx, resp, a.Model, x.s.set.maxResponse, true)
+}
+
+// readAnswer reads and classifies a whole upstream answer, keeping it as the
+// exchange's latest. When checkJSON is set, a 2xx body that is not JSON is
+// malformed.
+func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response, model string, limit int64, checkJSON bool) taxonomy.Result {
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if !ok {
+		limit = min(limit, maxErrorBody)
+	}
+	buf := getBuf()
+	err := readAll(buf, resp, limit)
+	resp.Body.Close()
+	res := taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
+	if err != nil {
+		putBuf(buf)
+		r := failureOf(parent, actx, err, false)
+		r.Status, r.Header = res.Status, res.Header
+		return r
+	}
+	if ok {
+		if checkJSON && !validJSON(buf.Bytes()) {
+			putBuf(buf)
+			res.Err = taxonomy.ErrMalformed
+			return res
+		}
+	} else {
+		res.ErrorType, res.Message = parseError(buf.Bytes())
+	}
+	x.keep(upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model})
+	return res
+}

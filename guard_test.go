@@ -1,0 +1,305 @@
+package bulwark_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/bulwarkhq/bulwark"
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/sim"
+)
+
+const (
+	sonnet = "claude-sonnet-5-5"
+	haiku  = "claude-haiku-5-5"
+)
+
+// fixture is a simulator on loopback and a Guard pointed at it.
+type fixture struct {
+	sim  *sim.Server
+	url  string
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newFixture(t *testing.T, rules ...sim.Rule) *fixture {
+	t.Helper()
+	srv, url, stop, err := sim.Start(sim.WithSeed(1), sim.WithRules(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return &fixture{sim: srv, url: url, logs: &syncBuffer{}}
+}
+
+// guard returns a Guard with fast test timings: 3 attempts of 10ms backoff,
+// 2s deadline, 500ms per attempt; opts adjust it.
+func (f *fixture) guard(t *testing.T, opts ...bulwark.Option) *bulwark.Guard {
+	t.Helper()
+	all := append([]bulwark.Option{
+		bulwark.WithBaseURL(f.url),
+		bulwark.WithAPIKey("sk-test-key"),
+		bulwark.WithLogger(slog.New(slog.NewJSONHandler(f.logs, nil))),
+		bulwark.WithDeadline(2 * time.Second),
+		bulwark.WithAttemptTimeout(500 * time.Millisecond),
+		bulwark.WithBackoff(backoff.Policy{Initial: 10 * time.Millisecond, Max: 20 * time.Millisecond}),
+		bulwark.WithBreaker(breaker.Settings{Failures: 100, Window: time.Minute, OpenFor: time.Minute}),
+	}, opts...)
+	g, err := bulwark.New(all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func (f *fixture) calls(model string) int64 { return f.sim.Stats().Models[model].Requests }
+
+func params(text string) anthropic.MessageNewParams {
+	return anthropic.MessageNewParams{
+		Model:     sonnet,
+		MaxTokens: 64,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(text))},
+	}
+}
+
+func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Status: 529})
+	g := f.guard(t, bulwark.WithBreaker(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: 300 * time.Millisecond, HalfOpenProbes: 1}))
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hello"})
+	if !resp.Success || !resp.IsFallback || resp.ModelUsed != haiku || resp.Notice == "" {
+		t.Fatalf("got %+v", resp)
+	}
+	if n := f.calls(sonnet); n != 3 {
+		t.Fatalf("simulator saw %d primary calls, want the 3 configured attempts", n)
+	}
+	for range 5 {
+		if resp := g.Handle(context.Background(), bulwark.Request{Message: "again"}); resp.ModelUsed != haiku {
+			t.Fatalf("with the breaker open: %+v", resp)
+		}
+	}
+	if n := f.calls(sonnet); n != 3 {
+		t.Fatalf("primary called %d times while its breaker was open, want 0 more", n-3)
+	}
+	time.Sleep(350 * time.Millisecond) // open_for passes
+	g.Handle(context.Background(), bulwark.Request{Message: "probe"})
+	if n := f.calls(sonnet); n != 4 {
+		t.Fatalf("after open_for: %d primary calls, want exactly one half-open probe", n-3)
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	f := newFixture(t)
+	f.sim.SetRules([]sim.Rule{{Model: sonnet, Status: 429, RetryAfter: sim.Duration(time.Second), Rate: 1}})
+	g := f.guard(t, bulwark.WithAttempts(2), bulwark.WithChain(sonnet, "static"), bulwark.WithDeadline(5*time.Second))
+	g.Messages(context.Background(), params("hi"))
+	arr := f.sim.Stats().Models[sonnet].Arrivals
+	if len(arr) != 2 {
+		t.Fatalf("%d primary calls, want 2", len(arr))
+	}
+	if gap := arr[1].Sub(arr[0]); gap < time.Second {
+		t.Fatalf("retried %v after retry-after: 1", gap)
+	}
+}
+
+func TestRetryAfterLongerThanTheDeadlineFallsBackAtOnce(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Status: 429, RetryAfter: sim.Duration(30 * time.Second)})
+	g := f.guard(t, bulwark.WithDeadline(5*time.Second))
+	start := time.Now()
+	msg, out, err := g.Messages(context.Background(), params("hi"))
+	if err != nil || msg == nil || out.Model != haiku {
+		t.Fatalf("err=%v out=%+v", err, out)
+	}
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Fatalf("took %v: it slept instead of falling back", took)
+	}
+	if f.calls(sonnet) != 1 {
+		t.Fatalf("%d primary calls, want 1", f.calls(sonnet))
+	}
+}
+
+func TestBadRequestFailsFastWithoutFallback(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Status: 400, Message: "messages: roles must alternate"})
+	g := f.guard(t)
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if resp.Success || f.calls(sonnet) != 1 || f.calls(haiku) != 0 {
+		t.Fatalf("success=%v primary=%d fallback=%d", resp.Success, f.calls(sonnet), f.calls(haiku))
+	}
+	if strings.Contains(resp.Content, "alternate") || resp.Content == "" {
+		t.Fatalf("content %q shows upstream text or nothing", resp.Content)
+	}
+	var be *bulwark.Error
+	_, _, err := g.Messages(context.Background(), params("hi"))
+	var apiErr *anthropic.Error
+	if !errors.As(err, &be) || be.Reason != engine.Rejected || !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("Messages error %v: want a rejected *bulwark.Error wrapping the 400", err)
+	}
+}
+
+func TestBadKeyPagesInsteadOfHiding(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: "*", Status: 401})
+	g := f.guard(t)
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if resp.Success || f.calls(sonnet) != 1 || f.calls(haiku) != 0 {
+		t.Fatalf("success=%v primary=%d fallback=%d", resp.Success, f.calls(sonnet), f.calls(haiku))
+	}
+	logs := f.logs.String()
+	if !strings.Contains(logs, `"level":"ERROR"`) || !strings.Contains(logs, `"page":true`) {
+		t.Fatalf("no ERROR log with page=true:\n%s", logs)
+	}
+	if strings.Contains(logs, "sk-test-key") {
+		t.Fatal("the API key was logged")
+	}
+}
+
+func TestRetiredModelFallsToTheNextTierAndPages(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Status: 404})
+	g := f.guard(t)
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if !resp.Success || resp.ModelUsed != haiku || f.calls(sonnet) != 1 {
+		t.Fatalf("got %+v after %d primary calls", resp, f.calls(sonnet))
+	}
+	if !strings.Contains(f.logs.String(), `"page":true`) {
+		t.Fatal("a 404 on the model must page")
+	}
+}
+
+func TestHungPrimaryTimesOutAndTheFallbackAnswers(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Hang: true})
+	g := f.guard(t, bulwark.WithDeadline(time.Second), bulwark.WithAttemptTimeout(300*time.Millisecond))
+	start := time.Now()
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if !resp.Success || resp.ModelUsed != haiku {
+		t.Fatalf("got %+v", resp)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond || took > 800*time.Millisecond {
+		t.Fatalf("took %v, want about one attempt timeout", took)
+	}
+}
+
+func TestTheDeadlineHoldsWhateverTheFaults(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: "*", Hang: true})
+	const deadline = 400 * time.Millisecond
+	g := f.guard(t, bulwark.WithDeadline(deadline), bulwark.WithAttemptTimeout(150*time.Millisecond))
+	start := time.Now()
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if took := time.Since(start); took > deadline+50*time.Millisecond {
+		t.Fatalf("took %v with a %v deadline", took, deadline)
+	}
+	if resp.Success || resp.Content == "" || resp.ErrorContext == "" {
+		t.Fatalf("got %+v", resp)
+	}
+}
+
+func TestEveryTierDownGivesTheStaticMessage(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: "*", Status: 529})
+	msgs := bulwark.DefaultMessages()
+	msgs.Unavailable = "We're on it — please try again shortly."
+	g := f.guard(t, bulwark.WithMessages(msgs))
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if resp.Success || resp.Content != msgs.Unavailable || !strings.HasPrefix(resp.ErrorContext, "exhausted") {
+		t.Fatalf("got %+v", resp)
+	}
+}
+
+func collect(s *bulwark.Stream) string {
+	var b strings.Builder
+	for s.Next() {
+		ev := s.Current()
+		if ev.Type == "content_block_delta" {
+			b.WriteString(ev.Delta.Text)
+		}
+	}
+	return b.String()
+}
+
+func TestStreamFallsBackInvisiblyBeforeTheFirstToken(t *testing.T) {
+	tests := map[string]sim.Rule{
+		"first-token timeout": {Model: sonnet, StreamStall: true},
+		"SSE error event":     {Model: sonnet, StreamError: true, ErrorType: "overloaded_error"},
+		"HTTP 529":            {Model: sonnet, Status: 529},
+	}
+	for name, rule := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, rule)
+			g := f.guard(t, bulwark.WithAttempts(1), bulwark.WithStreamTimeouts(150*time.Millisecond, time.Second))
+			s := g.Stream(context.Background(), params("tell me a story"))
+			defer s.Close()
+			text := collect(s)
+			if err := s.Err(); err != nil {
+				t.Fatalf("stream error %v", err)
+			}
+			if s.Outcome().Model != haiku || text == "" || s.Message().StopReason == "" {
+				t.Fatalf("model %q text %q stop %q", s.Outcome().Model, text, s.Message().StopReason)
+			}
+		})
+	}
+}
+
+func TestStreamStallAfterTheFirstTokenEndsWithAnErrorAndTheTextSoFar(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 3})
+	g := f.guard(t, bulwark.WithStreamTimeouts(time.Second, 100*time.Millisecond))
+	s := g.Stream(context.Background(), params("tell me a long story about resilience"))
+	defer s.Close()
+	text := collect(s)
+	var se *bulwark.StreamError
+	if err := s.Err(); !errors.As(err, &se) || !errors.Is(err, bulwark.ErrStalled) {
+		t.Fatalf("err = %v, want a stall", err)
+	}
+	if text == "" || se.Partial.Content[0].Text != text {
+		t.Fatalf("partial %q vs delivered %q", se.Partial.Content[0].Text, text)
+	}
+	if f.calls(haiku) != 0 {
+		t.Fatal("after the first token nothing may be retried")
+	}
+}
+
+func TestRetriesStayWithinTheBudgetUnderAFullOutage(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Status: 529})
+	g := f.guard(t, bulwark.WithRetryBudget(0.2, -1), bulwark.WithChain(sonnet, haiku, "static"))
+	var wg sync.WaitGroup
+	const callers = 50
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"}); !resp.Success {
+				t.Errorf("not answered: %+v", resp.ErrorContext)
+			}
+		}()
+	}
+	wg.Wait()
+	// First attempts: one on the primary and one on the fallback per caller.
+	first := callers + f.calls(haiku)
+	retries := f.calls(sonnet) - callers
+	if budget := int64(0.2*float64(first)) + 1; retries > budget {
+		t.Fatalf("%d primary retries for %d first attempts: over the 20%% budget (%d)", retries, first, budget)
+	}
+	if retries == 0 {
+		t.Fatal("no retry at all: the budget should allow some")
+	}
+}

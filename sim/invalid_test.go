@@ -1,0 +1,72 @@
+package sim_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+
+	"github.com/bulwarkhq/bulwark/sim"
+)
+
+func TestInvalidRequestsGetTheRealAPIErrors(t *testing.T) {
+	s, _, url := start(t)
+	for _, c := range []struct {
+		name, method, path, body string
+		status                   int
+		errType, message         string
+	}{
+		{"bad JSON", "POST", "/v1/messages", `{"model":`, 400, "invalid_request_error", "error parsing the body"},
+		{"not an object", "POST", "/v1/messages", `[1,2]`, 400, "invalid_request_error", "JSON object"},
+		{"no model", "POST", "/v1/messages", `{"max_tokens":5,"messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "model: Field required"},
+		{"model not a string", "POST", "/v1/messages", `{"model":5,"max_tokens":5,"messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "model: Input should be a valid string"},
+		{"no max_tokens", "POST", "/v1/messages", `{"model":"m","messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "max_tokens: Field required"},
+		{"max_tokens zero", "POST", "/v1/messages", `{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "max_tokens: Input should be greater than or equal to 1"},
+		{"max_tokens not a number", "POST", "/v1/messages", `{"model":"m","max_tokens":"many","messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "max_tokens: Input should be a valid integer"},
+		{"no messages", "POST", "/v1/messages", `{"model":"m","max_tokens":5}`, 400, "invalid_request_error", "messages: Field required"},
+		{"empty messages", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[]}`, 400, "invalid_request_error", "messages: at least one message is required"},
+		{"bad role", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]}`, 400, "invalid_request_error", "messages.0.role: Input should be 'user' or 'assistant'"},
+		{"no content", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user"}]}`, 400, "invalid_request_error", "messages.0.content: Field required"},
+		{"stream not a bool", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"stream":"yes","messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "stream: Input should be a valid boolean"},
+		{"tool without schema", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"tools":[{"name":"t"}],"messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "tools.0.input_schema: Field required"},
+		{"count_tokens without messages", "POST", "/v1/messages/count_tokens", `{"model":"m"}`, 400, "invalid_request_error", "messages: Field required"},
+		{"wrong method", "GET", "/v1/messages", ``, 405, "not_found_error", "Method Not Allowed"},
+		{"unknown path", "POST", "/v1/complete", `{}`, 404, "not_found_error", "Not Found"},
+		{"unknown model id", "GET", "/v1/models/claude-nope", ``, 404, "not_found_error", "model: claude-nope"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, b := do(t, c.method, url+c.path, c.body)
+			if res.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, c.status, b)
+			}
+			e := decodeError(t, b)
+			if e.Error.Type != c.errType || !strings.Contains(e.Error.Message, c.message) {
+				t.Errorf("got %s %q, want %s containing %q", e.Error.Type, e.Error.Message, c.errType, c.message)
+			}
+		})
+	}
+	st := s.Stats()
+	if got := st.Models["m"].Outcomes["invalid"] + st.Models[""].Outcomes["invalid"]; got != 17 {
+		t.Errorf("invalid counted %d times, want 17: %+v", got, st.Models)
+	}
+}
+
+func TestBodiesOver32MiBAreTooLarge(t *testing.T) {
+	s := sim.New()
+	big := `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"` + strings.Repeat("a", 32<<20) + `"}]}`
+	rec := serve(s, "POST", "/v1/messages", big)
+	if rec.Code != 413 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if e := decodeError(t, rec.Body.Bytes()); e.Error.Type != "request_too_large" {
+		t.Errorf("type %s", e.Error.Type)
+	}
+}
+
+func TestInvalidRequestThroughTheSDK(t *testing.T) {
+	_, client, _ := start(t)
+	_, err := client.Messages.New(ctx(t), anthropic.MessageNewParams{Model: "claude-sonnet-5-5", MaxTokens: 5})
+	if e := asAPIError(t, err); e.StatusCode != 400 || e.Type() != "invalid_request_error" || e.Message != "messages: Field required" {
+		t.Errorf("got %d %s %q", e.StatusCode, e.Type(), e.Message)
+	}
+}
