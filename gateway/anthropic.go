@@ -23,11 +23,13 @@ func appendJSONString(b []byte, s string) []byte { return sse.AppendString(b, s)
 
 // writeError writes an Anthropic-shaped error:
 // {"type":"error","error":{"type":...,"message":...},"request_id":...}.
-// request-id carries the gateway's id (no upstream answered).
+// request-id carries the gateway's id unless an upstream's is already set.
 func writeError(w http.ResponseWriter, id string, status int, errType, message string, retryAfter time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set(hUpstreamID, id)
+	if h.Get(hUpstreamID) == "" {
+		h.Set(hUpstreamID, id) // no upstream answered (or it sent no id)
+	}
 	if retryAfter > 0 {
 		secs := int64((retryAfter + time.Second - 1) / time.Second)
 		h.Set("Retry-After", strconv.FormatInt(secs, 10))

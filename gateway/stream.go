@@ -30,6 +30,8 @@ type liveStream struct {
 	held   *bytes.Buffer // events up to and including the commit event
 	cancel context.CancelFunc
 	model  string
+	// events is the number of held events.
+	events int
 	// stopped is set when message_stop was among the held events.
 	stopped bool
 }
@@ -74,6 +76,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 	rd := getReader()
 	rd.Reset(resp.Body)
 	held := getBuf()
+	events := 0
 	fail := func(r taxonomy.Result) taxonomy.Result {
 		timer.Stop()
 		cancel()
@@ -113,13 +116,14 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 				return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
 			}
 			x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
-				stopped: string(ev.Name) == "message_stop"}
+				events: events + 1, stopped: string(ev.Name) == "message_stop"}
 			return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {
 			return fail(taxonomy.Result{Err: errHeldTooLarge})
 		}
 		held.Write(ev.Raw)
+		events++
 	}
 }
 
@@ -138,7 +142,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 	x.w.WriteHeader(l.resp.StatusCode)
 	rc := http.NewResponseController(x.w)
 	held := l.held.Bytes()
-	x.events = bytes.Count(held, []byte("\nevent:")) + 1
+	x.events = l.events
 	if !x.write(rc, held) {
 		x.streamEnd = "client_gone"
 		return

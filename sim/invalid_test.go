@@ -1,6 +1,8 @@
 package sim_test
 
 import (
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -53,15 +55,33 @@ func TestInvalidRequestsGetTheRealAPIErrors(t *testing.T) {
 
 func TestBodiesOver32MiBAreTooLarge(t *testing.T) {
 	s := sim.New()
-	big := `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"` + strings.Repeat("a", 32<<20) + `"}]}`
-	rec := serve(s, "POST", "/v1/messages", big)
-	if rec.Code != 413 {
-		t.Fatalf("status %d", rec.Code)
+	for _, declared := range []bool{true, false} {
+		prefix := `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"`
+		r := httptest.NewRequest("POST", "/v1/messages", io.MultiReader(strings.NewReader(prefix), io.LimitReader(aaa{}, 32<<20)))
+		r.ContentLength = -1 // chunked: the limit is found while reading
+		if declared {
+			r.ContentLength = int64(len(prefix) + 32<<20) // refused before reading
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		if rec.Code != 413 {
+			t.Fatalf("declared %v: status %d", declared, rec.Code)
+		}
+		if e := decodeError(t, rec.Body.Bytes()); e.Error.Type != "request_too_large" || !strings.Contains(e.Error.Message, "32 MB") {
+			t.Errorf("declared %v: %s %q", declared, e.Error.Type, e.Error.Message)
+		}
 	}
-	if e := decodeError(t, rec.Body.Bytes()); e.Error.Type != "request_too_large" {
-		t.Errorf("type %s", e.Error.Type)
+	if got := s.Stats().Models[""].Outcomes["invalid"]; got != 2 {
+		t.Errorf("invalid counted %d", got)
 	}
 }
+
+// aaa reads as an endless run of 'a'.
+type aaa struct{}
+
+func (aaa) Read(p []byte) (int, error) { return copy(p, manyAs), nil }
+
+var manyAs = []byte(strings.Repeat("a", 64<<10))
 
 func TestInvalidRequestThroughTheSDK(t *testing.T) {
 	_, client, _ := start(t)

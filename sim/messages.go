@@ -57,6 +57,7 @@ func (s *Server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
+	setRateHeaders(w.Header(), s.limits.peek(req.model, s.clock.Now()), req.inputTokens)
 	p := s.plan(req.model, false)
 	s.count(req.model, p.outcome())
 	out := []byte(`{"input_tokens":` + strconv.Itoa(req.inputTokens) + `}`)

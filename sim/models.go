@@ -128,6 +128,7 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 		}
 		body = marshal(page)
 	}
+	setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
 	p := s.plan("", false)
 	s.count("", p.outcome())
 	if !s.preAnswer(w, r, &p, "", body) {

@@ -13,9 +13,11 @@ import (
 func (s *Server) writeError(w http.ResponseWriter, status int, errType, msg string) {
 	h := w.Header()
 	id := h.Get("request-id")
-	if id == "" {
+	if id == "" { // an admin endpoint
 		id = newID("req_01", 22)
 		h.Set("request-id", id)
+	} else if h.Get("anthropic-ratelimit-requests-limit") == "" {
+		setRateHeaders(h, s.limits.peek("", s.clock.Now()), 0)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
@@ -33,7 +35,11 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // readBody reads a request body of at most maxBody bytes. Too large a body
 // is answered 413 request_too_large; a failed read ends the request.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var body []byte
+	err := error(&http.MaxBytesError{Limit: maxBody})
+	if r.ContentLength <= maxBody {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
 	if err == nil {
 		return body, true
 	}

@@ -144,10 +144,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.active.Add(-1)
 	p := r.URL.Path
 	if !strings.HasPrefix(p, "/_sim/") {
-		// Every API answer carries these, errors included; handlers that
-		// count a request against a model refine the rate-limit headers.
+		// Every API answer carries it, errors included (writeError adds the
+		// rate-limit headers when a handler has not).
 		w.Header().Set("request-id", newID("req_01", 22))
-		setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
 	}
 	switch {
 	case p == "/v1/messages":

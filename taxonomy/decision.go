@@ -10,20 +10,20 @@ type Class uint8
 
 // The rows of DESIGN §2.
 const (
-	Success      Class = iota // 2xx
-	BadRequest                // 400 invalid_request_error
-	Credit                    // 400 whose message says the credit balance is too low
-	Auth                      // 401 authentication_error, 403 permission_error
-	NotFound                  // 404 not_found_error (retired or misspelt model)
-	TooLarge                  // 413 request_too_large
-	Conflict                  // 408, 409
-	RateLimited               // 429 rate_limit_error
-	ServerError               // 500, 502, 503, 504 and other 5xx
-	Overloaded                // 529 overloaded_error
-	Network                   // connection refused or reset, body cut, malformed answer
-	Timeout                   // the attempt's timeout fired
-	Canceled                  // the caller gave up
-	OtherClient               // any other 4xx
+	Success     Class = iota // 2xx
+	BadRequest               // 400 invalid_request_error
+	Credit                   // 400 whose message says the credit balance is too low
+	Auth                     // 401 authentication_error, 403 permission_error
+	NotFound                 // 404 not_found_error (retired or misspelt model)
+	TooLarge                 // 413 request_too_large
+	Conflict                 // 408, 409
+	RateLimited              // 429 rate_limit_error
+	ServerError              // 500, 502, 503, 504 and other 5xx
+	Overloaded               // 529 overloaded_error
+	Network                  // connection refused or reset, body cut, malformed answer
+	Timeout                  // the attempt's timeout fired
+	Canceled                 // the caller gave up
+	OtherClient              // any other 4xx
 )
 
 var classNames = [...]string{

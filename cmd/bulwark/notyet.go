@@ -13,7 +13,6 @@ func notBuilt(name string) func(context.Context, []string, io.Writer, io.Writer)
 }
 
 var (
-	runServe = notBuilt("serve")
 	runDemo  = notBuilt("demo")
 	runBench = notBuilt("bench")
 )

@@ -79,8 +79,8 @@ func TestSimCommandLoadsFaultsAndScript(t *testing.T) {
 	dir := t.TempDir()
 	faults := filepath.Join(dir, "faults.json")
 	script := filepath.Join(dir, "script.json")
-	must(t, os.WriteFile(faults, []byte(`{"rules":[{"model":"claude-sonnet-5-5","status":529,"retry_after":"3s"}]}`), 0o600))
-	must(t, os.WriteFile(script, []byte(`{"phases":[{"name":"slow","duration":"1h","rules":[{"model":"*","latency":"1ms"}]}]}`), 0o600))
+	simMust(t, os.WriteFile(faults, []byte(`{"rules":[{"model":"claude-sonnet-5-5","status":529,"retry_after":"3s"}]}`), 0o600))
+	simMust(t, os.WriteFile(script, []byte(`{"phases":[{"name":"slow","duration":"1h","rules":[{"model":"*","latency":"1ms"}]}]}`), 0o600))
 	url, cancel, done := startSimCommand(t, "--addr", "127.0.0.1:0", "--faults", faults, "--script", script)
 	res := simPost(t, url)
 	if res.StatusCode != 529 || res.Header.Get("retry-after") != "3" {
@@ -95,9 +95,9 @@ func TestSimCommandLoadsFaultsAndScript(t *testing.T) {
 func TestSimCommandRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
-	must(t, os.WriteFile(bad, []byte(`{"rules":[{"model":"*","rate":3}]}`), 0o600))
+	simMust(t, os.WriteFile(bad, []byte(`{"rules":[{"model":"*","rate":3}]}`), 0o600))
 	badScript := filepath.Join(dir, "script.json")
-	must(t, os.WriteFile(badScript, []byte(`{"phases":[{"name":"x","duration":"later"}]}`), 0o600))
+	simMust(t, os.WriteFile(badScript, []byte(`{"phases":[{"name":"x","duration":"later"}]}`), 0o600))
 	for _, c := range []struct {
 		args  []string
 		usage bool
@@ -125,7 +125,7 @@ func TestSimCommandRejectsBadInput(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func simMust(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

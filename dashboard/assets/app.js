@@ -181,11 +181,13 @@
 
   function renderChart(series) {
     var chart = $("chart");
+    // The last point is the current second, still filling: leave it out so
+    // that the lines do not always dip at the right edge.
+    series = (series || []).slice(0, -1);
     var W = Math.max(chart.clientWidth || 0, 300), H = 220;
     var padL = 40, padR = 8, padT = 8, padB = 22;
     chart.setAttribute("viewBox", "0 0 " + W + " " + H);
     clear(chart);
-    series = series || [];
     var n = series.length;
     var maxY = 0;
     series.forEach(function (p) { maxY = Math.max(maxY, num(p.requests), num(p.fallbacks), num(p.errors), num(p.static)); });
@@ -202,12 +204,15 @@
       chart.appendChild(label);
     }
     if (n > 1) {
-      var span = num(series[n - 1].t) - num(series[0].t);
-      for (var m = 0; m <= 5; m++) {
-        var ago = Math.round((span * (5 - m)) / 5);
-        var xl = padL + (m * iw) / 5;
-        var tl = svg("text", { "class": "axis", x: xl, y: H - 6, "text-anchor": m === 0 ? "start" : m === 5 ? "end" : "middle" });
-        tl.textContent = ago === 0 ? "now" : "−" + (ago >= 60 && ago % 60 === 0 ? ago / 60 + "m" : ago + "s");
+      // A label a minute, counted back from the current second ("now").
+      var t0 = num(series[0].t), tLast = num(series[n - 1].t), tNow = tLast + 1;
+      for (var k = 0; k <= 5; k++) {
+        var tk = tNow - 60 * k;
+        if (tk < t0) break;
+        var xk = padL + Math.min(1, (tk - t0) / Math.max(tLast - t0, 1)) * iw;
+        var anchor = k === 0 ? "end" : xk - padL < 20 ? "start" : "middle";
+        var tl = svg("text", { "class": "axis", x: xk, y: H - 6, "text-anchor": anchor });
+        tl.textContent = k === 0 ? "now" : "−" + k + "m";
         chart.appendChild(tl);
       }
     }
@@ -262,7 +267,9 @@
   function usdCell(v, unknownTokens) {
     var td = el("td", "num");
     var s = fmtUSD(v);
-    if (s === null) {
+    if (s === null && !num(unknownTokens)) {
+      td.textContent = "–"; // no price, but nothing spent either
+    } else if (s === null) {
       td.appendChild(el("span", "unknown", "unknown"));
       td.title = fmtInt(unknownTokens) + " tokens with no price";
     } else {

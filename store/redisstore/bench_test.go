@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/bulwarkhq/bulwark/internal/redistest"
@@ -12,7 +13,7 @@ import (
 func benchStore(b *testing.B) *Store {
 	b.Helper()
 	srv := redistest.Start(b)
-	s, err := New(context.Background(), srv.URL, nil)
+	s, err := New(context.Background(), srv.URL, nil, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}

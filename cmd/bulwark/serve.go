@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/sim"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// runServe runs the gateway until ctx is cancelled (SIGINT/SIGTERM), then
+// shuts down gracefully. The first line on stdout is "listening on
+// http://HOST:PORT".
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "Run the Anthropic-compatible resilient gateway. Point any Anthropic client's base URL at it.\n"+
+		"The upstream key is $ANTHROPIC_API_KEY (never logged). With no key and no upstream, the built-in\n"+
+		"simulator is started and used as the upstream.", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (`host:port`; port 0 picks a free one)")
+	upstream := fs.String("upstream", "", "base `URL` of the Messages API (default $ANTHROPIC_BASE_URL, else https://api.anthropic.com)")
+	chain := fs.String("chain", "", "the default chain, tiers in order: `model,model,...[,cache][,static]`")
+	cfgPath := fs.String("config", "", "YAML configuration `file` (see DESIGN §7b); flags override it")
+	redis := fs.String("redis", "", "Redis `URL` for state shared by replicas (redis://host:port/db)")
+	logFormat := fs.String("log-format", "json", "log format on stderr: json or text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var log *slog.Logger
+	switch *logFormat {
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	default:
+		fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", *logFormat)
+		return errUsage
+	}
+
+	cfg := config.Default()
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			return err
+		}
+	}
+	ov := config.Overrides{Upstream: *upstream, Redis: *redis}
+	if set["addr"] {
+		ov.Addr = *addr
+	}
+	if *chain != "" {
+		for _, t := range strings.Split(*chain, ",") {
+			ov.Chain = append(ov.Chain, strings.TrimSpace(t))
+		}
+	}
+	cfg.ApplyOverrides(ov)
+	if cfg.Upstream == "" {
+		cfg.Upstream = os.Getenv("ANTHROPIC_BASE_URL")
+	}
+	apiKey := os.Getenv("ANTHROPIC_API_KEY")
+	var simURL string
+	if cfg.Upstream == "" && apiKey == "" {
+		_, base, stop, err := sim.Start()
+		if err != nil {
+			return fmt.Errorf("starting the built-in simulator: %w", err)
+		}
+		defer stop()
+		cfg.Upstream, simURL = base, base
+	}
+	if cfg.Upstream == "" {
+		cfg.Upstream = gateway.DefaultUpstream
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.Redis != "" {
+		log.Warn("serve.redis_not_wired", slog.String("detail",
+			"the Redis store is not wired into serve yet; state stays in this process"))
+	}
+	st := store.NewMemory(
+		store.WithUserLimit(cfg.UserBreaker.Failures, cfg.UserBreaker.Window.Std()),
+		store.WithCacheTTL(cfg.Cache.TTL.Std()),
+	)
+	defer st.Close()
+
+	eng := gateway.NewEngine(cfg, log, st)
+	srv, err := gateway.New(
+		gateway.WithConfig(cfg),
+		gateway.WithAPIKey(apiKey),
+		gateway.WithEngine(eng),
+		gateway.WithStore(st),
+		gateway.WithLogger(log),
+	)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	if simURL != "" {
+		fmt.Fprintf(stdout, "no ANTHROPIC_API_KEY and no upstream: started the built-in simulator at %s and using it as the upstream\n", simURL)
+	}
+	log.Info("serve.start", slog.String("addr", ln.Addr().String()), slog.String("upstream", cfg.Upstream),
+		slog.Bool("simulator", simURL != ""), slog.Any("default_chain", cfg.Chains[config.DefaultChain]),
+		slog.Bool("upstream_key", apiKey != ""), slog.Int("client_keys", len(cfg.Clients)))
+	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	log.Info("serve.stopped")
+	return nil
+}

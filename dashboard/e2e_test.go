@@ -1,0 +1,186 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// playwrightVersion is the playwright-core the browser test installs into
+// the user's cache when it is not there yet.
+const playwrightVersion = "1.65.1"
+
+// e2eScript drives the page in Chromium: it waits for the first render,
+// flips the primary's breaker to open on the fake status, waits for the page
+// to show it, and reports what it saw as JSON on stdout.
+const e2eScript = `
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+(async () => {
+  const [url, exe, outDir] = process.argv.slice(2);
+  const out = { console: [], external: [] };
+  const browser = await chromium.launch({ executablePath: exe, args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') out.console.push(m.text()); });
+    page.on('pageerror', e => out.console.push('pageerror: ' + e.message));
+    page.on('request', r => { if (!r.url().startsWith(url)) out.external.push(r.url()); });
+    await page.goto(url + '/');
+    const primary = '.breaker[data-model="claude-sonnet-5-5"]';
+    await page.waitForSelector(primary + '[data-state="closed"]', { timeout: 10000 });
+    out.before = await page.getAttribute(primary, 'data-state');
+    out.conn = await page.getAttribute('#conn', 'data-state');
+    out.halfOpen = await page.locator('.breaker[data-state="half_open"]').count();
+    out.cooldown = await page.locator('.breaker[data-model="claude-haiku-4-5"] .badge.cooldown').count();
+    out.chartPaths = await page.locator('#chart path[data-series]').count();
+    out.incidentKinds = await page.locator('#incidents tr.incident').evaluateAll(rs => rs.map(r => r.dataset.kind));
+    out.unknownSpend = await page.locator('#spend tr.spend-row[data-model="claude-sonnet-5-5"] .unknown').count();
+    out.injected = await page.locator('#incidents script').count();
+    await page.screenshot({ path: outDir + '/before.png', fullPage: true });
+
+    const res = await fetch(url + '/_test/open', { method: 'POST' });
+    if (!res.ok) throw new Error('flip: HTTP ' + res.status);
+    await page.waitForSelector(primary + '[data-state="open"]', { timeout: 10000 });
+    out.after = await page.getAttribute(primary, 'data-state');
+    out.afterBadge = await page.textContent(primary + ' .badge');
+    out.afterInfo = await page.textContent(primary + ' .row:last-child');
+    await page.screenshot({ path: outDir + '/after.png', fullPage: true });
+  } catch (e) {
+    out.error = String(e && e.stack || e);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(out));
+})();
+`
+
+// findPlaywright returns the directory of playwright-core: $PLAYWRIGHT_CORE
+// if set, else the user cache, where it is installed with npm on first use.
+func findPlaywright(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("PLAYWRIGHT_CORE"); dir != "" {
+		return dir
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Skipf("no cache dir for playwright-core: %v", err)
+	}
+	root := filepath.Join(cache, "bulwark-e2e")
+	dir := filepath.Join(root, "node_modules", "playwright-core")
+	if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
+		return dir
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Skip("browser test skipped: playwright-core is not installed and npm is missing")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Skipf("browser test skipped: %v", err)
+	}
+	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@"+playwrightVersion)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("browser test skipped: npm install playwright-core failed: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// TestDashboardInChromium loads the page in headless Chromium against a fake
+// status, flips a breaker to open and checks the page shows it. Screenshots
+// (before.png, after.png) go to the test's temp dir, or to
+// $DASHBOARD_SCREENSHOTS when set. Skipped with -short, or when node or
+// Chromium ($CHROMIUM, default /usr/bin/chromium) is missing.
+func TestDashboardInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("browser test skipped: node is not installed")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium)", chromium)
+	}
+	pw := findPlaywright(t)
+
+	srv := httptest.NewServer(testMux(newFakeStatus(time.Now())))
+	defer srv.Close()
+	outDir := os.Getenv("DASHBOARD_SCREENSHOTS")
+	if outDir == "" {
+		outDir = t.TempDir()
+	}
+	script := filepath.Join(t.TempDir(), "e2e.js")
+	if err := os.WriteFile(script, []byte(e2eScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, srv.URL, chromium, outDir)
+	cmd.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+pw)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout)
+	}
+	var got struct {
+		Error         string   `json:"error"`
+		Console       []string `json:"console"`
+		External      []string `json:"external"`
+		Before, After string
+		AfterBadge    string `json:"afterBadge"`
+		AfterInfo     string `json:"afterInfo"`
+		Conn          string
+		HalfOpen      int      `json:"halfOpen"`
+		Cooldown      int      `json:"cooldown"`
+		ChartPaths    int      `json:"chartPaths"`
+		IncidentKinds []string `json:"incidentKinds"`
+		UnknownSpend  int      `json:"unknownSpend"`
+		Injected      int      `json:"injected"`
+	}
+	lines := strings.Split(strings.TrimSpace(string(stdout)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+		t.Fatalf("reading the script's report: %v\n%s", err, stdout)
+	}
+	t.Logf("screenshots in %s", outDir)
+	if got.Error != "" {
+		t.Fatalf("in the browser: %s", got.Error)
+	}
+	if len(got.Console) > 0 {
+		t.Errorf("console errors (a CSP violation shows here): %q", got.Console)
+	}
+	if len(got.External) > 0 {
+		t.Errorf("the page requested other hosts: %q", got.External)
+	}
+	if got.Before != "closed" || got.After != "open" || strings.TrimSpace(got.AfterBadge) != "open" {
+		t.Errorf("primary breaker: before %q, after %q (badge %q); want closed then open", got.Before, got.After, got.AfterBadge)
+	}
+	if !strings.Contains(got.AfterInfo, "probes again in 27s") {
+		t.Errorf("open breaker info = %q, want the time until it probes", got.AfterInfo)
+	}
+	if got.Conn != "live" || got.HalfOpen != 1 || got.Cooldown != 1 || got.ChartPaths != 4 || got.UnknownSpend != 1 {
+		t.Errorf("page: conn %q, %d half-open, %d cooldown badges, %d chart lines, %d unknown spend; want live, 1, 1, 4, 1",
+			got.Conn, got.HalfOpen, got.Cooldown, got.ChartPaths, got.UnknownSpend)
+	}
+	for _, kind := range []string{"breaker", "cooldown", "misconfig", "user_cutoff"} {
+		if !strings.Contains(strings.Join(got.IncidentKinds, " "), kind) {
+			t.Errorf("incidents %v lack a %s", got.IncidentKinds, kind)
+		}
+	}
+	if got.Injected != 0 {
+		t.Error("a user id was rendered as HTML")
+	}
+}

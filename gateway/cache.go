@@ -1,0 +1,208 @@
+package gateway
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/sse"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// cacheKey names a request for the cache tier: "msg:" and the SHA-256 of
+// its normalised body — the top-level members other than "model" and
+// "stream", sorted by key, with white space outside strings removed. Two
+// requests that differ only in model, stream, member order or formatting
+// share a key.
+func cacheKey(body []byte, f *reqFields) string {
+	ms := make([]member, 0, len(f.members))
+	for _, m := range f.members {
+		k := string(body[m.keyStart+1 : m.keyEnd-1])
+		if k == "model" || k == "stream" {
+			continue
+		}
+		ms = append(ms, m)
+	}
+	slices.SortStableFunc(ms, func(a, b member) int {
+		return cmp.Compare(string(body[a.keyStart:a.keyEnd]), string(body[b.keyStart:b.keyEnd]))
+	})
+	h := sha256.New()
+	var buf [4096]byte
+	for _, m := range ms {
+		h.Write(body[m.keyStart:m.keyEnd])
+		h.Write([]byte{':'})
+		h.Write(compact(buf[:0], body[m.valStart:m.valEnd]))
+		h.Write([]byte{','})
+	}
+	var sum [sha256.Size]byte
+	return "msg:" + hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// compact appends v (valid JSON) to b without white space outside strings.
+func compact(b, v []byte) []byte {
+	in := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case in:
+			b = append(b, c)
+			if c == '\\' && i+1 < len(v) {
+				i++
+				b = append(b, v[i])
+			} else if c == '"' {
+				in = false
+			}
+		case c == '"':
+			in = true
+			b = append(b, c)
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// serveCache answers from the cache tier when the chain names it and an
+// answer to the same request is stored. A streamed request gets the stored
+// message as a well-formed SSE stream.
+func (x *exchange) serveCache(out *engine.Outcome) bool {
+	if x.cacheKey == "" || x.s.store == nil {
+		return false
+	}
+	e, ok := x.s.store.CacheGet(x.ctx, x.cacheKey)
+	if !ok {
+		return false
+	}
+	x.degraded, x.modelUsed, x.fallback = "cache", e.Model, true
+	h := x.w.Header()
+	h[hDegraded] = []string{"cache"}
+	h[hModelUsed] = []string{e.Model}
+	h[hFallback] = []string{"true"}
+	h[hAttempts] = []string{strconv.Itoa(out.UpstreamCalls())}
+	h["Request-Id"] = []string{x.id}
+	age := time.Since(e.StoredAt)
+	h["Age"] = []string{strconv.FormatInt(int64(max(age, 0)/time.Second), 10)}
+	x.logf(slog.LevelWarn, "cache.served", slog.String("model", e.Model), slog.Int64("age_ms", age.Milliseconds()))
+	x.status = http.StatusOK
+	if !x.f.stream {
+		h["Content-Type"] = []string{"application/json"}
+		h["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
+		x.w.WriteHeader(http.StatusOK)
+		_, _ = x.w.Write(e.Body)
+		return true
+	}
+	h["Content-Type"] = []string{"text/event-stream; charset=utf-8"}
+	h["Cache-Control"] = []string{"no-cache"}
+	x.w.WriteHeader(http.StatusOK)
+	b := synthesizeStream(nil, e)
+	x.firstByte = time.Since(x.start)
+	_, _ = x.w.Write(b)
+	x.sent = int64(len(b))
+	x.streamEnd = "complete"
+	return true
+}
+
+// synthesizeStream appends the SSE events of a Messages stream that carries
+// the stored message e: message_start, for each content block its start,
+// one delta and its stop, message_delta and message_stop — the sequence the
+// SDKs accumulate back into the same message.
+func synthesizeStream(b []byte, e store.Entry) []byte {
+	var msg map[string]json.RawMessage
+	if json.Unmarshal(e.Body, &msg) != nil {
+		return sse.AppendEvent(b, "error", sse.AppendError(nil, "api_error", "The cached answer is unreadable.", ""))
+	}
+	var blocks []map[string]json.RawMessage
+	_ = json.Unmarshal(msg["content"], &blocks)
+	var usage map[string]json.RawMessage
+	_ = json.Unmarshal(msg["usage"], &usage)
+
+	start := make(map[string]json.RawMessage, len(msg))
+	for k, v := range msg {
+		start[k] = v
+	}
+	start["content"] = json.RawMessage("[]")
+	start["stop_reason"] = json.RawMessage("null")
+	start["stop_sequence"] = json.RawMessage("null")
+	if usage != nil {
+		u := make(map[string]json.RawMessage, len(usage))
+		for k, v := range usage {
+			u[k] = v
+		}
+		u["output_tokens"] = json.RawMessage("0")
+		start["usage"] = mustJSON(u)
+	}
+	b = event(b, "message_start", map[string]any{"type": "message_start", "message": start})
+	for i, blk := range blocks {
+		var typ string
+		_ = json.Unmarshal(blk["type"], &typ)
+		first := make(map[string]json.RawMessage, len(blk))
+		for k, v := range blk {
+			first[k] = v
+		}
+		var delta map[string]any
+		var extra map[string]any
+		switch typ {
+		case "text":
+			first["text"] = json.RawMessage(`""`)
+			delta = map[string]any{"type": "text_delta", "text": blk["text"]}
+		case "tool_use", "server_tool_use":
+			first["input"] = json.RawMessage("{}")
+			in := blk["input"]
+			if len(in) == 0 {
+				in = json.RawMessage("{}")
+			}
+			var c bytes.Buffer
+			_ = json.Compact(&c, in)
+			delta = map[string]any{"type": "input_json_delta", "partial_json": c.String()}
+		case "thinking":
+			first["thinking"] = json.RawMessage(`""`)
+			first["signature"] = json.RawMessage(`""`)
+			delta = map[string]any{"type": "thinking_delta", "thinking": blk["thinking"]}
+			if sig, ok := blk["signature"]; ok {
+				extra = map[string]any{"type": "signature_delta", "signature": sig}
+			}
+		}
+		b = event(b, "content_block_start", map[string]any{"type": "content_block_start", "index": i, "content_block": first})
+		if delta != nil {
+			b = event(b, "content_block_delta", map[string]any{"type": "content_block_delta", "index": i, "delta": delta})
+		}
+		if extra != nil {
+			b = event(b, "content_block_delta", map[string]any{"type": "content_block_delta", "index": i, "delta": extra})
+		}
+		b = event(b, "content_block_stop", map[string]any{"type": "content_block_stop", "index": i})
+	}
+	out := json.RawMessage("0")
+	if v, ok := usage["output_tokens"]; ok {
+		out = v
+	}
+	b = event(b, "message_delta", map[string]any{"type": "message_delta",
+		"delta": map[string]any{"stop_reason": rawOr(msg["stop_reason"]), "stop_sequence": rawOr(msg["stop_sequence"])},
+		"usage": map[string]any{"output_tokens": out}})
+	return event(b, "message_stop", map[string]any{"type": "message_stop"})
+}
+
+func rawOr(v json.RawMessage) json.RawMessage {
+	if len(v) == 0 {
+		return json.RawMessage("null")
+	}
+	return v
+}
+
+func event(b []byte, name string, v any) []byte { return sse.AppendEvent(b, name, mustJSON(v)) }
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}

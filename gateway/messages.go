@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// handleMessages serves POST /v1/messages.
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	x := s.newExchange(w, r, EndpointMessages)
+	defer x.finish()
+	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.userID) {
+		return
+	}
+	x.chain = s.chainFor(x.f.model)
+	if x.chain.chain.Cache {
+		x.cacheKey = cacheKey(x.body, &x.f)
+	}
+	out := x.run()
+	x.respond(&out)
+}
+
+// parseMessages checks the body's shape: a JSON object with a string model
+// and messages. Anything else is the caller's mistake: 400, no upstream call.
+func (x *exchange) parseMessages() bool {
+	var msg string
+	switch err := scanRequest(x.body, &x.f); {
+	case err == errNotObject:
+		msg = "The request body must be a JSON object."
+	case err != nil:
+		msg = "The request body is not valid JSON."
+	case !x.f.hasModel:
+		msg = "model: Field required"
+	case !x.f.modelIsString || x.f.model == "":
+		msg = "model: Input should be a non-empty string"
+	case x.f.dupModel:
+		msg = "model: given more than once"
+	case !x.f.hasMessages:
+		msg = "messages: Field required"
+	default:
+		return true
+	}
+	x.fail(http.StatusBadRequest, "invalid_request_error", msg, 0)
+	return false
+}
+
+// run takes the request through its chain.
+func (x *exchange) run() engine.Outcome {
+	do := x.attemptWhole
+	if x.f.stream {
+		do = x.attemptStream
+	}
+	out := x.s.eng.Run(x.ctx, engine.Call{
+		RequestID: x.id,
+		Chain:     x.chain.chain,
+		Profile:   x.profile,
+		Do:        do,
+	})
+	x.out = &out
+	x.afterRun(&out)
+	return out
+}
+
+// respond answers the client after a run.
+func (x *exchange) respond(out *engine.Outcome) {
+	v := decide(out)
+	switch v.kind {
+	case answerModel:
+		x.modelUsed, x.fallback = out.Model, out.Fallback
+		if x.live != nil {
+			x.forwardStream(out)
+			return
+		}
+		x.forwardWhole(out)
+		x.cachePut()
+	case answerPassBack:
+		x.passBack(out)
+	case answerNone:
+		x.status = statusClientClosed
+	case answerError:
+		if v.tryCache && x.serveCache(out) {
+			return
+		}
+		x.setOutcomeHeaders(out)
+		x.fail(v.status, v.errType, v.message, v.retryAfter)
+	}
+}
+
+// setOutcomeHeaders adds bulwark-model-used, bulwark-fallback and
+// bulwark-attempts.
+func (x *exchange) setOutcomeHeaders(out *engine.Outcome) {
+	h := x.w.Header()
+	if out.Model != "" {
+		h[hModelUsed] = []string{out.Model}
+	}
+	if out.Fallback {
+		h[hFallback] = []string{"true"}
+	} else {
+		h[hFallback] = []string{"false"}
+	}
+	h[hAttempts] = []string{strconv.Itoa(out.UpstreamCalls())}
+}
+
+// forwardWhole sends the latest upstream answer as it came, with the
+// gateway's headers added.
+func (x *exchange) forwardWhole(out *engine.Outcome) {
+	a := &x.last
+	h := x.w.Header()
+	copyHeaders(h, a.header)
+	x.setOutcomeHeaders(out)
+	if a.body == nil {
+		// An SSE error event before the first token: answer it as the HTTP
+		// error it stands for, with the upstream's type and message.
+		x.fail(statusForType(a.errType), a.errType, a.message, 0)
+		return
+	}
+	body := a.body.Bytes()
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	x.status = a.status
+	x.w.WriteHeader(a.status)
+	_, _ = x.w.Write(body)
+	if x.s.obs != nil && a.status >= 200 && a.status < 300 {
+		x.usage, x.hasUsage = messageUsage(body)
+	}
+}
+
+// passBack returns the upstream's rejection of the request as it is.
+func (x *exchange) passBack(out *engine.Outcome) {
+	if x.last.header == nil {
+		x.setOutcomeHeaders(out)
+		x.fail(http.StatusBadGateway, "api_error", "The upstream rejected the request.", 0)
+		return
+	}
+	x.forwardWhole(out)
+}
+
+// cachePut stores a good non-streamed answer for the cache tier, off the
+// request path.
+func (x *exchange) cachePut() {
+	if x.cacheKey == "" || x.last.body == nil || x.last.status != http.StatusOK {
+		return
+	}
+	e := store.Entry{Model: x.last.model, Body: append([]byte(nil), x.last.body.Bytes()...), StoredAt: time.Now()}
+	key, st := x.cacheKey, x.s.store
+	x.s.bg.Add(1)
+	go func() {
+		defer x.s.bg.Done()
+		st.CachePut(context.Background(), key, e)
+	}()
+}
+
+// usageJSON is the usage object of a message, as the API sends it.
+type usageJSON struct {
+	InputTokens              int64 `json:"input_tokens"`
+	OutputTokens             int64 `json:"output_tokens"`
+	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
+}
+
+func (u usageJSON) usage() catalog.Usage {
+	return catalog.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
+		CacheCreationInputTokens: u.CacheCreationInputTokens, CacheReadInputTokens: u.CacheReadInputTokens}
+}
+
+// messageUsage reads the usage of a message body (only when an observer
+// wants it: it decodes the usage object, not the content).
+func messageUsage(body []byte) (catalog.Usage, bool) {
+	raw := topLevel(body, "usage")
+	if raw == nil {
+		return catalog.Usage{}, false
+	}
+	var u usageJSON
+	if json.Unmarshal(raw, &u) != nil {
+		return catalog.Usage{}, false
+	}
+	return u.usage(), true
+}
+
+// startUsage reads message.usage of a message_start event.
+func startUsage(data []byte) (catalog.Usage, bool) {
+	msg := topLevel(data, "message")
+	if msg == nil {
+		return catalog.Usage{}, false
+	}
+	return messageUsage(msg)
+}
+
+// deltaOutputTokens reads usage.output_tokens of a message_delta event.
+func deltaOutputTokens(data []byte) (int64, bool) {
+	u, ok := messageUsage(data)
+	return u.OutputTokens, ok
+}
+
+// topLevel returns the raw value of a top-level member of a JSON object, or
+// nil.
+func topLevel(b []byte, name string) []byte {
+	var f reqFields
+	if scanRequest(b, &f) != nil {
+		return nil
+	}
+	for _, m := range f.members {
+		if string(b[m.keyStart+1:m.keyEnd-1]) == name {
+			return b[m.valStart:m.valEnd]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Pseudo-tier names of forwarded endpoints: each has a breaker of its own
+// (GET /v1/status lists them beside the models).
+const (
+	tierCountTokens = "passthrough:count_tokens"
+	tierModels      = "passthrough:models"
+	tierOther       = "passthrough:other"
+)
+
+// passthroughTier names the pseudo-tier of a forwarded path; a fixed set, so
+// that clients cannot grow the breaker registry.
+func passthroughTier(path string) string {
+	switch {
+	case path == "/v1/messages/count_tokens":
+		return tierCountTokens
+	case path == "/v1/models" || strings.HasPrefix(path, "/v1/models/"):
+		return tierModels
+	}
+	return tierOther
+}
+
+// handlePassthrough forwards POST /v1/messages/count_tokens, GET /v1/models
+// and every other /v1/* request to the upstream with retries (the same
+// engine, a chain of one pseudo-tier, no model fallback) and the body
+// untouched. An upstream answer is passed back as it came, error or not;
+// the gateway answers on its own only when no upstream answered at all. A
+// 2xx body streams through as it arrives. Request bodies are bounded like
+// Messages bodies (32 MiB by default).
+func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
+	x := s.newExchange(w, r, EndpointPassthrough)
+	defer x.finish()
+	if !x.authenticate() || !x.readBody() || !x.pickProfile() {
+		return
+	}
+	u := *s.base
+	u.Path = s.base.Path + r.URL.Path
+	u.RawPath = ""
+	if r.URL.RawPath != "" {
+		u.RawPath = s.base.EscapedPath() + r.URL.RawPath
+	}
+	u.RawQuery = r.URL.RawQuery
+	tier := passthroughTier(r.URL.Path)
+	x.chain = &resolved{tiers: []string{tier}, chain: engine.Chain{Models: []string{tier}}}
+	out := s.eng.Run(x.ctx, engine.Call{
+		RequestID: x.id,
+		Chain:     x.chain.chain,
+		Profile:   x.profile,
+		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+			return x.attemptPassthrough(ctx, a, &u)
+		},
+	})
+	x.out = &out
+	switch {
+	case out.Reason == engine.Canceled:
+		x.status = statusClientClosed
+	case x.live != nil:
+		x.forwardBody(&out)
+	case x.last.header != nil:
+		x.forwardWhole(&out)
+	default:
+		v := decide(&out)
+		x.setOutcomeHeaders(&out)
+		x.fail(v.status, v.errType, v.message, v.retryAfter)
+	}
+}
+
+// attemptPassthrough makes one forwarded call. The attempt's timeout bounds
+// the wait for the response headers (and for an error body); a 2xx body is
+// then streamed to the client with no bound but the client's.
+func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL) taxonomy.Result {
+	actx, cancel := context.WithCancel(ctx)
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(a.Timeout, func() { timedOut.Store(true); cancel() })
+	resp, err := x.s.rt.RoundTrip(x.newRequest(actx, x.r.Method, u, ""))
+	if err != nil {
+		timer.Stop()
+		cancel()
+		return failureOf(ctx, actx, err, timedOut.Load())
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if !timer.Stop() {
+			resp.Body.Close()
+			cancel()
+			return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}
+		}
+		x.live = &liveStream{resp: resp, cancel: cancel}
+		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
+	}
+	res := x.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
+	timer.Stop()
+	cancel()
+	if timedOut.Load() && res.Err != nil {
+		res.TimedOut = true
+	}
+	return res
+}
+
+// forwardBody streams a 2xx passthrough answer to the client.
+func (x *exchange) forwardBody(out *engine.Outcome) {
+	resp := x.live.resp
+	h := x.w.Header()
+	copyHeaders(h, resp.Header)
+	if resp.ContentLength >= 0 {
+		h.Set("Content-Length", itoa64(resp.ContentLength))
+	}
+	x.setOutcomeHeaders(out)
+	x.status = resp.StatusCode
+	x.w.WriteHeader(resp.StatusCode)
+	rc := http.NewResponseController(x.w)
+	buf := getBuf()
+	defer putBuf(buf)
+	buf.Grow(32 << 10)
+	p := buf.AvailableBuffer()[:32<<10]
+	for {
+		n, err := resp.Body.Read(p)
+		if n > 0 && !x.write(rc, p[:n]) {
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}

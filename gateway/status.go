@@ -1,0 +1,108 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/store"
+)
+
+// handleHealthz serves GET /healthz: the process is alive.
+func (s *Server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// readiness is the body of GET /readyz.
+type readiness struct {
+	Ready    bool          `json:"ready"`
+	Draining bool          `json:"draining"`
+	Upstream string        `json:"upstream"`
+	Store    *store.Health `json:"store,omitempty"`
+}
+
+// handleReadyz serves GET /readyz: 200 while serving, 503 once a shutdown
+// has begun. The store's health is shown but does not make the gateway
+// unready: without its backend a store serves from local state.
+func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+	rd := readiness{Ready: !s.draining.Load(), Draining: s.draining.Load(), Upstream: s.base.String()}
+	if s.store != nil {
+		h := s.store.Health()
+		rd.Store = &h
+	}
+	status := http.StatusOK
+	if !rd.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, rd)
+}
+
+// statusWarning is an end-of-life warning in GET /v1/status.
+type statusWarning struct {
+	Model     string    `json:"model"`
+	Successor string    `json:"successor"`
+	Date      time.Time `json:"date"`
+	Retired   bool      `json:"retired"`
+	Message   string    `json:"message"`
+}
+
+// handleStatus serves GET /v1/status: model breakers and cooldowns, the
+// store's health, the chains, end-of-life warnings, the retry budget's
+// counts, and the sections added with WithStatusSection.
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	x := s.newExchange(w, r, "status")
+	if !x.authenticate() {
+		return
+	}
+	body := map[string]any{
+		"breakers": nonNil(s.eng.Breakers().Snapshot()),
+		"chains":   s.set.chains,
+		"upstream": s.base.String(),
+		"draining": s.draining.Load(),
+	}
+	warnings := make([]statusWarning, 0, len(s.warnings))
+	for _, w := range s.warnings {
+		warnings = append(warnings, statusWarning{w.Model, w.Successor, w.Date, w.Retired, w.Message})
+	}
+	body["warnings"] = warnings
+	if s.store != nil {
+		body["store"] = s.store.Health()
+	}
+	attempts, retries := s.eng.Budget().Stats()
+	body["retry_budget"] = map[string]int64{"attempts": attempts, "retries": retries}
+	for name, f := range s.set.sections {
+		body[name] = f()
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func nonNil(s []breaker.Status) []breaker.Status {
+	if s == nil {
+		return []breaker.Status{}
+	}
+	return s
+}
+
+// handleNotFound answers paths the gateway does not serve, in Anthropic's
+// error shape.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, newRequestID(), http.StatusNotFound, "not_found_error", "Not found: "+quoteShort(r.URL.Path), 0)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":"encoding failed"}`)
+	}
+	b = append(b, '\n')
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
