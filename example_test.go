@@ -3,8 +3,10 @@ package bulwark_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/bulwarkhq/bulwark"
 	"github.com/bulwarkhq/bulwark/sim"
 )
@@ -19,6 +21,7 @@ func Example() {
 		bulwark.WithAPIKey("test"),
 		bulwark.WithDeadline(10*time.Second),
 		bulwark.WithAttempts(1),
+		bulwark.WithLogger(slog.New(slog.DiscardHandler)),
 	)
 	if err != nil {
 		panic(err)
@@ -26,4 +29,39 @@ func Example() {
 	resp := g.Handle(context.Background(), bulwark.Request{Message: "Where is my order?"})
 	fmt.Println(resp.Success, resp.ModelUsed, resp.IsFallback)
 	// Output: true claude-haiku-5-5 true
+}
+
+// Messages returns the SDK's message and an Outcome that tells the story.
+func ExampleGuard_Messages() {
+	_, url, stop, _ := sim.Start(sim.WithRules([]sim.Rule{{Model: "claude-sonnet-5-5", Status: 404}}))
+	defer stop()
+
+	g, _ := bulwark.New(bulwark.WithBaseURL(url), bulwark.WithAPIKey("test"), bulwark.WithLogger(slog.New(slog.DiscardHandler)))
+	msg, out, err := g.Messages(context.Background(), anthropic.MessageNewParams{
+		MaxTokens: 128,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello"))},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(msg.Model, out.Fallback, out.Paged, out.UpstreamCalls())
+	// Output: claude-haiku-5-5 true true 2
+}
+
+// Stream falls back invisibly until the first token, then streams.
+func ExampleGuard_Stream() {
+	_, url, stop, _ := sim.Start(sim.WithRules([]sim.Rule{{Model: "claude-sonnet-5-5", StreamError: true, ErrorType: "overloaded_error"}}))
+	defer stop()
+
+	g, _ := bulwark.New(bulwark.WithBaseURL(url), bulwark.WithAPIKey("test"), bulwark.WithLogger(slog.New(slog.DiscardHandler)))
+	s := g.Stream(context.Background(), anthropic.MessageNewParams{
+		MaxTokens: 128,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello"))},
+	})
+	defer s.Close()
+	for s.Next() {
+		_ = s.Current() // forward each event to the user as it arrives
+	}
+	fmt.Println(s.Err() == nil, s.Outcome().Model, s.Message().StopReason)
+	// Output: true claude-haiku-5-5 end_turn
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 )
@@ -78,6 +79,10 @@ func New(opts ...Option) (*Guard, error) {
 	}
 	if s.rnd != nil {
 		engOpts = append(engOpts, engine.WithRand(s.rnd))
+	}
+	for _, w := range catalog.Warnings(chain.Models, s.clock.Now(), catalog.DefaultWarnWithin) {
+		s.logger.Warn("model.end_of_life", slog.String("model", w.Model), slog.String("successor", w.Successor),
+			slog.Bool("retired", w.Retired), slog.String("message", w.Message))
 	}
 	return &Guard{
 		client:   anthropic.NewClient(reqOpts...),

@@ -303,3 +303,12 @@ func TestRetriesStayWithinTheBudgetUnderAFullOutage(t *testing.T) {
 		t.Fatal("no retry at all: the budget should allow some")
 	}
 }
+
+func TestARetiredModelInTheChainIsWarnedAboutAtStart(t *testing.T) {
+	f := newFixture(t)
+	f.guard(t, bulwark.WithChain("claude-sonnet-4-5", haiku, "static"))
+	logs := f.logs.String()
+	if !strings.Contains(logs, "model.end_of_life") || !strings.Contains(logs, "claude-sonnet-5-5") {
+		t.Fatalf("no end-of-life warning naming the successor:\n%s", logs)
+	}
+}

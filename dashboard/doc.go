@@ -10,8 +10,9 @@
 // # Status JSON
 //
 // The page reads this object from the status path (GET /v1/status). All of
-// it but "breakers", "store" and "warnings" is [metrics.Status]; the gateway
-// adds those three. Every key is optional: what is missing is shown as empty.
+// it but "breakers", "store" and "warnings" is what
+// [github.com/bulwarkhq/bulwark/metrics.Status] marshals to; the gateway adds
+// those three. Every key is optional: what is missing is shown as empty.
 //
 //	{
 //	  "now": "2026-11-30T12:00:00Z",          // snapshot time (RFC 3339)

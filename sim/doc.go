@@ -30,7 +30,8 @@
 //     Invalid requests get the real API's 400 invalid_request_error messages
 //     (e.g. "max_tokens: Field required"); unknown paths 404 and wrong methods
 //     405, both not_found_error; bodies over 32 MiB 413 request_too_large.
-//     API keys are not checked, and never echoed.
+//     API keys and anthropic-version are not checked, and keys are never
+//     echoed.
 //
 // # Faults
 //

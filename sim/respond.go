@@ -57,20 +57,48 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // setRateHeaders sets the anthropic-ratelimit-* headers that the real API
 // sends with every answer.
 func setRateHeaders(h http.Header, rl rateInfo, inputTokens int) {
-	h.Set("anthropic-ratelimit-requests-limit", strconv.Itoa(rl.limit))
-	h.Set("anthropic-ratelimit-requests-remaining", strconv.Itoa(rl.remaining))
-	h.Set("anthropic-ratelimit-requests-reset", rl.reset.UTC().Format(time.RFC3339))
-	tokenReset := rl.now.Add(time.Second).UTC().Format(time.RFC3339)
-	for _, kind := range [...]struct {
-		name  string
-		limit int
-	}{{"tokens", 2_400_000}, {"input-tokens", 2_000_000}, {"output-tokens", 400_000}} {
+	h[hdrRequestsLimit] = []string{strconv.Itoa(rl.limit)}
+	h[hdrRequestsRemaining] = []string{strconv.Itoa(rl.remaining)}
+	h[hdrRequestsReset] = []string{rl.reset.UTC().Format(time.RFC3339)}
+	tokenReset := []string{rl.now.Add(time.Second).UTC().Format(time.RFC3339)}
+	for _, k := range tokenHeaders {
 		used := inputTokens
-		if kind.name == "output-tokens" {
+		if k.output {
 			used = 0
 		}
-		h.Set("anthropic-ratelimit-"+kind.name+"-limit", strconv.Itoa(kind.limit))
-		h.Set("anthropic-ratelimit-"+kind.name+"-remaining", strconv.Itoa(max(0, kind.limit-used)))
-		h.Set("anthropic-ratelimit-"+kind.name+"-reset", tokenReset)
+		h[k.limit] = []string{k.limitValue}
+		h[k.remaining] = []string{strconv.Itoa(max(0, k.max-used))}
+		h[k.reset] = tokenReset
+	}
+}
+
+var (
+	hdrRequestsLimit     = http.CanonicalHeaderKey("anthropic-ratelimit-requests-limit")
+	hdrRequestsRemaining = http.CanonicalHeaderKey("anthropic-ratelimit-requests-remaining")
+	hdrRequestsReset     = http.CanonicalHeaderKey("anthropic-ratelimit-requests-reset")
+	tokenHeaders         = []tokenHeader{
+		newTokenHeader("tokens", 2_400_000, false),
+		newTokenHeader("input-tokens", 2_000_000, false),
+		newTokenHeader("output-tokens", 400_000, true),
+	}
+)
+
+// tokenHeader is one family of token rate-limit headers, with canonical keys.
+type tokenHeader struct {
+	limit, remaining, reset string
+	limitValue              string
+	max                     int
+	output                  bool
+}
+
+func newTokenHeader(kind string, limit int, output bool) tokenHeader {
+	p := "anthropic-ratelimit-" + kind + "-"
+	return tokenHeader{
+		limit:      http.CanonicalHeaderKey(p + "limit"),
+		remaining:  http.CanonicalHeaderKey(p + "remaining"),
+		reset:      http.CanonicalHeaderKey(p + "reset"),
+		limitValue: strconv.Itoa(limit),
+		max:        limit,
+		output:     output,
 	}
 }

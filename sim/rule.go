@@ -60,7 +60,9 @@ type Rule struct {
 	// Hang never answers: the request stays open until the client goes away
 	// or Server.Close is called (which then drops the connection).
 	Hang bool `json:"hang,omitempty"`
-	// Reset cuts the TCP connection (RST, no HTTP answer).
+	// Reset cuts the TCP connection (RST, no HTTP answer). Where the
+	// connection cannot be hijacked (HTTP/2, an httptest.ResponseRecorder)
+	// the handler aborts with http.ErrAbortHandler instead.
 	Reset bool `json:"reset,omitempty"`
 	// Malformed answers 200 with a JSON body cut in the middle; on a stream,
 	// a content_block_delta whose data line is broken JSON, then the end.

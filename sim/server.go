@@ -100,9 +100,12 @@ func (s *Server) Rules() []Rule {
 }
 
 // Close releases every request that is waiting (hang, latency, stall, token
-// delay) by dropping its connection, and makes later waits end at once. It
-// does not stop a listener (Start's stop function does). Close is idempotent.
-// The script timeline needs no timers: the phase is read from the clock.
+// delay) by dropping its connection (the handler panics with
+// http.ErrAbortHandler, which net/http turns into a closed connection), and
+// makes later waits end the same way at once. Requests that do not wait are
+// still answered. Close does not stop a listener (Start's stop function
+// does) and is idempotent. The script timeline needs no timers to stop: the
+// phase is read from the clock at each request.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
 }

@@ -2,8 +2,18 @@
 // (DESIGN §6): per-user breakers, model breaker and cooldown events, and the
 // cache tier's last good answers.
 //
-// [Shared] has two implementations: memory (one process, the default) and
-// Redis (package store/redisstore, many replicas). The request path never
+// [Shared] has two implementations: [Memory] (one process, the default; see
+// [NewMemory]) and the Redis store of package store/redisstore (many
+// replicas), which keeps a Memory as its local state. The request path never
 // waits on Redis when things go well: reads are local, and remote changes
 // arrive by subscription.
+//
+// The per-user breaker counts a user's request-caused failures in a sliding
+// window (default 5 in 60 s, [WithUserLimit]); the failure that reaches the
+// limit cuts the user off for one window, and counting starts afresh after
+// it. The decision (window.go) is apart from the tables that hold it: a
+// lock-free, copy-on-write cut-off table that [Memory.UserAllowed] reads
+// without allocating, and sharded failure counters. The cache is an LRU
+// bounded by entries and bytes, each answer kept for the TTL ([WithCacheTTL],
+// [WithCacheSize]).
 package store

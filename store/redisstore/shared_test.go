@@ -161,3 +161,14 @@ func TestCloseIsIdempotentAndTheStoreStaysUsableLocally(t *testing.T) {
 		t.Fatalf("Health after Close = %+v", h)
 	}
 }
+
+func TestACallerCancellationIsNotAnOutage(t *testing.T) {
+	_, a, _ := startPair(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.UserFailed(ctx, "u")
+	a.CacheGet(ctx, "k")
+	if h := a.Health(); !h.OK {
+		t.Fatalf("a cancelled request marked Redis down: %+v", h)
+	}
+}
