@@ -89,7 +89,9 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, set.upstream)
 	}
 	s.base = u
-	s.msgURL = u.JoinPath("/v1/messages")
+	mu := *u
+	mu.Path, mu.RawPath = u.Path+"/v1/messages", ""
+	s.msgURL = &mu
 	s.rt = set.transport
 	if s.rt == nil {
 		s.rt = newTransport()

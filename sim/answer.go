@@ -107,6 +107,9 @@ func (s *Server) textRNG(req *request) *rand.Rand {
 // echo quotes the first words of a prompt, so tests can tell answers apart.
 func echo(prompt string) []string {
 	f := strings.Fields(prompt)
+	if len(f) == 0 {
+		return []string{"nothing:"}
+	}
 	const n = 6
 	more := len(f) > n
 	if more {

@@ -90,3 +90,19 @@ func TestInvalidRequestThroughTheSDK(t *testing.T) {
 		t.Errorf("got %d %s %q", e.StatusCode, e.Type(), e.Message)
 	}
 }
+
+func TestOddButValidRequestsAreAnswered(t *testing.T) {
+	s := sim.New()
+	for _, b := range []string{
+		`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":""}]}]}`,
+		`{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"   "}]}`,
+		`{"model":"m","max_tokens":5,"messages":[{"role":"assistant","content":"prefill"}]}`,
+		`{"model":"m","max_tokens":5,"system":[{"type":"text","text":"be brief"}],"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]}]}`,
+		`{"model":"m","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"web_search please"}]}`,
+		`{"model":"m","max_tokens":5,"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"},"messages":[{"role":"user","content":"x"}]}`,
+	} {
+		if rec := serve(s, "POST", "/v1/messages", b); rec.Code != 200 {
+			t.Errorf("%s: %d %s", b, rec.Code, rec.Body)
+		}
+	}
+}

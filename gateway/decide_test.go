@@ -1,0 +1,165 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+func TestDecideMapsOutcomesToAnswers(t *testing.T) {
+	tests := []struct {
+		name    string
+		out     engine.Outcome
+		kind    answerKind
+		status  int
+		errType string
+		retry   time.Duration
+	}{
+		{"answered", engine.Outcome{Reason: engine.Answered}, answerModel, 200, "", 0},
+		{"client went away", engine.Outcome{Reason: engine.Canceled}, answerNone, 499, "", 0},
+		{"upstream rejected the request", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest}}, answerPassBack, 0, "", 0},
+		{"rate limited everywhere", engine.Outcome{Reason: engine.Exhausted, RateLimited: true, RetryAfter: 2500 * time.Millisecond,
+			Last: taxonomy.Decision{Class: taxonomy.RateLimited}}, answerError, 429, "rate_limit_error", 2500 * time.Millisecond},
+		{"rate limited with no retry-after waits a second", engine.Outcome{Reason: engine.Exhausted, RateLimited: true},
+			answerError, 429, "rate_limit_error", time.Second},
+		{"rate limiting wins over the deadline", engine.Outcome{Reason: engine.DeadlineExceeded, RateLimited: true, RetryAfter: 3 * time.Second},
+			answerError, 429, "rate_limit_error", 3 * time.Second},
+		{"deadline", engine.Outcome{Reason: engine.DeadlineExceeded, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
+			answerError, 504, "timeout_error", 0},
+		{"last failure an overload", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
+			answerError, 529, "overloaded_error", 0},
+		{"server errors", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.ServerError}},
+			answerError, 503, "api_error", 0},
+		{"every tier skipped by its breaker", engine.Outcome{Reason: engine.Exhausted}, answerError, 503, "api_error", 0},
+		{"retired model everywhere", engine.Outcome{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.NotFound}},
+			answerError, 503, "api_error", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := decide(&tt.out)
+			if v.kind != tt.kind || v.status != tt.status || v.errType != tt.errType || v.retryAfter != tt.retry {
+				t.Fatalf("decide = %+v", v)
+			}
+			if v.kind == answerError && (!v.tryCache || v.message == "") {
+				t.Fatalf("an error answer must try the cache and say something: %+v", v)
+			}
+		})
+	}
+}
+
+func TestUserFor(t *testing.T) {
+	tests := []struct{ meta, header, client, want string }{
+		{"u1", "h", "c", "u1"},
+		{"", "h", "c", "h"},
+		{"", "", "c", "c"},
+		{"", "", "", ""},
+	}
+	for _, tt := range tests {
+		if got := userFor(tt.meta, tt.header, tt.client); got != tt.want {
+			t.Errorf("userFor(%q, %q, %q) = %q, want %q", tt.meta, tt.header, tt.client, got, tt.want)
+		}
+	}
+}
+
+func TestCountsAgainstUser(t *testing.T) {
+	tests := []struct {
+		name string
+		out  engine.Outcome
+		want bool
+	}{
+		{"bad request", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest, User: taxonomy.CountFailure}}, true},
+		{"bad key is not the user's fault", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.Auth}}, false},
+		{"deadline", engine.Outcome{Reason: engine.DeadlineExceeded}, true},
+		{"outage", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}}, false},
+		{"answered", engine.Outcome{Reason: engine.Answered}, false},
+		{"canceled", engine.Outcome{Reason: engine.Canceled}, false},
+	}
+	for _, tt := range tests {
+		if got := countsAgainstUser(&tt.out); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestPassthroughTierIsAFixedSet(t *testing.T) {
+	tests := map[string]string{
+		"/v1/messages/count_tokens": tierCountTokens,
+		"/v1/models":                tierModels,
+		"/v1/models/claude-x":       tierModels,
+		"/v1/messages/batches":      tierOther,
+		"/v1/anything/at/all/123":   tierOther,
+	}
+	for path, want := range tests {
+		if got := passthroughTier(path); got != want {
+			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+}
+
+func TestToChain(t *testing.T) {
+	tests := []struct {
+		tiers []string
+		want  engine.Chain
+		bad   bool
+	}{
+		{tiers: []string{"a", "b", "cache", "static"}, want: engine.Chain{Models: []string{"a", "b"}, Cache: true, Static: true}},
+		{tiers: []string{"a"}, want: engine.Chain{Models: []string{"a"}}},
+		{tiers: []string{"a", "static", "b"}, bad: true},
+		{tiers: []string{"a", "cache", "b"}, bad: true},
+		{tiers: []string{"a", "static", "cache"}, bad: true},
+		{tiers: []string{""}, bad: true},
+	}
+	for _, tt := range tests {
+		c, err := toChain(tt.tiers)
+		if (err != nil) != tt.bad {
+			t.Fatalf("%v: err = %v", tt.tiers, err)
+		}
+		if !tt.bad && (len(c.Models) != len(tt.want.Models) || c.Cache != tt.want.Cache || c.Static != tt.want.Static) {
+			t.Fatalf("%v: %+v, want %+v", tt.tiers, c, tt.want)
+		}
+	}
+}
+
+func TestCacheKeyIgnoresModelStreamOrderAndSpacing(t *testing.T) {
+	key := func(body string) string {
+		var f reqFields
+		if err := scanRequest([]byte(body), &f); err != nil {
+			t.Fatal(err)
+		}
+		return cacheKey([]byte(body), &f)
+	}
+	a := key(`{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi there"}]}`)
+	b := key("{ \"messages\" : [ {\"role\": \"user\", \"content\": \"hi there\"} ],\n \"stream\": true, \"max_tokens\": 10, \"model\": \"b\" }")
+	if a != b {
+		t.Fatalf("same request, different keys: %s %s", a, b)
+	}
+	if c := key(`{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi  there"}]}`); c == a {
+		t.Fatal("white space inside a string must count")
+	}
+	if c := key(`{"model":"a","max_tokens":11,"messages":[{"role":"user","content":"hi there"}]}`); c == a {
+		t.Fatal("max_tokens must count")
+	}
+}
+
+func TestBodyReaderRewritesWithoutCopying(t *testing.T) {
+	body := []byte(`{"model":"claude-sonnet-5-5","messages":[]}`)
+	x := &exchange{body: body, chain: &resolved{quoted: map[string][]byte{}}}
+	if err := scanRequest(body, &x.f); err != nil {
+		t.Fatal(err)
+	}
+	rc, n := x.bodyFor("claude-haiku-5-5")
+	got := make([]byte, 0, n)
+	buf := make([]byte, 3) // small reads cross the parts
+	for {
+		k, err := rc.Read(buf)
+		got = append(got, buf[:k]...)
+		if err != nil {
+			break
+		}
+	}
+	if want := `{"model":"claude-haiku-5-5","messages":[]}`; string(got) != want || int(n) != len(want) {
+		t.Fatalf("body %s (%d), want %s", got, n, want)
+	}
+}
