@@ -52,6 +52,9 @@ type settings struct {
 	observer   engine.Observer
 	rnd        func() float64
 	reserve    time.Duration
+
+	// onBreakerChange: see WithBreakerObserver (observe.go).
+	onBreakerChange func(breaker.Change)
 }
 
 // Option configures a Guard.

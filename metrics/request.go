@@ -20,7 +20,9 @@ type RequestInfo struct {
 	// Fallback is true when a model tier after the first answered. It makes
 	// the request count as a fallback in [Status] whatever Outcome says.
 	Fallback bool
-	// Stream is true for a streaming request.
+	// Stream is true for a streaming request. It is not a label (TTFT is
+	// observed for any request with TTFT > 0); it is kept for the gateway's
+	// logs and for later use.
 	Stream bool
 	// Duration is the request's time, from arrival to its last byte.
 	Duration time.Duration

@@ -1,0 +1,247 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/sim"
+	"github.com/bulwarkhq/bulwark/sse"
+)
+
+const (
+	sonnet = "claude-sonnet-5-5"
+	haiku  = "claude-haiku-5-5"
+)
+
+// fastProfile is the interactive profile with test timings: tens of ms.
+func fastProfile() engine.Profile {
+	return engine.Profile{
+		Name:              "interactive",
+		Attempts:          2,
+		Backoff:           backoff.Policy{Initial: time.Millisecond, Max: 5 * time.Millisecond},
+		Deadline:          5 * time.Second,
+		AttemptTimeout:    2 * time.Second,
+		FirstTokenTimeout: time.Second,
+		IdleTimeout:       time.Second,
+	}
+}
+
+// startSim serves a simulator on loopback with the given rules.
+func startSim(t *testing.T, rules ...sim.Rule) (*sim.Server, string) {
+	t.Helper()
+	s, url, stop, err := sim.Start(sim.WithSeed(7), sim.WithRules(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s, url
+}
+
+// testEngine has a retry budget no test exhausts.
+func testEngine(log *slog.Logger) *engine.Engine {
+	return engine.New(engine.WithLogger(log), engine.WithBudget(budget.New(1, 1000)),
+		engine.WithBreakers(breaker.New(breaker.Settings{Failures: 50})))
+}
+
+// logBuffer collects the gateway's JSON log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// lines returns the log lines whose msg is msg, decoded.
+func (l *logBuffer) lines(msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(l.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+type gw struct {
+	srv  *gateway.Server
+	url  string
+	logs *logBuffer
+}
+
+// startGateway serves a gateway in front of upstream on loopback, with fast
+// profiles and a log buffer. opts come after the defaults.
+func startGateway(t *testing.T, upstream string, opts ...gateway.Option) *gw {
+	t.Helper()
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	all := []gateway.Option{
+		gateway.WithUpstream(upstream),
+		gateway.WithAPIKey("sk-upstream-test"),
+		gateway.WithProfiles(map[string]engine.Profile{"interactive": fastProfile()}),
+		gateway.WithEngine(testEngine(log)),
+		gateway.WithLogger(log),
+	}
+	srv, err := gateway.New(append(all, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		if t.Failed() {
+			t.Logf("gateway logs:\n%s", logs.String())
+		}
+	})
+	return &gw{srv: srv, url: hs.URL, logs: logs}
+}
+
+// call sends a request and reads the whole answer.
+func call(t *testing.T, method, url, body string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Anthropic-Version", "2023-06-01")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	return resp, b
+}
+
+func messagesBody(model, prompt string, stream bool) string {
+	b, _ := json.Marshal(map[string]any{
+		"model": model, "max_tokens": 64, "stream": stream,
+		"messages": []map[string]any{{"role": "user", "content": prompt}},
+	})
+	return string(b)
+}
+
+// event is one SSE event of an answer.
+type event struct{ name, data string }
+
+func parseEvents(t *testing.T, b []byte) []event {
+	t.Helper()
+	r := sse.NewReader(bytes.NewReader(b))
+	var out []event
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("SSE: %v after %d events", err, len(out))
+		}
+		out = append(out, event{string(ev.Name), string(ev.Data)})
+	}
+}
+
+// streamText joins the text deltas of a stream.
+func streamText(t *testing.T, evs []event) string {
+	t.Helper()
+	var sb strings.Builder
+	for _, ev := range evs {
+		if ev.name != "content_block_delta" {
+			continue
+		}
+		var d struct {
+			Delta struct{ Type, Text string }
+		}
+		if err := json.Unmarshal([]byte(ev.data), &d); err != nil {
+			t.Fatal(err)
+		}
+		sb.WriteString(d.Delta.Text)
+	}
+	return sb.String()
+}
+
+// messageText joins the text blocks of a message body.
+func messageText(t *testing.T, b []byte) string {
+	t.Helper()
+	var m struct {
+		Content []struct{ Type, Text string }
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("message %s: %v", b, err)
+	}
+	var sb strings.Builder
+	for _, c := range m.Content {
+		sb.WriteString(c.Text)
+	}
+	return sb.String()
+}
+
+// anthropicError decodes an Anthropic-shaped error body, failing the test
+// when it is not one.
+func anthropicError(t *testing.T, b []byte) (errType, message, requestID string) {
+	t.Helper()
+	var e struct {
+		Type  string `json:"type"`
+		Error struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"error"`
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil || e.Type != "error" || e.Error.Type == "" || e.Error.Message == "" {
+		t.Fatalf("not an Anthropic error: %s (%v)", b, err)
+	}
+	return e.Error.Type, e.Error.Message, e.RequestID
+}
+
+func requests(s *sim.Server, model string) int64 { return s.Stats().Models[model].Requests }
+
+func totalRequests(s *sim.Server) int64 { return s.Stats().Requests }
+
+// waitFor polls cond every 5 ms until it holds or 2 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
