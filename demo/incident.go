@@ -3,6 +3,7 @@ package demo
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/sim"
@@ -60,7 +61,7 @@ func answerLatency() []sim.Rule {
 // trouble phases last 8.4 s each, the total outage 4.2 s.
 var incident = []step{
 	{"healthy", "every model answers", 3, func(incidentTiming) []sim.Rule { return nil }},
-	{"429 storm", "Sonnet rate-limited 70% (retry-after), Haiku fine", 3, func(t incidentTiming) []sim.Rule {
+	{"429 storm", "Sonnet rate-limited 70%, retry-after {retry-after}", 3, func(t incidentTiming) []sim.Rule {
 		return []sim.Rule{{Model: Primary, Status: 429, Rate: 0.7, RetryAfter: sim.Duration(t.retryAfter)}}
 	}},
 	{"overloaded", "Sonnet 529 overloaded 90%, Haiku 10%", 3, func(incidentTiming) []sim.Rule {
@@ -94,7 +95,8 @@ func Incident(total time.Duration) []Phase {
 	var at time.Duration
 	for i, s := range incident {
 		rules := append(s.rules(t), answerLatency()...)
-		phases[i] = Phase{Name: s.name, About: s.about, Start: at, End: at + lengths[i], Rules: rules}
+		about := strings.ReplaceAll(s.about, "{retry-after}", t.retryAfter.String())
+		phases[i] = Phase{Name: s.name, About: about, Start: at, End: at + lengths[i], Rules: rules}
 		at += lengths[i]
 	}
 	return phases

@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// NewUpstreamTransport returns the transport of the bare proxy, tuned the
+// way the gateway tunes its own (gateway.newTransport): keep-alive, 1024 idle
+// connections, 256 per host, no transparent compression, 32 KiB buffers.
+func NewUpstreamTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		WriteBufferSize:       32 << 10,
+		ReadBufferSize:        32 << 10,
+	}
+}
+
+// NewProxy returns the floor every gateway measurement is compared with: a
+// bare httputil.ReverseProxy to upstream with no logic at all (no retries,
+// no parsing, no headers added), a tuned transport (NewUpstreamTransport) and
+// a pool of copy buffers. Server-sent events are flushed as they arrive
+// (ReverseProxy does so for text/event-stream and for bodies of unknown
+// length).
+func NewProxy(upstream string) (http.Handler, error) {
+	u, err := url.Parse(strings.TrimRight(upstream, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("upstream %q is not an http(s) URL", upstream)
+	}
+	return &httputil.ReverseProxy{
+		Rewrite:    func(pr *httputil.ProxyRequest) { pr.SetURL(u) },
+		Transport:  NewUpstreamTransport(),
+		BufferPool: bufferPool{},
+		ErrorLog:   log.New(io.Discard, "", 0),
+	}, nil
+}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+type bufferPool struct{}
+
+func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
+
+// ServeProxy runs NewProxy(upstream) on addr until ctx is done, printing
+// "listening on http://HOST:PORT" to stdout first. Its server has the
+// gateway's timeouts (10 s to read headers, 60 s to read a request, 120 s
+// idle) and no write timeout.
+func ServeProxy(ctx context.Context, addr, upstream string, stdout io.Writer) error {
+	h, err := NewProxy(upstream)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		_ = hs.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
