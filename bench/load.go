@@ -188,6 +188,9 @@ type Result struct {
 	Latency Latencies
 	// TTFB holds the successful requests' time to the first body byte.
 	TTFB Latencies
+	// FailLatency holds the failed requests' durations, to the end of
+	// their answer (or of the attempt to get one).
+	FailLatency Latencies
 	// OK and Failed count the requests by Classify's verdict.
 	OK, Failed int64
 	// Late counts open-loop requests that found every worker busy at their
@@ -225,6 +228,7 @@ func (r *Result) SuccessRate() float64 {
 func (r *Result) Merge(o *Result) {
 	r.Latency.Merge(&o.Latency)
 	r.TTFB.Merge(&o.TTFB)
+	r.FailLatency.Merge(&o.FailLatency)
 	r.OK += o.OK
 	r.Failed += o.Failed
 	r.Late += o.Late
@@ -406,6 +410,7 @@ func (w *worker) do(from time.Time) {
 	w.res.Outcomes[v.Label]++
 	if !v.OK {
 		w.res.Failed++
+		w.res.FailLatency.Add(done.Sub(from))
 		return
 	}
 	w.res.OK++

@@ -90,7 +90,6 @@ func userFor(metadataUser, header, clientUser string) string {
 // first 12 hex digits of its SHA-256, so that the key itself never appears.
 func keyUser(sum [32]byte) string { return "key:" + hex.EncodeToString(sum[:6]) }
 
-
 // countsAgainstUser reports whether a run's failure was the user's doing
 // (DESIGN §2 "per-user breaker: failure" rows, and a request that ran out of
 // its deadline).

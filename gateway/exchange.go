@@ -190,6 +190,9 @@ func (x *exchange) afterRun(out *engine.Outcome) {
 	if x.s.store.UserFailed(context.WithoutCancel(x.ctx), x.user) {
 		x.logf(slog.LevelWarn, "user_breaker.open", slog.String("user", x.user),
 			slog.String("reason", out.Reason.String()))
+		if co, ok := x.s.obs.(CutOffObserver); ok {
+			co.UserCutOff(x.user)
+		}
 	}
 }
 
@@ -272,7 +275,7 @@ func (x *exchange) finish() {
 			RequestID: x.id, Endpoint: x.endpoint, Model: x.f.model, ModelUsed: x.modelUsed,
 			Fallback: x.fallback, Degraded: x.degraded, Stream: x.f.stream, Status: x.status,
 			Outcome: x.out, Duration: d, FirstByte: x.firstByte, StreamEnd: x.streamEnd,
-			Usage: x.usage, HasUsage: x.hasUsage,
+			Usage: x.usage, HasUsage: x.hasUsage, User: x.user,
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,27 +140,30 @@ func TestPerUserBreakerCutsOffAFailingUser(t *testing.T) {
 
 func TestCacheTierAnswersWhenEveryModelFails(t *testing.T) {
 	s, up := startSim(t)
-	st := store.NewMemory()
+	st := &countingStore{Memory: store.NewMemory()}
 	g := startGateway(t, up, gateway.WithStore(st), gateway.WithCache(true),
 		gateway.WithChains(map[string][]string{"default": {sonnet, haiku, "cache", "static"}}))
-	_, fresh := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "what is a breaker", false))
-	want := messageText(t, fresh)
-	waitFor(t, "the answer to be cached", func() bool {
-		_, b := call(t, "GET", g.url+"/v1/status", "")
-		return strings.Contains(string(b), `"backend"`) && cachedOnce(st)
-	})
+	c := anthropic.NewClient(option.WithBaseURL(g.url), option.WithAPIKey("x"), option.WithMaxRetries(0))
+	params := func(model string) anthropic.MessageNewParams {
+		return anthropic.MessageNewParams{Model: anthropic.Model(model), MaxTokens: 64,
+			Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("what is a breaker"))}}
+	}
+	fresh, err := c.Messages.New(context.Background(), params(sonnet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fresh.Content[0].Text
+	waitFor(t, "the answer to be cached", func() bool { return st.puts.Load() == 1 })
 
 	s.SetRules([]sim.Rule{{Model: "*", Status: 529}})
-	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "what is a breaker", false))
-	if resp.StatusCode != 200 || resp.Header.Get("bulwark-degraded") != "cache" || messageText(t, b) != want {
-		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, b)
+	var raw *http.Response
+	cached, err := c.Messages.New(context.Background(), params(sonnet), option.WithResponseInto(&raw))
+	if err != nil || cached.Content[0].Text != want || raw.Header.Get("bulwark-degraded") != "cache" {
+		t.Fatalf("from cache: %v %+v", err, cached)
 	}
-	// A streamed request (model and stream differ: same key) gets a
-	// well-formed stream the official SDK accumulates into the same text.
-	c := anthropic.NewClient(option.WithBaseURL(g.url), option.WithAPIKey("x"), option.WithMaxRetries(0))
-	stream := c.Messages.NewStreaming(context.Background(), anthropic.MessageNewParams{
-		Model: haiku, MaxTokens: 64, Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("what is a breaker"))},
-	})
+	// A streamed request for another model of the chain has the same key and
+	// gets a well-formed stream the SDK accumulates into the same message.
+	stream := c.Messages.NewStreaming(context.Background(), params(haiku))
 	var m anthropic.Message
 	for stream.Next() {
 		if err := m.Accumulate(stream.Current()); err != nil {
@@ -169,20 +173,25 @@ func TestCacheTierAnswersWhenEveryModelFails(t *testing.T) {
 	if err := stream.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Content) != 1 || m.Content[0].Text != want || m.StopReason == "" {
+	if len(m.Content) != 1 || m.Content[0].Text != want || m.StopReason != fresh.StopReason || m.Usage.OutputTokens != fresh.Usage.OutputTokens {
 		t.Fatalf("streamed from cache: %+v", m)
 	}
 	// A request never seen before gets the error.
-	resp, _ = call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "something new", false))
+	resp, _ := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "something new", false))
 	if resp.StatusCode != 529 {
 		t.Fatalf("uncached: %d", resp.StatusCode)
 	}
 }
 
-// cachedOnce reports whether st holds at least one answer.
-func cachedOnce(st *store.Memory) bool {
-	n, _ := st.CacheStats()
-	return n > 0
+// countingStore counts the answers put in its cache.
+type countingStore struct {
+	*store.Memory
+	puts atomic.Int32
+}
+
+func (c *countingStore) CachePut(ctx context.Context, key string, e store.Entry) {
+	c.Memory.CachePut(ctx, key, e)
+	c.puts.Add(1)
 }
 
 func TestPassthroughEndpoints(t *testing.T) {
@@ -228,7 +237,8 @@ func TestHealthReadyAndStatus(t *testing.T) {
 	g := startGateway(t, up, gateway.WithStore(st),
 		gateway.WithChains(map[string][]string{"default": {"claude-sonnet-4-5", sonnet, haiku, "static"}}),
 		gateway.WithClock(func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }),
-		gateway.WithStatusSection("spend", func() any { return map[string]float64{"usd": 1.5} }))
+		gateway.WithStatusSection("spend", func() any { return map[string]float64{"usd": 1.5} }),
+		gateway.WithStatusFields(func() any { return map[string]any{"rates": map[string]int{"rpm": 7}, "breakers": "clash"} }))
 	_ = s
 	call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", false))
 	if resp, b := call(t, "GET", g.url+"/healthz", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "ok") {
@@ -251,6 +261,7 @@ func TestHealthReadyAndStatus(t *testing.T) {
 		}
 		Store struct{ Backend string }
 		Spend map[string]float64
+		Rates map[string]int
 	}
 	if err := json.Unmarshal(b, &status); err != nil {
 		t.Fatalf("%v: %s", err, b)
@@ -259,7 +270,7 @@ func TestHealthReadyAndStatus(t *testing.T) {
 	for _, br := range status.Breakers {
 		found = found || br.Model == sonnet && br.Failures == 2
 	}
-	if !found || status.Store.Backend != "memory" || status.Spend["usd"] != 1.5 {
+	if !found || status.Store.Backend != "memory" || status.Spend["usd"] != 1.5 || status.Rates["rpm"] != 7 {
 		t.Fatalf("status %s", b)
 	}
 	if len(status.Warnings) != 1 || status.Warnings[0].Model != "claude-sonnet-4-5" || !status.Warnings[0].Retired {

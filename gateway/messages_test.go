@@ -51,6 +51,7 @@ func TestFallsBackWhileThePrimaryIsOverloaded(t *testing.T) {
 	if st.Models[sonnet].Requests != 2 || st.Models[sonnet].Outcomes["status_529"] != 2 || st.Models[haiku].Requests != 1 {
 		t.Errorf("simulator saw %+v", st.Models)
 	}
+	waitFor(t, "agent.request_complete", func() bool { return len(g.logs.lines("agent.request_complete")) == 1 })
 	done := g.logs.lines("agent.request_complete")
 	if len(done) != 1 || done[0]["fallback"] != true || done[0]["model_used"] != haiku || done[0]["status"] != 200.0 ||
 		done[0]["request_id"] != resp.Header.Get("bulwark-request-id") {

@@ -15,6 +15,12 @@ type Observer interface {
 	Completed(c *Completion)
 }
 
+// CutOffObserver is an Observer that also wants to know when the per-user
+// breaker cuts a user off (metrics.Metrics has this method).
+type CutOffObserver interface {
+	UserCutOff(user string)
+}
+
 // Endpoint names, as in Completion.Endpoint.
 const (
 	EndpointMessages    = "messages"
@@ -54,6 +60,9 @@ type Completion struct {
 	// "cut", "malformed", "upstream_error" or "client_gone"; empty when not
 	// a committed stream.
 	StreamEnd string
+	// User is the user the request counted against (per-user breaker);
+	// empty when none. Never a metric label.
+	User string
 	// Usage is the answer's token usage, when HasUsage.
 	Usage    catalog.Usage
 	HasUsage bool

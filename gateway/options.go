@@ -71,6 +71,7 @@ type settings struct {
 	transport    http.RoundTripper
 	mounts       []mount
 	sections     map[string]func() any
+	statusFields func() any
 	grace        time.Duration
 	maxBody      int64
 	maxResponse  int64
@@ -172,6 +173,11 @@ func WithStatusSection(name string, f func() any) Option {
 		s.sections[name] = f
 	}
 }
+
+// WithStatusFields merges the JSON object f() returns into the top level of
+// GET /v1/status (e.g. metrics.Metrics.Status: rates, series, spend). The
+// gateway's own keys (breakers, store, chains, ...) win a clash.
+func WithStatusFields(f func() any) Option { return func(s *settings) { s.statusFields = f } }
 
 // WithGrace sets how long a shutdown lets in-flight requests and streams
 // finish before cutting them; default 10 s.

@@ -56,11 +56,22 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if !x.authenticate() {
 		return
 	}
-	body := map[string]any{
+	body := map[string]any{}
+	if f := s.set.statusFields; f != nil {
+		var fields map[string]json.RawMessage
+		if b, err := json.Marshal(f()); err == nil && json.Unmarshal(b, &fields) == nil {
+			for k, v := range fields {
+				body[k] = v
+			}
+		}
+	}
+	for k, v := range map[string]any{
 		"breakers": nonNil(s.eng.Breakers().Snapshot()),
 		"chains":   s.set.chains,
 		"upstream": s.base.String(),
 		"draining": s.draining.Load(),
+	} {
+		body[k] = v
 	}
 	warnings := make([]statusWarning, 0, len(s.warnings))
 	for _, w := range s.warnings {

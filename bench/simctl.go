@@ -1,0 +1,107 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SimStats is the part of the simulator's GET /_sim/stats that bench reads.
+type SimStats struct {
+	// Requests counts every API request the simulator saw.
+	Requests int64 `json:"requests"`
+	// Models counts them per model.
+	Models map[string]SimModelStats `json:"models"`
+}
+
+// SimModelStats counts the requests to one model and how they were answered.
+type SimModelStats struct {
+	Requests int64            `json:"requests"`
+	Outcomes map[string]int64 `json:"outcomes"`
+}
+
+// Outcomes returns every model's outcomes as "model outcome" -> count.
+func (s SimStats) Outcomes() map[string]int64 {
+	out := map[string]int64{}
+	for m, ms := range s.Models {
+		for o, n := range ms.Outcomes {
+			out[m+" "+o] += n
+		}
+	}
+	return out
+}
+
+// SimControl drives a simulator's admin endpoints (/_sim/faults,
+// /_sim/stats, /_sim/reset).
+type SimControl struct {
+	// URL is the simulator's base URL.
+	URL string
+	// Client sends the admin requests; default a client with a 10 s timeout.
+	Client *http.Client
+}
+
+func (c *SimControl) client() *http.Client {
+	if c.Client != nil {
+		return c.Client
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: sharedTransport()}
+}
+
+func (c *SimControl) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.URL, "/")+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client().Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// SetFaults replaces the live fault rules with rulesJSON, a JSON array of
+// rules (e.g. `[{"model":"claude-sonnet-5-5","status":529}]`); "" or "[]"
+// clears them.
+func (c *SimControl) SetFaults(ctx context.Context, rulesJSON string) error {
+	if strings.TrimSpace(rulesJSON) == "" {
+		rulesJSON = "[]"
+	}
+	return c.do(ctx, http.MethodPut, "/_sim/faults", []byte(`{"rules":`+rulesJSON+`}`), nil)
+}
+
+// Stats reads the counters.
+func (c *SimControl) Stats(ctx context.Context) (SimStats, error) {
+	var st SimStats
+	err := c.do(ctx, http.MethodGet, "/_sim/stats", nil, &st)
+	return st, err
+}
+
+// Reset clears the counters.
+func (c *SimControl) Reset(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/_sim/reset", nil, nil)
+}

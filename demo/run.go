@@ -1,0 +1,371 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/bulwarkhq/bulwark"
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/sim"
+)
+
+// Config configures [Run]. Zero fields take their defaults.
+type Config struct {
+	// Duration is how long traffic is sent; the incident is scaled to it.
+	// Default 45 s.
+	Duration time.Duration
+	// RPS is the requests sent per second to each side, open loop (on
+	// schedule, whether or not earlier requests have ended). Default 8.
+	RPS float64
+	// Seed seeds both simulators (fault draws and answer texts).
+	Seed int64
+	// GiveUp is how long a user waits for a reply before giving up (the
+	// request is then blank, and cancelled). Default 10 s.
+	GiveUp time.Duration
+	// Grace is how long requests still waiting when the traffic stops may
+	// take to end before they are cancelled and count as blank. Default 2 s.
+	Grace time.Duration
+	// Prices prices the tokens used. Default catalog.DefaultPrices().
+	Prices catalog.Prices
+	// Messages are bulwark's texts for users; default bulwark.DefaultMessages().
+	Messages bulwark.Messages
+
+	// Progress receives the live display; nil for none.
+	Progress io.Writer
+	// Terminal redraws the live display in place (Progress is a terminal);
+	// otherwise it prints a plain line at each phase and every ProgressEvery.
+	Terminal bool
+	// Width is the terminal's width in columns; 0 for unknown.
+	Width int
+	// ProgressEvery is the period of the plain lines; default Duration/9,
+	// within 1..5 s.
+	ProgressEvery time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Duration == 0 {
+		c.Duration = 45 * time.Second
+	}
+	if c.RPS == 0 {
+		c.RPS = 8
+	}
+	if c.GiveUp == 0 {
+		c.GiveUp = 10 * time.Second
+	}
+	if c.Grace == 0 {
+		c.Grace = 2 * time.Second
+	}
+	if c.Prices == nil {
+		c.Prices = catalog.DefaultPrices()
+	}
+	if c.Messages == (bulwark.Messages{}) {
+		c.Messages = bulwark.DefaultMessages()
+	}
+	if c.ProgressEvery == 0 {
+		c.ProgressEvery = min(max(c.Duration/9, time.Second), 5*time.Second)
+	}
+	return c
+}
+
+// Validate reports a setting Run cannot use.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.Duration < time.Second:
+		return fmt.Errorf("duration %s is too short: at least 1s", c.Duration)
+	case !(c.RPS > 0) || c.RPS > 1000:
+		return fmt.Errorf("rps %g is outside 0..1000", c.RPS)
+	case c.Duration.Seconds()*c.RPS < 1:
+		return fmt.Errorf("duration %s at %g requests/s sends no request", c.Duration, c.RPS)
+	case c.GiveUp < 0 || c.Grace < 0:
+		return errors.New("give-up and grace must not be negative")
+	}
+	return nil
+}
+
+// The bulwark side's settings: the interactive profile scaled to the demo's
+// short phases.
+const (
+	demoDeadline       = 4 * time.Second
+	demoAttemptTimeout = 1500 * time.Millisecond
+	demoMaxTokens      = 256
+)
+
+// demoBreaker opens a model's breaker when at least half of 5 or more calls
+// within 5 s failed, for total/15 within 1..3 s (3 s in the 45 s run). A
+// failure ratio rather than a count keeps a model that fails now and then
+// (and is retried) in use, while a dead one is skipped within a second.
+func demoBreaker(total time.Duration) breaker.Settings {
+	return breaker.Settings{
+		FailureRatio: 0.5, MinRequests: 5, Window: 5 * time.Second,
+		OpenFor: min(max(total/15, time.Second), 3*time.Second),
+	}
+}
+
+// prompts are what the demo's users ask, in turn.
+var prompts = []string{
+	"Where is my order 4417? It was due yesterday.",
+	"Can I change the delivery address on my last order?",
+	"How do I reset my password?",
+	"Summarise my last three invoices.",
+	"Is the blue backpack back in stock?",
+	"Cancel my subscription at the end of the month, please.",
+	"Why was I charged twice this week?",
+	"What is your refund policy for opened items?",
+	"Translate my shipping label into Spanish.",
+	"Recommend a gift under 40 euros for a hiker.",
+	"My discount code SPRING10 does not work.",
+	"When does the store open on Sunday?",
+}
+
+// tally counts the requests that ended and those still waiting, for the
+// live display.
+type tally struct {
+	mu                           sync.Mutex
+	plain, bulwark               Counts
+	plainWaiting, bulwarkWaiting int
+}
+
+func (t *tally) start() {
+	t.mu.Lock()
+	t.plainWaiting++
+	t.bulwarkWaiting++
+	t.mu.Unlock()
+}
+
+func (t *tally) end(plainSide bool, r Request) {
+	t.mu.Lock()
+	if plainSide {
+		t.plain.Add(r)
+		t.plainWaiting--
+	} else {
+		t.bulwark.Add(r)
+		t.bulwarkWaiting--
+	}
+	t.mu.Unlock()
+}
+
+func (t *tally) state() (p, b Counts, pw, bw int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.plain, t.bulwark, t.plainWaiting, t.bulwarkWaiting
+}
+
+// Run plays the demo: two simulators with the same incident and seed, the
+// same open-loop traffic through the plain SDK and through bulwark, each
+// request judged from its user's side. It returns after cfg.Duration plus at
+// most cfg.Grace (and the time to shut down), or early when ctx is cancelled
+// (the result then says Interrupted and holds what was seen).
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	phases := Incident(cfg.Duration)
+	simOpts := []sim.Option{sim.WithScript(Script(phases)), sim.WithSeed(cfg.Seed)}
+	t0 := time.Now()
+	plainSim, plainURL, stopPlain, err := sim.Start(simOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	defer stopPlain()
+	guardSim, guardURL, stopGuard, err := sim.Start(simOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	defer stopGuard()
+
+	plainMeter, guardMeter := newMeter(), newMeter()
+	// The plain client as most tutorials write it: the SDK's defaults (2
+	// retries, a 10-minute timeout), one model. The middleware only reads
+	// the usage of answers, to price them.
+	plain := anthropic.NewClient(option.WithBaseURL(plainURL), option.WithAPIKey("demo"),
+		option.WithMiddleware(plainMeter.middleware))
+
+	var bmu sync.Mutex
+	var changes []BreakerChange
+	guard, err := bulwark.New(
+		bulwark.WithBaseURL(guardURL),
+		bulwark.WithAPIKey("demo"),
+		bulwark.WithChain(Primary, Fallback, "static"),
+		bulwark.WithDeadline(demoDeadline),
+		bulwark.WithAttempts(3),
+		bulwark.WithAttemptTimeout(demoAttemptTimeout),
+		bulwark.WithBackoff(backoff.Policy{Initial: 100 * time.Millisecond, Max: time.Second}),
+		bulwark.WithBreaker(demoBreaker(cfg.Duration)),
+		bulwark.WithMessages(cfg.Messages),
+		bulwark.WithLogger(slog.New(slog.DiscardHandler)),
+		bulwark.WithRequestOptions(option.WithMiddleware(guardMeter.middleware)),
+		bulwark.WithBreakerObserver(func(c breaker.Change) {
+			bmu.Lock()
+			changes = append(changes, BreakerChange{At: c.At.Sub(t0), Model: c.Model, From: c.From.String(), To: c.To.String()})
+			bmu.Unlock()
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
+
+	n := int(cfg.Duration.Seconds() * cfg.RPS)
+	interval := time.Duration(float64(time.Second) / cfg.RPS)
+	plainReqs, guardReqs := make([]Request, n), make([]Request, n)
+	var counts tally
+	// inflight is cancelled once the traffic and the grace are over: what
+	// is still waiting then is blank.
+	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelInflight()
+
+	disp := &display{w: cfg.Progress, terminal: cfg.Terminal, width: cfg.Width, period: cfg.ProgressEvery}
+	liveState := func() LiveState {
+		el := time.Since(t0)
+		p, b, pw, bw := counts.state()
+		return LiveState{Elapsed: el, Total: cfg.Duration, Phases: phases, Phase: PhaseAt(phases, el),
+			Plain: p, Bulwark: b, PlainWaiting: pw, BulwarkWaiting: bw}
+	}
+	stopLive := make(chan struct{})
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			disp.show(liveState(), false)
+			// Reading the state reports a breaker whose open time has
+			// passed as half-open (as a request would), so the timeline
+			// shows it even when no request comes to try the model.
+			for _, m := range []string{Primary, Fallback} {
+				guard.Breakers().State(m)
+			}
+			select {
+			case <-tick.C:
+			case <-stopLive:
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	sent := 0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	interrupted := false
+send:
+	for i := range n {
+		timer.Reset(time.Until(t0.Add(time.Duration(i) * interval)))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			interrupted = true
+			break send
+		}
+		start := time.Since(t0)
+		phase := PhaseAt(phases, start)
+		prompt := prompts[i%len(prompts)]
+		counts.start()
+		sent++
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r := askPlain(inflight, &plain, cfg.GiveUp, prompt)
+			r.Seq, r.Phase, r.Start = i, phase, start
+			plainReqs[i] = r
+			counts.end(true, r)
+		}()
+		go func() {
+			defer wg.Done()
+			r := askBulwark(inflight, guard, cfg.GiveUp, prompt, fmt.Sprintf("user-%d", i%40))
+			r.Seq, r.Phase, r.Start = i, phase, start
+			guardReqs[i] = r
+			counts.end(false, r)
+		}()
+	}
+
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	if !interrupted {
+		grace := time.NewTimer(time.Until(t0.Add(cfg.Duration + cfg.Grace)))
+		select {
+		case <-ended:
+		case <-grace.C:
+		case <-ctx.Done():
+			interrupted = true
+		}
+		grace.Stop()
+	}
+	cancelInflight()
+	<-ended
+	close(stopLive)
+	<-liveDone
+	disp.show(liveState(), true)
+
+	bmu.Lock()
+	breakerChanges := append([]BreakerChange(nil), changes...)
+	bmu.Unlock()
+	res := &Result{
+		Duration:    cfg.Duration,
+		RPS:         cfg.RPS,
+		Seed:        cfg.Seed,
+		GiveUp:      cfg.GiveUp,
+		Interrupted: interrupted,
+		Phases:      phases,
+		Plain: Side{Name: "plain SDK", Requests: plainReqs[:sent],
+			UpstreamCalls: plainSim.Stats().Requests, Usage: plainMeter.snapshot()},
+		Bulwark: Side{Name: "bulwark", Requests: guardReqs[:sent],
+			UpstreamCalls: guardSim.Stats().Requests, Usage: guardMeter.snapshot()},
+		Breaker: breakerChanges,
+		Prices:  cfg.Prices,
+	}
+	stopPlain()
+	stopGuard()
+	res.Elapsed = time.Since(t0)
+	return res, nil
+}
+
+// askPlain sends one user message through the plain SDK and judges it.
+func askPlain(parent context.Context, c *anthropic.Client, giveUp time.Duration, prompt string) Request {
+	ctx, cancel := context.WithTimeout(parent, giveUp)
+	defer cancel()
+	begin := time.Now()
+	msg, err := c.Messages.New(ctx, anthropic.MessageNewParams{
+		Model:     Primary,
+		MaxTokens: demoMaxTokens,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock(prompt))},
+	})
+	took := time.Since(begin)
+	var text strings.Builder
+	if err == nil && msg != nil {
+		for _, b := range msg.Content {
+			if b.Type == "text" {
+				text.WriteString(b.Text)
+			}
+		}
+	}
+	r := Request{Took: took, Verdict: PlainVerdict(text.String(), err, ctx.Err() != nil)}
+	if r.Verdict == Answered {
+		r.Model = string(msg.Model)
+	}
+	return r
+}
+
+// askBulwark sends one user message through the Guard's Handle and judges it.
+func askBulwark(parent context.Context, g *bulwark.Guard, giveUp time.Duration, prompt, user string) Request {
+	ctx, cancel := context.WithTimeout(parent, giveUp)
+	defer cancel()
+	begin := time.Now()
+	resp := g.Handle(ctx, bulwark.Request{Message: prompt, UserID: user, MaxTokens: demoMaxTokens})
+	r := Request{Took: time.Since(begin), Verdict: BulwarkVerdict(resp, ctx.Err() != nil)}
+	if r.Verdict == Answered {
+		r.Model, r.Fallback = resp.ModelUsed, resp.IsFallback
+	}
+	return r
+}
