@@ -86,7 +86,7 @@ func testChild(args []string) int {
 				return 1
 			}
 		}
-		g, err := gateway.New(gateway.WithConfig(cfg), gateway.WithUpstream(*upstream), gateway.WithEngine(gateway.NewEngine(cfg, nil, nil)))
+		g, err := gateway.New(gateway.WithConfig(cfg), gateway.WithUpstream(*upstream), gateway.WithEngine(gateway.NewEngine(cfg, nil, nil, nil)))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

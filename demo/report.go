@@ -31,9 +31,9 @@ const (
 	chartW     = 1000
 	chartLeft  = 70
 	chartRight = 16
-	labelH     = 26
+	labelH     = 46
 	panelH     = 170
-	panelGap   = 34
+	panelGap   = 40
 	laneH      = 16
 	axisH      = 30
 )
@@ -87,7 +87,7 @@ func Chart(r *Result) string {
 			fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, chartLeft, chartW-chartRight, y(g), y(g))
 			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#57606a" font-size="11">%.0f%%</text>`+"\n", chartLeft-6, y(g)+4, 100*g)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">%s</text>`+"\n", chartLeft+6, top+15, esc(side.Name))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">%s</text>`+"\n", chartLeft, top-10, esc(side.Name))
 		n := bucketCount(total)
 		bk := Buckets(side.Requests, total, n)
 		for _, s := range chartSeries {
@@ -122,15 +122,19 @@ func Chart(r *Result) string {
 			if s.dash {
 				dash = ` stroke-dasharray="5 3"`
 			}
-			fmt.Fprintf(&b, `<path class="series" data-side="%s" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="2.2"%s stroke-linejoin="round"/>`+"\n",
-				esc(side.Name), esc(s.name), strings.TrimSpace(path.String()), s.color, dash)
+			width := 2.2
+			if s.name == "answered" {
+				width = 3.5 // under the fallback line where they coincide
+			}
+			fmt.Fprintf(&b, `<path class="series" data-side="%s" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s stroke-linejoin="round"/>`+"\n",
+				esc(side.Name), esc(s.name), strings.TrimSpace(path.String()), s.color, width, dash)
 			b.WriteString(dots.String() + "\n")
 		}
 	}
 
 	// Breaker lanes.
 	if len(models) > 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">bulwark's breakers</text>`+"\n", chartLeft+6, lanesTop+12)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">bulwark's breakers</text>`+"\n", chartLeft, lanesTop+12)
 		for mi, m := range models {
 			ly := lanesTop + 20 + mi*laneH
 			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="#57606a" font-size="10">%s</text>`, chartLeft-6, ly+10, esc(shortModel(m)))

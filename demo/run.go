@@ -34,6 +34,8 @@ type Config struct {
 	GiveUp time.Duration
 	// Grace is how long requests still waiting when the traffic stops may
 	// take to end before they are cancelled and count as blank. Default 2 s.
+	// The run also waits for bulwark's requests in flight, which its 4 s
+	// deadline bounds.
 	Grace time.Duration
 	// Prices prices the tokens used. Default catalog.DefaultPrices().
 	Prices catalog.Prices
@@ -163,9 +165,10 @@ func (t *tally) state() (p, b Counts, pw, bw int) {
 
 // Run plays the demo: two simulators with the same incident and seed, the
 // same open-loop traffic through the plain SDK and through bulwark, each
-// request judged from its user's side. It returns after cfg.Duration plus at
-// most cfg.Grace (and the time to shut down), or early when ctx is cancelled
-// (the result then says Interrupted and holds what was seen).
+// request judged from its user's side. It returns after cfg.Duration plus
+// cfg.Grace at most (or the few seconds bulwark's requests sent last still
+// need, within its deadline), or early when ctx is cancelled (the result then
+// says Interrupted and holds what was seen).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -293,14 +296,7 @@ send:
 	ended := make(chan struct{})
 	go func() { wg.Wait(); close(ended) }()
 	if !interrupted {
-		grace := time.NewTimer(time.Until(t0.Add(cfg.Duration + cfg.Grace)))
-		select {
-		case <-ended:
-		case <-grace.C:
-		case <-ctx.Done():
-			interrupted = true
-		}
-		grace.Stop()
+		interrupted = !settle(ctx, ended, t0.Add(cfg.Duration+cfg.Grace), t0.Add(cfg.Duration+demoDeadline+time.Second), &counts)
 	}
 	cancelInflight()
 	<-ended
@@ -329,6 +325,29 @@ send:
 	stopGuard()
 	res.Elapsed = time.Since(t0)
 	return res, nil
+}
+
+// settle waits for the requests in flight after the traffic stopped: until
+// all have ended; or until grace has passed and bulwark has none left (its
+// deadline bounds them, so none of its users is left blank by the run's
+// end); or until hardStop, a safety net. It returns false if ctx was
+// cancelled first.
+func settle(ctx context.Context, ended <-chan struct{}, grace, hardStop time.Time, counts *tally) bool {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ended:
+			return true
+		case <-ctx.Done():
+			return false
+		case now := <-tick.C:
+			_, _, _, bw := counts.state()
+			if now.After(hardStop) || (now.After(grace) && bw == 0) {
+				return true
+			}
+		}
+	}
 }
 
 // askPlain sends one user message through the plain SDK and judges it.

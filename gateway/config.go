@@ -65,12 +65,20 @@ func Profile(name string, p config.Profile) engine.Profile {
 	}
 }
 
+// BreakerListener is told about model breaker changes and 429 cooldowns;
+// *metrics.Metrics is one.
+type BreakerListener interface {
+	BreakerChanged(breaker.Change)
+	CooldownStarted(model string, until time.Time)
+}
+
 // NewEngine builds the engine a gateway runs on from c: the model breakers
 // (c.Breaker) and the retry budget (c.RetryBudget). Breaker changes and 429
-// cooldowns are logged (breaker.state_change, cooldown.start) and, when st is
-// not nil, shared with the other replicas through it; st's events from other
-// replicas apply to the breakers. opts are added last (observer, clock).
-func NewEngine(c config.Config, log *slog.Logger, st store.Shared, opts ...engine.Option) *engine.Engine {
+// cooldowns are logged (breaker.state_change, cooldown.start), passed to
+// every listener and, when st is not nil, shared with the other replicas
+// through it; st's events from other replicas apply to the breakers. opts are
+// added last (observer, clock).
+func NewEngine(c config.Config, log *slog.Logger, st store.Shared, listeners []BreakerListener, opts ...engine.Option) *engine.Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +95,9 @@ func NewEngine(c config.Config, log *slog.Logger, st store.Shared, opts ...engin
 			}
 			log.LogAttrs(context.Background(), level, "breaker.state_change", slog.String("model", ch.Model),
 				slog.String("from", ch.From.String()), slog.String("to", ch.To.String()), slog.Bool("remote", ch.Remote))
+			for _, l := range listeners {
+				l.BreakerChanged(ch)
+			}
 			if st != nil && !ch.Remote {
 				st.BreakerChanged(ch)
 			}
@@ -94,6 +105,9 @@ func NewEngine(c config.Config, log *slog.Logger, st store.Shared, opts ...engin
 		breaker.WithOnCooldown(func(model string, until time.Time) {
 			log.LogAttrs(context.Background(), slog.LevelWarn, "cooldown.start", slog.String("model", model),
 				slog.Time("until", until))
+			for _, l := range listeners {
+				l.CooldownStarted(model, until)
+			}
 			if st != nil {
 				st.CooldownStarted(model, until)
 			}

@@ -55,7 +55,7 @@ func TestNewEngineLogsCooldownsAndBreakerChanges(t *testing.T) {
 	var buf bytes.Buffer
 	c := config.Default()
 	c.Breaker.Failures = 1
-	eng := gateway.NewEngine(c, slog.New(slog.NewJSONHandler(&buf, nil)), nil)
+	eng := gateway.NewEngine(c, slog.New(slog.NewJSONHandler(&buf, nil)), nil, nil)
 	eng.Breakers().Cooldown("m", time.Second)
 	eng.Breakers().Record("m", taxonomy.CountFailure)
 	for _, want := range []string{`"msg":"cooldown.start"`, `"msg":"breaker.state_change"`, `"to":"open"`} {

@@ -12,9 +12,13 @@ import (
 	"strings"
 
 	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/dashboard"
+	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/metrics"
 	"github.com/bulwarkhq/bulwark/sim"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/store/redisstore"
 )
 
 // runServe runs the gateway until ctx is cancelled (SIGINT/SIGTERM), then
@@ -83,23 +87,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if cfg.Redis != "" {
-		log.Warn("serve.redis_not_wired", slog.String("detail",
-			"the Redis store is not wired into serve yet; state stays in this process"))
+	st, err := newStore(ctx, cfg, log)
+	if err != nil {
+		return err
 	}
-	st := store.NewMemory(
-		store.WithUserLimit(cfg.UserBreaker.Failures, cfg.UserBreaker.Window.Std()),
-		store.WithCacheTTL(cfg.Cache.TTL.Std()),
-	)
 	defer st.Close()
 
-	eng := gateway.NewEngine(cfg, log, st)
+	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Models()...))
+	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engine.WithObserver(m))
 	srv, err := gateway.New(
 		gateway.WithConfig(cfg),
 		gateway.WithAPIKey(apiKey),
 		gateway.WithEngine(eng),
 		gateway.WithStore(st),
 		gateway.WithLogger(log),
+		gateway.WithObserver(gateway.MetricsObserver(m)),
+		gateway.WithStatusFields(func() any { return m.Status() }),
+		gateway.WithHandler("GET /metrics", m.Handler()),
+		gateway.WithHandler("GET /{$}", dashboard.Handler("/v1/status")),
 	)
 	if err != nil {
 		return err
@@ -120,4 +125,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("serve.stopped")
 	return nil
+}
+
+// newStore returns the shared state: in memory, or in Redis when cfg.Redis is
+// set. A Redis that is down at start is no error: the store serves on local
+// state and reconnects by itself.
+func newStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Shared, error) {
+	mem := store.NewMemory(
+		store.WithUserLimit(cfg.UserBreaker.Failures, cfg.UserBreaker.Window.Std()),
+		store.WithCacheTTL(cfg.Cache.TTL.Std()),
+	)
+	if cfg.Redis == "" {
+		return mem, nil
+	}
+	rs, err := redisstore.New(ctx, cfg.Redis, mem, redisstore.WithLogger(log), redisstore.WithOpenFor(cfg.Breaker.OpenFor.Std()))
+	if err != nil {
+		mem.Close()
+		return nil, err
+	}
+	return rs, nil
 }

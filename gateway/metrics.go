@@ -1,0 +1,69 @@
+package gateway
+
+import (
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/metrics"
+)
+
+// MetricsObserver returns an Observer that records every completed request
+// in m (requests by outcome, durations, time to first token, tokens and cost).
+// Attempts, retries and fallbacks reach m through the engine: pass m to
+// engine.WithObserver and to NewEngine's listeners as well.
+func MetricsObserver(m *metrics.Metrics) Observer { return metricsObserver{m} }
+
+type metricsObserver struct{ m *metrics.Metrics }
+
+func (o metricsObserver) Completed(c *Completion) {
+	info := metrics.RequestInfo{
+		Outcome:     outcomeLabel(c),
+		Model:       c.ModelUsed,
+		Fallback:    c.Fallback,
+		Stream:      c.Stream,
+		Duration:    c.Duration,
+		TTFT:        c.FirstByte,
+		User:        c.User,
+		HardTimeout: c.Outcome != nil && c.Outcome.Reason == engine.DeadlineExceeded,
+	}
+	if info.Model == "" && c.Outcome != nil && len(c.Outcome.Attempts) > 0 {
+		info.Model = c.Outcome.Attempts[len(c.Outcome.Attempts)-1].Model
+	}
+	if c.HasUsage {
+		info.Usage = c.Usage
+	}
+	o.m.Request(info)
+}
+
+// UserCutOff passes per-user cut-offs on to the metrics.
+func (o metricsObserver) UserCutOff(user string) { o.m.UserCutOff(user) }
+
+// outcomeLabel maps a completion to one of the metrics' bounded outcomes.
+func outcomeLabel(c *Completion) string {
+	switch c.Degraded {
+	case "user_breaker":
+		return metrics.OutcomeUserBlocked
+	case "cache":
+		return metrics.OutcomeCache
+	case "static":
+		return metrics.OutcomeStatic
+	}
+	if c.Outcome == nil {
+		if c.Status == statusClientClosed {
+			return metrics.OutcomeCanceled
+		}
+		return metrics.OutcomeBadRequest
+	}
+	switch c.Outcome.Reason {
+	case engine.Answered:
+		if c.Fallback {
+			return metrics.OutcomeFallback
+		}
+		return metrics.OutcomeAnswered
+	case engine.Rejected:
+		return metrics.OutcomeRejected
+	case engine.DeadlineExceeded:
+		return metrics.OutcomeDeadline
+	case engine.Canceled:
+		return metrics.OutcomeCanceled
+	}
+	return metrics.OutcomeExhausted
+}
