@@ -133,6 +133,7 @@ func TestFailuresAreLabelledAndTransportErrorsKept(t *testing.T) {
 
 func TestRunStopsWhenTheContextEnds(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // lets the server see the client go away
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
@@ -184,4 +185,10 @@ func TestShapeNamesAndWorkers(t *testing.T) {
 			t.Errorf("%+v: %q %d, want %q %d", tt.s, tt.s.String(), tt.s.workers(), tt.name, tt.workers)
 		}
 	}
+}
+
+func testResponse(status int, model string) *http.Response {
+	h := http.Header{}
+	h.Set("bulwark-model-used", model)
+	return &http.Response{StatusCode: status, Header: h}
 }

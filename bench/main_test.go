@@ -37,7 +37,7 @@ func testLauncher(t *testing.T) *Launcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &Launcher{Exe: exe, Env: []string{childRole + "=1"}, LogDir: t.TempDir(), StartTimeout: 10 * time.Second}
+	l := &Launcher{Exe: exe, Env: []string{childRole + "=1", "GORACE=atexit_sleep_ms=0"}, LogDir: t.TempDir(), StartTimeout: 10 * time.Second}
 	t.Cleanup(func() {
 		if err := l.StopAll(); err != nil {
 			t.Errorf("StopAll: %v", err)

@@ -51,6 +51,9 @@ type StreamsConfig struct {
 	Opening int
 	// Timeout bounds the whole run; default 5 min.
 	Timeout time.Duration
+	// Settle is the pause after the warm-up before the idle memory is read;
+	// default 500 ms, negative for none.
+	Settle time.Duration
 	// Progress, when set, gets progress lines.
 	Progress io.Writer
 }
@@ -151,12 +154,22 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 	url := strings.TrimRight(gw.URL, "/") + "/v1/messages"
 
 	// Warm up (connections, pools, lazy set-up), then read the idle memory.
-	for range 3 {
-		if _, err := openStream(ctx, tr, url, rq.Body, nil, nil, nil); err != nil {
+	warm := make(chan error, 4)
+	for range cap(warm) {
+		go func() {
+			_, err := openStream(ctx, tr, url, rq.Body, nil, nil, nil)
+			warm <- err
+		}()
+	}
+	for range cap(warm) {
+		if err := <-warm; err != nil {
 			return nil, fmt.Errorf("warm-up stream: %w", err)
 		}
 	}
-	time.Sleep(500 * time.Millisecond)
+	if cfg.Settle == 0 {
+		cfg.Settle = 500 * time.Millisecond
+	}
+	time.Sleep(max(cfg.Settle, 0))
 	if rep.Before, err = ReadMemory(gw.PID()); err != nil {
 		return nil, err
 	}

@@ -50,8 +50,8 @@ func SummaryRows(r *Result) [][]string {
 	rows := [][]string{
 		{"", r.Plain.Name, r.Bulwark.Name},
 		{"answered (a model's answer)", countCell(p, p.Answered), countCell(g, g.Answered)},
-		{"  of which by the fallback", "–", countCell(g, g.Fallbacks)},
-		{"degraded (a friendly message)", "–", countCell(g, g.Degraded)},
+		{"  of which by the fallback", noCount, countCell(g, g.Fallbacks)},
+		{"degraded (a friendly message)", noCount, countCell(g, g.Degraded)},
 		{"failed (an error shown)", countCell(p, p.Failed), countCell(g, g.Failed)},
 		{"blank (no reply)", countCell(p, p.Blank), countCell(g, g.Blank)},
 		{"p50 time to a reply", percentileCell(pl, 50), percentileCell(gl, 50)},
@@ -133,6 +133,9 @@ func add(a, b Counts) Counts {
 		Failed: a.Failed + b.Failed, Blank: a.Blank + b.Blank, Fallbacks: a.Fallbacks + b.Fallbacks,
 	}
 }
+
+// noCount stands for a count that does not apply, aligned with countCell's numbers.
+const noCount = "    –"
 
 // countCell formats a count and its share, e.g. "  180  50.0%".
 func countCell(c Counts, n int) string {

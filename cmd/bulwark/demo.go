@@ -28,7 +28,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg := demo.Config{Duration: *duration, RPS: *rps, Seed: *seed, Progress: stdout}
-	if err := cfg.Validate(); err != nil {
+	err := cfg.Validate()
+	if *rps <= 0 || *duration <= 0 { // 0 would mean "the default" to demo.Config
+		err = errors.New("--duration and --rps must be above 0")
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "bulwark demo: %v\n", err)
 		return errUsage
 	}
