@@ -201,7 +201,7 @@ type Result struct {
 	Elapsed time.Duration
 	// Outcomes counts the requests by Classify's label.
 	Outcomes map[string]int64
-	// FirstError is the first transport error seen, if any.
+	// FirstError is the first transport or body-read error seen, if any.
 	FirstError string
 }
 
@@ -394,6 +394,9 @@ func (w *worker) do(from time.Time) {
 			if rerr != nil {
 				if rerr != io.EOF {
 					a.Err = rerr
+					if w.res.FirstError == "" {
+						w.res.FirstError = "reading the body: " + rerr.Error()
+					}
 				}
 				break
 			}
