@@ -171,9 +171,9 @@ func (r *ChaosResult) Max() time.Duration {
 }
 
 // RunChaos runs the fault scenarios: one simulator for all, a fresh gateway
-// (with ChaosConfigYAML) per scenario so breakers start closed, the faults
-// set, an optional warm-up, the simulator's counters reset, then an
-// open-loop load for Duration.
+// (with ChaosConfigYAML) per scenario so breakers start closed, 300 ms of
+// healthy warm-up load, the faults set, the scenario's own warm-up if any,
+// the simulator's counters reset, then an open-loop load for Duration.
 func RunChaos(ctx context.Context, cfg ChaosConfig) ([]*ChaosResult, error) {
 	all := ChaosScenarios()
 	picked, err := pickScenarios(all, cfg.Scenarios)
@@ -250,7 +250,7 @@ func pickScenarios(all []ChaosScenario, names []string) ([]ChaosScenario, error)
 }
 
 func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, cfgFile string, sc ChaosScenario, shape Shape) (*ChaosResult, error) {
-	if err := sim.SetFaults(ctx, sc.Rules); err != nil {
+	if err := sim.SetFaults(ctx, ""); err != nil {
 		return nil, err
 	}
 	gw, err := cfg.Launcher.Start(ctx, "gateway-"+sc.Name, ServeArgs(simURL, cfgFile)...)
@@ -262,6 +262,14 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 		Request:  MessagesRequest(primary, sc.Stream),
 		Timeout:  ChaosDeadline + 3*time.Second,
 		Classify: ChaosClassify,
+	}
+	// A healthy warm-up first, so that connections and pools are ready
+	// and only the faults make a difference.
+	if _, err := load.Run(ctx, gw.URL, shape, chaosWarmup); err != nil {
+		return nil, err
+	}
+	if err := sim.SetFaults(ctx, sc.Rules); err != nil {
+		return nil, err
 	}
 	if sc.Warmup > 0 {
 		if _, err := load.Run(ctx, gw.URL, shape, sc.Warmup); err != nil {
@@ -284,6 +292,9 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	}
 	return &ChaosResult{Scenario: sc, Result: res, Upstream: st}, nil
 }
+
+// chaosWarmup is the healthy load a fresh gateway gets before the faults.
+const chaosWarmup = 300 * time.Millisecond
 
 func labelSilent(model string) string { return "200 " + model + " cut silently" }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -142,5 +143,36 @@ func TestServeProxyPrintsItsAddressAndStopsWithTheContext(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("ServeProxy did not return after cancel")
+	}
+}
+
+// strictReader fails any read once its data is used up, as a closed server
+// request body does.
+type strictReader struct{ data []byte }
+
+func (s *strictReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, errors.New("read after the end")
+	}
+	n := copy(p, s.data)
+	s.data = s.data[n:]
+	return n, nil
+}
+
+func TestSizedBodyEndsWithoutReadingPastItsLength(t *testing.T) {
+	b := &sizedBody{r: &strictReader{data: []byte("hello")}, left: 5}
+	got, err := io.ReadAll(b)
+	if err != nil || string(got) != "hello" {
+		t.Errorf("ReadAll = %q, %v", got, err)
+	}
+	if n, err := b.Read(make([]byte, 4)); n != 0 || err != io.EOF {
+		t.Errorf("a read after the end = %d, %v; want 0, EOF", n, err)
+	}
+	short := &sizedBody{r: strings.NewReader("hi"), left: 5}
+	if _, err := io.ReadAll(short); err != io.ErrUnexpectedEOF {
+		t.Errorf("a short body: %v, want ErrUnexpectedEOF", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Errorf("Close = %v", err)
 	}
 }

@@ -50,8 +50,8 @@
 //
 // Breaker states are "closed", "half_open" and "open" (the page also accepts
 // "half-open" and the gauge numbers 0, 1, 2). The store object is shown as
-// "store: KIND · ok|down (DETAIL)" from its kind (or type), healthy (or ok)
-// and detail (or error) keys.
+// "store: KIND · ok|down (DETAIL)" from its kind (or type, or backend as
+// store.Health marshals), healthy (or ok) and detail (or error) keys.
 //
 // # Stable selectors
 //

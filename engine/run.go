@@ -76,8 +76,12 @@ func (r *run) loop() {
 		r.hardTimeout()
 		return
 	}
+	last := "none" // every tier was skipped
+	if r.out.UpstreamCalls() > 0 {
+		last = r.out.Last.Class.String()
+	}
 	r.log(slog.LevelError, "agent.all_models_failed", slog.Int("attempts", len(r.out.Attempts)),
-		slog.String("last_class", r.out.Last.Class.String()))
+		slog.String("last_class", last))
 	r.end(Exhausted)
 }
 
@@ -105,9 +109,6 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 				r.log(slog.LevelWarn, "agent.retry_skipped", slog.String("model", model), slog.String("why", "retry_budget"))
 				return last, tried, false
 			}
-			r.e.obs.Retried(model, last.Class)
-			r.log(slog.LevelWarn, "agent.retry", slog.String("model", model), slog.Int("attempt", n),
-				slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", last.Class.String()))
 			if !r.sleep(wait) {
 				return last, tried, true
 			}
@@ -125,6 +126,12 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 		}
 		if n == 1 {
 			r.e.budget.OnAttemptAt(now)
+		} else {
+			// Counted once the breaker lets the retry through: a retry the
+			// breaker refuses is a skip, not a retry.
+			r.e.obs.Retried(model, last.Class)
+			r.log(slog.LevelWarn, "agent.retry", slog.String("model", model), slog.Int("attempt", n),
+				slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", last.Class.String()))
 		}
 		timeout := min(at, left)
 		if r.e.log.Enabled(r.ctx, slog.LevelDebug) {

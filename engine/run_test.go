@@ -331,3 +331,35 @@ func BenchmarkRunSuccess(b *testing.B) {
 		eng.Run(ctx, call)
 	}
 }
+
+type countingObserver struct {
+	mu                       sync.Mutex
+	attempts, retries, skips int
+	fallbacks                []string
+}
+
+func (c *countingObserver) Attempted(string, int, taxonomy.Decision, time.Duration) {
+	c.mu.Lock()
+	c.attempts++
+	c.mu.Unlock()
+}
+func (c *countingObserver) Retried(string, taxonomy.Class)  { c.mu.Lock(); c.retries++; c.mu.Unlock() }
+func (c *countingObserver) Skipped(string, breaker.Verdict) { c.mu.Lock(); c.skips++; c.mu.Unlock() }
+func (c *countingObserver) FellBack(from, to string) {
+	c.mu.Lock()
+	c.fallbacks = append(c.fallbacks, from+">"+to)
+	c.mu.Unlock()
+}
+
+func TestARetryTheBreakerRefusesIsASkipNotARetry(t *testing.T) {
+	obs := &countingObserver{}
+	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: time.Minute}, engine.WithObserver(obs))
+	f.up.on(sonnet, status(529))
+	out := f.run(t, profile(3, 25*time.Second, 5*time.Second))
+	if out.Model != haiku || f.up.count(sonnet) != 1 {
+		t.Fatalf("answered by %q after %d primary calls", out.Model, f.up.count(sonnet))
+	}
+	if obs.retries != 0 || obs.skips != 1 || obs.attempts != 2 || len(obs.fallbacks) != 1 {
+		t.Fatalf("observer saw %d retries, %d skips, %d attempts, fallbacks %v; want 0, 1, 2, one", obs.retries, obs.skips, obs.attempts, obs.fallbacks)
+	}
+}

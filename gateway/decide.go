@@ -35,6 +35,10 @@ type verdict struct {
 	retryAfter time.Duration
 	// tryCache: the cache tier may answer before the error.
 	tryCache bool
+	// passBack: with no cached answer, pass the upstream's last answer back
+	// instead of the gateway's error (a 404 model or a credit 400 on the last
+	// tier: the SDKs must not retry it, and its text names the problem).
+	passBack bool
 }
 
 // statusClientClosed is logged (never sent) when the client went away.
@@ -43,8 +47,9 @@ const statusClientClosed = 499
 // decide maps how a run ended to the client's answer (DESIGN §7): the
 // model's answer; the upstream's own rejection; or, when every tier failed,
 // 429 with retry-after when rate limiting kept the tiers from answering, 504
-// when the deadline ran out, 529 when the last failure was an overload, else
-// 503.
+// when the deadline ran out, the upstream's own 4xx when the last tier failed
+// with a request error (a retired model, no credit), 529 when the last
+// failure was an overload, else 503.
 func decide(out *engine.Outcome) verdict {
 	switch out.Reason {
 	case engine.Answered:
@@ -63,6 +68,10 @@ func decide(out *engine.Outcome) verdict {
 	case out.Reason == engine.DeadlineExceeded:
 		v.status, v.errType = 504, "timeout_error"
 		v.message = "No model of the chain answered within the request's deadline."
+	case out.Last.Class == taxonomy.NotFound || out.Last.Class == taxonomy.Credit:
+		v.passBack = true
+		v.status, v.errType = 503, "api_error"
+		v.message = "No model of the chain is available right now."
 	case out.Last.Class == taxonomy.Overloaded:
 		v.status, v.errType = 529, "overloaded_error"
 		v.message = "Every model of the chain is overloaded right now. Please retry shortly."

@@ -35,6 +35,8 @@ func TestDecideMapsOutcomesToAnswers(t *testing.T) {
 		{"every tier skipped by its breaker", engine.Outcome{Reason: engine.Exhausted}, answerError, 503, "api_error", 0},
 		{"retired model everywhere", engine.Outcome{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.NotFound}},
 			answerError, 503, "api_error", 0},
+		{"no credit on the last tier", engine.Outcome{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.Credit}},
+			answerError, 503, "api_error", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +46,9 @@ func TestDecideMapsOutcomesToAnswers(t *testing.T) {
 			}
 			if v.kind == answerError && (!v.tryCache || v.message == "") {
 				t.Fatalf("an error answer must try the cache and say something: %+v", v)
+			}
+			if want := tt.out.Last.Class == taxonomy.NotFound || tt.out.Last.Class == taxonomy.Credit; v.passBack != want {
+				t.Fatalf("passBack = %v, want %v: the upstream's request error goes back as it is", v.passBack, want)
 			}
 		})
 	}

@@ -52,6 +52,19 @@ type exchange struct {
 	firstByte time.Duration
 	usage     catalog.Usage
 	hasUsage  bool
+	// discarded is the usage of attempts thrown away after the upstream
+	// had started (billed, never delivered), on discardedModel.
+	discarded      catalog.Usage
+	discardedModel string
+}
+
+// discard counts the usage of an attempt on model that was thrown away.
+func (x *exchange) discard(model string, u catalog.Usage) {
+	x.discarded.InputTokens += u.InputTokens
+	x.discarded.OutputTokens += u.OutputTokens
+	x.discarded.CacheCreationInputTokens += u.CacheCreationInputTokens
+	x.discarded.CacheReadInputTokens += u.CacheReadInputTokens
+	x.discardedModel = model
 }
 
 // upstreamAnswer is an upstream response read whole.
@@ -276,6 +289,7 @@ func (x *exchange) finish() {
 			Fallback: x.fallback, Degraded: x.degraded, Stream: x.f.stream, Status: x.status,
 			Outcome: x.out, Duration: d, FirstByte: x.firstByte, StreamEnd: x.streamEnd,
 			Usage: x.usage, HasUsage: x.hasUsage, User: x.user,
+			Discarded: x.discarded, DiscardedModel: x.discardedModel,
 		})
 	}
 }

@@ -88,6 +88,10 @@ func (x *exchange) respond(out *engine.Outcome) {
 		if v.tryCache && x.serveCache(out) {
 			return
 		}
+		if v.passBack && x.last.header != nil {
+			x.passBack(out)
+			return
+		}
 		x.setOutcomeHeaders(out)
 		x.fail(v.status, v.errType, v.message, v.retryAfter)
 	}

@@ -30,6 +30,7 @@ func (o metricsObserver) Completed(c *Completion) {
 	if c.HasUsage {
 		info.Usage = c.Usage
 	}
+	info.DiscardedUsage, info.DiscardedModel = c.Discarded, c.DiscardedModel
 	o.m.Request(info)
 }
 

@@ -66,4 +66,9 @@ type Completion struct {
 	// Usage is the answer's token usage, when HasUsage.
 	Usage    catalog.Usage
 	HasUsage bool
+	// Discarded is the usage of stream attempts that failed after the
+	// upstream had started them (message_start sent): billed, never
+	// delivered. DiscardedModel is the model of the last of them.
+	Discarded      catalog.Usage
+	DiscardedModel string
 }

@@ -80,3 +80,24 @@ func TestObserverHearsOfUserCutOffs(t *testing.T) {
 		t.Fatalf("cut-offs %v, completion %+v", rec.cutOffs, rec.seen)
 	}
 }
+
+func TestAStreamAttemptThrownAwayAfterItStartedIsCountedAsDiscarded(t *testing.T) {
+	// The primary sends message_start (its input is billed), then an error.
+	_, up := startSim(t, sim.Rule{Model: sonnet, StreamError: true, ErrorType: "overloaded_error"})
+	rec := &recorder{}
+	g := startGateway(t, up, gateway.WithObserver(rec))
+	call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "a question worth some tokens", true))
+	waitFor(t, "1 completion", func() bool { return rec.count() == 1 })
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	c := rec.seen[0]
+	if c.ModelUsed != haiku || c.DiscardedModel != sonnet || c.Discarded.InputTokens == 0 {
+		t.Fatalf("used %q, discarded %+v on %q; want the primary's input tokens discarded", c.ModelUsed, c.Discarded, c.DiscardedModel)
+	}
+	// Same prompt on every attempt: each thrown-away attempt billed what the
+	// answer did, and the answer carries only its own.
+	primary := int64(c.Outcome.UpstreamCalls() - 1)
+	if c.Discarded.InputTokens != primary*c.Usage.InputTokens {
+		t.Fatalf("discarded %d input tokens over %d primary attempts; the answer used %d", c.Discarded.InputTokens, primary, c.Usage.InputTokens)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
@@ -77,7 +78,14 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 	rd.Reset(resp.Body)
 	held := getBuf()
 	events := 0
+	// message_start's usage becomes the answer's only if this attempt
+	// commits: a failed attempt's tokens must not be counted as answered.
+	var startU catalog.Usage
+	var hasStartU bool
 	fail := func(r taxonomy.Result) taxonomy.Result {
+		if hasStartU { // the upstream started, so its input was billed: thrown away
+			x.discard(a.Model, startU)
+		}
 		timer.Stop()
 		cancel()
 		resp.Body.Close()
@@ -105,7 +113,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
 		case "message_start":
 			if x.s.obs != nil {
-				x.usage, x.hasUsage = startUsage(ev.Data)
+				startU, hasStartU = startUsage(ev.Data)
 			}
 		case "content_block_delta", "message_stop":
 			if held.Len()+len(ev.Raw) > maxHeld {
@@ -117,6 +125,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			}
 			x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
 				events: events + 1, stopped: string(ev.Name) == "message_stop"}
+			x.usage, x.hasUsage = startU, hasStartU
 			return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {

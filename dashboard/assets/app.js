@@ -333,7 +333,7 @@
   function renderStore(store) {
     var chip = $("store");
     if (!store || typeof store !== "object") { chip.hidden = true; return; }
-    var kind = store.kind || store.type || "store";
+    var kind = store.kind || store.type || store.backend || "store";
     var ok = store.healthy !== undefined ? store.healthy : store.ok;
     var text = "store: " + kind;
     if (ok === true) text += " · ok";

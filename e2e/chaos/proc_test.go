@@ -1,0 +1,305 @@
+package chaos
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Models of the gateway's default chain.
+const (
+	primary  = "claude-sonnet-5-5"
+	fallback = "claude-haiku-5-5"
+)
+
+// Timing of the short interactive profile every process test runs with.
+const (
+	deadline     = time.Second
+	attemptLimit = 300 * time.Millisecond
+	// slack is how late after its deadline an answer may start (DESIGN §1:
+	// within 50 ms of the bound).
+	slack = 50 * time.Millisecond
+)
+
+// gatewayConfig is the YAML config of the gateway processes: a deadline of
+// 1 s, 300 ms per attempt, 200 ms to the first token and between events,
+// and a breaker that reopens quickly so that scenarios see every state.
+const gatewayConfig = `
+chains:
+  default: [claude-sonnet-5-5, claude-haiku-5-5, static]
+profiles:
+  interactive: {attempts: 2, backoff: {initial: 10ms, max: 40ms}, deadline: 1s, attempt_timeout: 300ms,
+                first_token_timeout: 200ms, idle_timeout: 200ms}
+breaker: {failures: 5, window: 10s, open_for: 300ms, half_open_probes: 1}
+`
+
+// noBreakerConfig is gatewayConfig with breakers that never open, so that
+// every request goes through its retries and its fallback: the slowest
+// path, the one the deadline bound must hold on.
+const noBreakerConfig = `
+chains:
+  default: [claude-sonnet-5-5, claude-haiku-5-5, static]
+profiles:
+  interactive: {attempts: 2, backoff: {initial: 10ms, max: 40ms}, deadline: 1s, attempt_timeout: 300ms,
+                first_token_timeout: 200ms, idle_timeout: 200ms}
+breaker: {failures: 100000, window: 1s}
+retry_budget: {ratio: 1, min_per_second: 1000}
+`
+
+// proc is one running bulwark process.
+type proc struct {
+	name string
+	url  string
+	cmd  *exec.Cmd
+	done chan struct{}
+
+	mu     sync.Mutex
+	stderr bytes.Buffer
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.Write(b)
+}
+
+// logs returns what the process wrote to stderr so far.
+func (p *proc) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// startProc runs bulwark with args and env and returns once it printed
+// "listening on URL". The process is killed when the test ends, and its
+// stderr logged if the test failed.
+func startProc(t testing.TB, name string, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: exec.Command(binary, args...), done: make(chan struct{})}
+	p.cmd.Env = env
+	p.cmd.Stderr = p
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			first <- sc.Text()
+		}
+		close(first)
+		for sc.Scan() {
+		}
+		_ = p.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			logs := p.logs()
+			if len(logs) > 4000 {
+				logs = "...\n" + logs[len(logs)-4000:]
+			}
+			t.Logf("%s stderr:\n%s", p.name, logs)
+		}
+	})
+	select {
+	case line, ok := <-first:
+		u, found := strings.CutPrefix(line, "listening on ")
+		if !ok || !found || !strings.HasPrefix(u, "http://127.0.0.1:") {
+			t.Fatalf("%s: first stdout line %q; stderr:\n%s", name, line, p.logs())
+		}
+		p.url = u
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s printed nothing in 15 s; stderr:\n%s", name, p.logs())
+	}
+	return p
+}
+
+// cleanEnv is the environment without Anthropic credentials or base URL,
+// plus extra.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ANTHROPIC_") && !strings.HasPrefix(kv, "BULWARK_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+func writeFile(t testing.TB, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startSimProc runs `bulwark sim` with a fixed seed and a token delay of
+// 1 ms (streams take a realistic few tens of ms).
+func startSimProc(t testing.TB, seed int64) *proc {
+	t.Helper()
+	return startProc(t, "sim", cleanEnv(), "sim", "--addr", "127.0.0.1:0", "--seed", strconv.FormatInt(seed, 10),
+		"--token-delay", "1ms")
+}
+
+// startGatewayProc runs `bulwark serve` in front of upstream with cfg and
+// the environment env (which must hold ANTHROPIC_API_KEY).
+func startGatewayProc(t testing.TB, upstream, cfg string, env ...string) *proc {
+	t.Helper()
+	return startProc(t, "gateway", cleanEnv(env...), "serve", "--addr", "127.0.0.1:0", "--upstream", upstream,
+		"--config", writeFile(t, "bulwark.yaml", cfg), "--log-format", "json")
+}
+
+// adminClient talks to the simulator's admin endpoints and the gateway's
+// health and metrics endpoints.
+var adminClient = &http.Client{Timeout: 5 * time.Second}
+
+// setFaults replaces the simulator's live rules (JSON array) and clears its
+// counters.
+func setFaults(t testing.TB, simURL, rules string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, simURL+"/_sim/faults", strings.NewReader(`{"rules":`+rules+`}`))
+	resp, err := adminClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PUT /_sim/faults: %d %s", resp.StatusCode, b)
+	}
+	resp, err = adminClient.Post(simURL+"/_sim/reset", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST /_sim/reset: %d", resp.StatusCode)
+	}
+}
+
+// simStats is the body of GET /_sim/stats.
+type simStats struct {
+	Requests int64 `json:"requests"`
+	Models   map[string]struct {
+		Requests int64            `json:"requests"`
+		Outcomes map[string]int64 `json:"outcomes"`
+		Arrivals []time.Time      `json:"arrivals"`
+	} `json:"models"`
+}
+
+func stats(t testing.TB, simURL string) simStats {
+	t.Helper()
+	resp, err := adminClient.Get(simURL + "/_sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st simStats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// get fetches url and returns the status, headers and body.
+func get(t testing.TB, url string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := adminClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// metric reads one unlabelled sample from a Prometheus text exposition.
+func metric(exposition []byte, name string) (float64, bool) {
+	for _, line := range strings.Split(string(exposition), "\n") {
+		rest, ok := strings.CutPrefix(line, name+" ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// goroutines reads go_goroutines from a gateway process's /metrics.
+func goroutines(t testing.TB, gwURL string) int {
+	t.Helper()
+	status, _, b := get(t, gwURL+"/metrics")
+	v, ok := metric(b, "go_goroutines")
+	if status != 200 || !ok {
+		t.Fatalf("/metrics: %d, no go_goroutines", status)
+	}
+	return int(v)
+}
+
+// eventually polls cond every 10 ms until it holds or within passes.
+func eventually(t testing.TB, within time.Duration, what func() string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("after %v: %s", within, what())
+		case <-tick.C:
+		}
+	}
+}
+
+// logLines returns the decoded JSON log lines of p whose msg is msg.
+func logLines(p *proc, msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(p.logs(), "\n") {
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func messageBody(model, prompt string, maxTokens int, stream bool) string {
+	return fmt.Sprintf(`{"model":%q,"max_tokens":%d,"stream":%t,"messages":[{"role":"user","content":%q}]}`,
+		model, maxTokens, stream, prompt)
+}

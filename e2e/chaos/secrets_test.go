@@ -1,0 +1,267 @@
+package chaos
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	upstreamKey = "sk-ant-test-SECRET-123"
+	clientKey   = "ck-test-CLIENT-456"
+	// upstreamDetail is the text of every simulated upstream error: people
+	// reading /v1/agent must never see it.
+	upstreamDetail = "internal detail XYZ"
+	// promptMarker is in every prompt: prompt text is never logged.
+	promptMarker = "PROMPT-MARKER-789"
+)
+
+// secretsConfig adds a client key to the short profile; breakers are out of
+// the way so that every failure reaches the upstream.
+const secretsConfig = noBreakerConfig + `
+clients: [{key_env: BULWARK_CHAOS_CLIENT_KEY, user: alice}]
+user_breaker: {failures: 100000, window: 1s}
+`
+
+// recorder is a reverse proxy in front of the simulator that keeps the
+// headers of every upstream call.
+type recorder struct {
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func (r *recorder) seen() []http.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]http.Header(nil), r.headers...)
+}
+
+// TestNoSecretEverLeaves runs traffic with failures of every kind through a
+// gateway process that holds an upstream key and a client key, then looks
+// for either key (or its distinctive tail) in every log line, in /metrics,
+// /v1/status and the dashboard, and in every answer's headers and body. The
+// upstream must have received the upstream key and never the client's.
+// Upstream error text never reaches /v1/agent answers, and prompt text
+// never reaches the logs.
+func TestNoSecretEverLeaves(t *testing.T) {
+	simp := startSimProc(t, 45)
+	target, _ := url.Parse(simp.url)
+	rec := &recorder{}
+	tr := &http.Transport{}
+	proxy := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			rec.mu.Lock()
+			rec.headers = append(rec.headers, pr.In.Header.Clone())
+			rec.mu.Unlock()
+			pr.SetURL(target)
+		},
+		Transport:     tr,
+		FlushInterval: -1,
+		ErrorLog:      log.New(io.Discard, "", 0), // hung calls the gateway cancels
+	})
+	t.Cleanup(func() { proxy.Close(); tr.CloseIdleConnections() })
+	gw := startGatewayProc(t, proxy.URL, secretsConfig,
+		"ANTHROPIC_API_KEY="+upstreamKey, "BULWARK_CHAOS_CLIENT_KEY="+clientKey)
+
+	var seen strings.Builder // every answer, headers and body
+	c := newClient(4)
+	defer c.CloseIdleConnections()
+	call := func(method, path, body string, header ...string) *answer {
+		t.Helper()
+		req, err := http.NewRequest(method, gw.url+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Anthropic-Version", "2023-06-01")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		start := time.Now()
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		took := time.Since(start)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		fmt.Fprintf(&seen, "%s %s -> %d\n", method, path, resp.StatusCode)
+		_ = resp.Header.Write(&seen)
+		seen.Write(b)
+		seen.WriteString("\n\n")
+		return &answer{status: resp.StatusCode, header: resp.Header, body: b, first: took, total: took}
+	}
+	withKey := []string{"X-Api-Key", clientKey}
+	bearer := []string{"Authorization", "Bearer " + clientKey}
+	msg := func(model string, stream bool) string {
+		return messageBody(model, "hello "+promptMarker, 16, stream)
+	}
+
+	setFaults(t, simp.url, `[
+		{"model":"claude-auth-fails","status":401,"message":"`+upstreamDetail+`"},
+		{"model":"claude-bad-request","status":400,"message":"`+upstreamDetail+`"},
+		{"model":"claude-stream-breaks","stream_error_after_tokens":2,"message":"`+upstreamDetail+`"},
+		{"model":"claude-stream-fails","stream_error":true,"error_type":"api_error","message":"`+upstreamDetail+`"},
+		{"model":"claude-overloaded","status":529,"message":"`+upstreamDetail+`"}]`)
+	for _, tc := range []struct {
+		model  string
+		stream bool
+		header []string
+		status int
+	}{
+		{primary, false, withKey, 200},
+		{primary, true, bearer, 200},
+		{"claude-auth-fails", false, withKey, 401},
+		{"claude-auth-fails", true, bearer, 401},
+		{"claude-bad-request", false, withKey, 400},
+		{"claude-bad-request", true, withKey, 400},
+		{"claude-stream-breaks", true, withKey, 200},
+		{"claude-stream-fails", true, bearer, 503},
+		{"claude-overloaded", false, withKey, 529},
+		{"claude-overloaded", true, withKey, 529},
+	} {
+		a := call(http.MethodPost, "/v1/messages", msg(tc.model, tc.stream), tc.header...)
+		a.stream = tc.stream
+		if err := check(a); err != nil || a.status != tc.status {
+			t.Errorf("%s stream=%t: want %d: %v %s", tc.model, tc.stream, tc.status, err, a)
+		}
+	}
+
+	// Client keys: missing, wrong, or the upstream key itself.
+	for _, h := range [][]string{
+		nil,
+		{"X-Api-Key", "ck-test-WRONG-000"},
+		{"Authorization", "Bearer ck-test-WRONG-000"},
+		{"X-Api-Key", upstreamKey},
+		{"Authorization", "Bearer " + upstreamKey},
+		{"X-Api-Key", clientKey + "x"},
+	} {
+		for _, path := range []string{"/v1/messages", "/v1/agent", "/v1/messages/count_tokens"} {
+			a := call(http.MethodPost, path, msg(primary, false), h...)
+			if typ, err := checkError(a.body); err != nil || a.status != 401 || typ != "authentication_error" {
+				t.Errorf("%s with %v: want 401 authentication_error: %v %s", path, h, err, a)
+			}
+		}
+		if a := call(http.MethodGet, "/v1/status", "", h...); a.status != 401 {
+			t.Errorf("/v1/status with %v: %s", h, a)
+		}
+	}
+
+	// Forwarded endpoints.
+	if a := call(http.MethodPost, "/v1/messages/count_tokens", `{"model":"claude-sonnet-5-5","messages":[{"role":"user","content":"`+promptMarker+`"}]}`, withKey...); a.status != 200 {
+		t.Errorf("count_tokens: %s", a)
+	}
+	if a := call(http.MethodGet, "/v1/models", "", bearer...); a.status != 200 {
+		t.Errorf("models: %s", a)
+	}
+
+	// /v1/agent while the upstream fails in every way: the answer is one
+	// of the configured texts, never the upstream's.
+	var agentAnswers strings.Builder
+	for _, phase := range []struct {
+		rules   string
+		success bool
+	}{
+		{`[{"model":"*","status":500,"message":"` + upstreamDetail + `"}]`, false},
+		{`[{"model":"*","status":400,"message":"` + upstreamDetail + `"}]`, false},
+		{`[{"model":"*","status":401,"message":"` + upstreamDetail + `"}]`, false},
+		{`[{"model":"*","malformed":true}]`, false},
+		{`[{"model":"*","hang":true}]`, false},
+		{`[{"model":"claude-sonnet-5-5","status":529,"message":"` + upstreamDetail + `"}]`, true},
+		{`[]`, true},
+		{`[{"model":"*","status":429,"retry_after":"2s","message":"` + upstreamDetail + `"}]`, false},
+	} {
+		rules := phase.rules
+		setFaults(t, simp.url, rules)
+		for _, h := range [][]string{withKey, bearer} {
+			a := call(http.MethodPost, "/v1/agent", `{"message":"hi `+promptMarker+`","system":"be brief","user_id":"bob"}`, h...)
+			var ans struct {
+				Content   *string `json:"content"`
+				Success   *bool   `json:"success"`
+				RequestID string  `json:"request_id"`
+			}
+			if err := json.Unmarshal(a.body, &ans); err != nil || a.status != 200 || ans.Content == nil || ans.Success == nil || ans.RequestID == "" {
+				t.Errorf("agent under %s: %v %s", rules, err, a)
+			}
+			if a.first > deadline+slack {
+				t.Errorf("agent under %s answered after %v", rules, a.first)
+			}
+			if ans.Success != nil && *ans.Success != phase.success {
+				t.Errorf("agent under %s: %s", rules, a)
+			}
+			agentAnswers.Write(a.body)
+			agentAnswers.WriteString("\n")
+		}
+	}
+	if s := agentAnswers.String(); strings.Contains(s, upstreamDetail) || strings.Contains(s, "XYZ") {
+		t.Errorf("upstream error text in /v1/agent answers:\n%s", s)
+	}
+
+	// What the gateway shows about itself.
+	for _, page := range []struct {
+		path   string
+		header []string
+	}{{"/metrics", nil}, {"/v1/status", withKey}, {"/", nil}, {"/healthz", nil}, {"/readyz", nil}} {
+		if a := call(http.MethodGet, page.path, "", page.header...); a.status != 200 {
+			t.Errorf("%s: %s", page.path, a)
+		}
+	}
+
+	// Stop the gateway so that its shutdown lines are in the logs too.
+	if err := gw.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gw.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not stop on SIGTERM")
+	}
+	logs := gw.logs()
+	if !strings.Contains(logs, `"msg":"serve.stopped"`) || strings.Count(logs, `"msg":"agent.request_complete"`) < 40 {
+		t.Fatalf("the logs miss lines:\n%s", logs)
+	}
+
+	for _, secret := range []string{upstreamKey, clientKey, "SECRET-123", "CLIENT-456"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("%q is in the logs", secret)
+		}
+		if strings.Contains(seen.String(), secret) {
+			t.Errorf("%q is in an answer", secret)
+		}
+	}
+	if strings.Contains(logs, promptMarker) {
+		t.Error("prompt text is in the logs")
+	}
+
+	// The upstream got the upstream key on every call, and never the
+	// client's key in any header.
+	calls := rec.seen()
+	if len(calls) < 20 {
+		t.Fatalf("%d upstream calls", len(calls))
+	}
+	for _, h := range calls {
+		if h.Get("X-Api-Key") != upstreamKey || h.Get("Authorization") != "" {
+			t.Fatalf("upstream call with x-api-key %q, authorization %q", h.Get("X-Api-Key"), h.Get("Authorization"))
+		}
+		for name, vv := range h {
+			for _, v := range vv {
+				if strings.Contains(v, "CLIENT-456") {
+					t.Fatalf("the client key went upstream in %s", name)
+				}
+			}
+		}
+	}
+}
