@@ -113,6 +113,15 @@ func TestMetricsMatchSimulator(t *testing.T) {
 	sim := getSimStats(t, simP)
 	st := getStatus(t, gw)
 	n := len(all)
+	// Tokens billed by attempts thrown away: only the unpriced model's
+	// stream that failed after message_start has any.
+	discarded := f.sum("bulwark_discarded_tokens_total", "model", unpriced)
+	var failedStreamUser string
+	for _, a := range all {
+		if a.model == unpriced && a.stream && a.status != http.StatusOK {
+			failedStreamUser = a.user
+		}
+	}
 
 	// What the client saw, summed.
 	outcomes := map[string]int64{}
@@ -256,18 +265,17 @@ func TestMetricsMatchSimulator(t *testing.T) {
 		if got := f.sum("bulwark_fallbacks_total"); int(got) != fallbacks {
 			t.Errorf("bulwark_fallbacks_total sums to %v, want %d", got, fallbacks)
 		}
-		// bulwark_retries_total counts each retry the engine decides on,
-		// including the one whose attempt the breaker then skips because the
-		// failure before it opened the breaker (engine/run.go counts the
-		// retry before it asks the breaker).
+		// bulwark_retries_total counts the retries that reached the upstream:
+		// a retry whose attempt the breaker then refused (the failure before
+		// it opened the breaker) is a tier skip, not a retry.
 		if cutShort > 1 {
 			t.Errorf("%d requests left the primary after one 529 without a retry; the breaker opens once", cutShort)
 		}
-		if got := f.byLabel("bulwark_retries_total", "reason", "model", primary); int(got["overloaded"]) != retried+cutShort || len(got) != 1 {
-			t.Errorf("bulwark_retries_total{model=%q} by reason = %v, want overloaded: %d (%d retried attempts + %d cut short)",
-				primary, got, retried+cutShort, retried, cutShort)
+		if got := f.byLabel("bulwark_retries_total", "reason", "model", primary); int(got["overloaded"]) != retried || len(got) != 1 {
+			t.Errorf("bulwark_retries_total{model=%q} by reason = %v, want overloaded: %d retried attempts (%d cut short are skips)",
+				primary, got, retried, cutShort)
 		}
-		if got, want := f.sum("bulwark_retries_total"), float64(retried+cutShort+retriedOther); got != want || retriedOther == 0 {
+		if got, want := f.sum("bulwark_retries_total"), float64(retried+retriedOther); got != want || retriedOther == 0 {
 			t.Errorf("bulwark_retries_total sums to %v, want %v (%d on the one-tier chains)", got, want, retriedOther)
 		}
 		if got := f.sum("bulwark_tier_skips_total", "model", primary, "reason", "open"); int(got) != skippedFirst+cutShort {
@@ -328,11 +336,13 @@ func TestMetricsMatchSimulator(t *testing.T) {
 		if f.series("bulwark_cost_usd_total", "model", unpriced) != nil {
 			t.Errorf("%s has no price but a bulwark_cost_usd_total series: unknown spend must not show as a cost", unpriced)
 		}
-		if got, want := f.sum("bulwark_cost_unknown_tokens_total", "model", unpriced), float64(tokens[unpriced].total()); got != want || want == 0 {
-			t.Errorf("bulwark_cost_unknown_tokens_total{model=%q} = %v, want %v (its answers' tokens)", unpriced, got, want)
+		// The unpriced model's stream that failed after message_start was
+		// billed for its input on each attempt: discarded, and unknown spend.
+		if discarded != f.sum("bulwark_discarded_tokens_total") || discarded == 0 {
+			t.Errorf("bulwark_discarded_tokens_total = %v, want %v, all on %s's failed stream", f.sum("bulwark_discarded_tokens_total"), discarded, unpriced)
 		}
-		if got := f.sum("bulwark_discarded_tokens_total"); got != 0 {
-			t.Errorf("bulwark_discarded_tokens_total = %v, want 0", got)
+		if got, want := f.sum("bulwark_cost_unknown_tokens_total", "model", unpriced), float64(tokens[unpriced].total())+discarded; got != want || want == 0 {
+			t.Errorf("bulwark_cost_unknown_tokens_total{model=%q} = %v, want %v (its answers' tokens + %v discarded)", unpriced, got, want, discarded)
 		}
 	})
 
@@ -436,21 +446,24 @@ func TestMetricsMatchSimulator(t *testing.T) {
 				}
 				total += spendUSD[m.Model]
 			case unpriced:
-				if m.Priced || m.USD != nil || m.UnknownTokens != tokens[unpriced].total() {
-					t.Errorf("/v1/status spend of %s = %+v (usd %v), want usd null and %d unknown tokens", m.Model, m, deref(m.USD), tokens[unpriced].total())
+				if m.Priced || m.USD != nil || m.UnknownTokens != tokens[unpriced].total()+int64(discarded) {
+					t.Errorf("/v1/status spend of %s = %+v (usd %v), want usd null and %d unknown tokens", m.Model, m, deref(m.USD), tokens[unpriced].total()+int64(discarded))
 				}
 			}
 		}
-		if !near(st.Spend.TotalUSD, total) || st.Spend.UnknownTokens != tokens[unpriced].total() ||
+		if !near(st.Spend.TotalUSD, total) || st.Spend.UnknownTokens != tokens[unpriced].total()+int64(discarded) ||
 			st.Spend.DiscardedUSD == nil || *st.Spend.DiscardedUSD != 0 {
 			t.Errorf("/v1/status spend: total $%v, %d unknown tokens, discarded %v; want $%v, %d, 0",
-				st.Spend.TotalUSD, st.Spend.UnknownTokens, deref(st.Spend.DiscardedUSD), total, tokens[unpriced].total())
+				st.Spend.TotalUSD, st.Spend.UnknownTokens, deref(st.Spend.DiscardedUSD), total, tokens[unpriced].total()+int64(discarded))
 		}
 		if len(st.Spend.Users) != len(users) {
 			t.Errorf("/v1/status spend by user = %+v, want %d users", st.Spend.Users, len(users))
 		}
 		for _, u := range st.Spend.Users {
 			w := byUser[u.User]
+			if w != nil && u.User == failedStreamUser {
+				w.unknown += int64(discarded)
+			}
 			if w == nil || !near(u.USD, w.usd) || u.UnknownTokens != w.unknown || u.Requests != w.requests {
 				t.Errorf("/v1/status spend of user %q = %+v, want %+v", u.User, u, w)
 			}

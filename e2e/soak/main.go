@@ -57,7 +57,7 @@ const config = `
 profiles:
   interactive: {attempts: 2, backoff: {initial: 20ms, max: 200ms}, deadline: 2s, attempt_timeout: 600ms,
                 first_token_timeout: 400ms, idle_timeout: 400ms}
-breaker: {failures: 20, window: 5s, open_for: 2s}
+breaker: {failures: 50, window: 5s, open_for: 2s}
 `
 
 func main() {
