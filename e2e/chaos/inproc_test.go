@@ -157,6 +157,7 @@ func startInProc(t *testing.T, simOpts []sim.Option, gwOpts ...gateway.Option) *
 		}
 		<-simDone
 		p.tr.CloseIdleConnections()
+		// CHAOS_LOG_FILE=path keeps the whole gateway log for debugging.
 		if path := os.Getenv("CHAOS_LOG_FILE"); path != "" {
 			_ = os.WriteFile(path, []byte(p.logs.String()), 0o600)
 		}

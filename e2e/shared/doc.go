@@ -11,7 +11,7 @@
 // The benchmarks compare the gateway's success path with the memory store and
 // with the Redis store (see BENCHMARKS.md, "Shared state: Redis vs memory"):
 //
-//	go test -run '^$' -bench Gateway -benchtime 20000x -count 5 ./e2e/shared/
+//	go test -run '^$' -bench RedisVsMemory -benchtime 20000x -count 6 ./e2e/shared/
 //
 // The package has no code of its own: everything is in its _test.go files.
 package shared
