@@ -94,8 +94,8 @@ func TestEveryRequestGetsExactlyOneWellFormedAnswerInTime(t *testing.T) {
 				if err := check(a); err != nil {
 					t.Fatalf("%v\n%s", err, a)
 				}
-				if a.first > deadline+slack {
-					t.Errorf("answered after %v, deadline %v: %s", a.first, deadline, a)
+				if err := inTime(t, gw, a); err != nil {
+					t.Errorf("%v: %s", err, a)
 				}
 				kinds[a.kind]++
 				if a.errType != "" {
@@ -176,7 +176,8 @@ func outcomes(st simStats) string {
 // 300 ms while requests arrive every 10 ms for over a second: once a model
 // has answered 429, no request reaches it again, retry or not, before the
 // 300 ms have passed. Requests that were already on their way when the 429
-// came (a burst of a few ms) are the only ones that may arrive sooner.
+// came (a burst of a few ms, 100 ms allowed) are the only ones that may
+// arrive sooner.
 func TestNoRetryBeforeRetryAfter(t *testing.T) {
 	const retryAfter = 300 * time.Millisecond
 	simp := startSimProc(t, 43)
@@ -191,8 +192,8 @@ func TestNoRetryBeforeRetryAfter(t *testing.T) {
 		if a.status != 429 || a.errType != "rate_limit_error" || a.header.Get("retry-after") != "1" {
 			t.Fatalf("want 429 rate_limit_error with retry-after: 1 (300 ms, rounded up): %s", a)
 		}
-		if a.first > deadline+slack {
-			t.Errorf("answered after %v: %s", a.first, a)
+		if err := inTime(t, gw, a); err != nil {
+			t.Errorf("%v: %s", err, a)
 		}
 	}
 	st := stats(t, simp.url)
@@ -201,11 +202,13 @@ func TestNoRetryBeforeRetryAfter(t *testing.T) {
 		if len(arr) < 3 {
 			t.Fatalf("%s: %d arrivals in %v; the test needs several cooldowns", model, len(arr), 130*10*time.Millisecond)
 		}
-		// Bursts: arrivals within 50 ms of a burst's first one were sent
-		// before that burst's 429 came back.
+		// Bursts: arrivals within 100 ms of a burst's first one may have
+		// been on their way (past the breaker check) before that burst's
+		// 429 came back; the window leaves room for a loaded machine and
+		// is still a third of the retry-after.
 		var bursts [][]time.Time
 		for _, at := range arr {
-			if n := len(bursts); n > 0 && at.Sub(bursts[n-1][0]) < 50*time.Millisecond {
+			if n := len(bursts); n > 0 && at.Sub(bursts[n-1][0]) < 100*time.Millisecond {
 				bursts[n-1] = append(bursts[n-1], at)
 				continue
 			}

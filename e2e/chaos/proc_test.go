@@ -112,6 +112,11 @@ func startProc(t testing.TB, name string, env []string, args ...string) *proc {
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
+		// CHAOS_LOG_FILE=path keeps the whole log of a failed test's
+		// processes, as path.NAME.
+		if path := os.Getenv("CHAOS_LOG_FILE"); path != "" && t.Failed() {
+			_ = os.WriteFile(path+"."+p.name, []byte(p.logs()), 0o600)
+		}
 		if t.Failed() {
 			logs := p.logs()
 			if len(logs) > 4000 {
@@ -302,4 +307,45 @@ func logLines(p *proc, msg string) []map[string]any {
 func messageBody(model, prompt string, maxTokens int, stream bool) string {
 	return fmt.Sprintf(`{"model":%q,"max_tokens":%d,"stream":%t,"messages":[{"role":"user","content":%q}]}`,
 		model, maxTokens, stream, prompt)
+}
+
+// clientLag bounds how much later than the gateway's own clock the client
+// may see an answer start: on a loaded machine (CI runs packages side by
+// side, with -race, on 2 cores) the test process itself can be scheduled
+// tens of milliseconds late.
+const clientLag = 300 * time.Millisecond
+
+// inTime checks that a started within the deadline and its 50 ms of slack.
+// The client's clock decides when it can; when the client saw the answer
+// late, by at most clientLag more, the gateway's own log line of the request
+// decides (first_byte_ms of a committed stream, else duration_ms).
+func inTime(t testing.TB, gw *proc, a *answer) error {
+	t.Helper()
+	bound := deadline + slack
+	switch {
+	case a.first <= bound:
+		return nil
+	case a.first > bound+clientLag:
+		return fmt.Errorf("answered after %v, deadline %v", a.first, deadline)
+	}
+	id := a.header.Get("bulwark-request-id")
+	var line map[string]any
+	eventually(t, 2*time.Second, func() string { return "no log line for request " + id }, func() bool {
+		for _, l := range logLines(gw, "agent.request_complete") {
+			if l["request_id"] == id {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	took, _ := line["duration_ms"].(float64)
+	if fb, ok := line["first_byte_ms"].(float64); ok && line["stream_end"] != nil && fb > 0 {
+		took = fb
+	}
+	if time.Duration(took)*time.Millisecond > bound {
+		return fmt.Errorf("answered after %v (%v by the gateway's clock), deadline %v", a.first, time.Duration(took)*time.Millisecond, deadline)
+	}
+	t.Logf("request %s: the client saw its answer after %v, the gateway sent it after %v", id, a.first.Round(time.Millisecond), time.Duration(took)*time.Millisecond)
+	return nil
 }
