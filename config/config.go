@@ -134,6 +134,14 @@ type Breaker struct {
 	// HalfOpenProbes is how many real requests a half-open breaker lets
 	// through, at least 1. Default 1.
 	HalfOpenProbes int `yaml:"half_open_probes" json:"half_open_probes"`
+	// FailureRatio, when above 0, opens the breaker on a share of failures
+	// (0 < r <= 1) among at least MinRequests outcomes within Window,
+	// instead of on a count of Failures: better for high, steady traffic,
+	// where a handful of failures says little. Default 0 (count mode).
+	FailureRatio float64 `yaml:"failure_ratio" json:"failure_ratio"`
+	// MinRequests is the number of outcomes within Window before
+	// FailureRatio applies, at least 0; default 10 (0 also means 10).
+	MinRequests int `yaml:"min_requests" json:"min_requests"`
 }
 
 // RetryBudget caps retries across the process: retries may add at most Ratio

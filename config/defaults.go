@@ -58,7 +58,7 @@ func Default() Config {
 			ProfileBatch:       DefaultBatch(),
 		},
 		Breaker: Breaker{
-			Failures: 5, Window: Duration(30 * time.Second), OpenFor: Duration(30 * time.Second), HalfOpenProbes: 1,
+			Failures: 5, Window: Duration(30 * time.Second), OpenFor: Duration(30 * time.Second), HalfOpenProbes: 1, MinRequests: 10,
 		},
 		RetryBudget: RetryBudget{Ratio: 0.2, MinPerSecond: 10},
 		UserBreaker: UserBreaker{Failures: 5, Window: Duration(time.Minute)},

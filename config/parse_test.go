@@ -32,7 +32,7 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 		b.Backoff != (Backoff{Duration(time.Second), Duration(time.Minute), JitterFull}) {
 		t.Errorf("batch = %+v", b)
 	}
-	if c.Breaker != (Breaker{5, Duration(30 * time.Second), Duration(30 * time.Second), 1}) {
+	if c.Breaker != (Breaker{5, Duration(30 * time.Second), Duration(30 * time.Second), 1, 0, 10}) {
 		t.Errorf("breaker = %+v", c.Breaker)
 	}
 	if c.RetryBudget != (RetryBudget{0.2, 10}) {

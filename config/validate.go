@@ -35,6 +35,10 @@ func (c Config) Validate() error {
 	v.positive("breaker.window", b.Window)
 	v.positive("breaker.open_for", b.OpenFor)
 	v.atLeast("breaker.half_open_probes", b.HalfOpenProbes, 1)
+	if r := b.FailureRatio; !(r >= 0 && r <= 1) {
+		v.add("breaker.failure_ratio", "must be between 0 and 1, got %v", r)
+	}
+	v.atLeast("breaker.min_requests", b.MinRequests, 0)
 
 	if r := c.RetryBudget.Ratio; !(r >= 0 && r <= 1) {
 		v.add("retry_budget.ratio", "must be between 0 and 1, got %v", r)

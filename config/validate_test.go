@@ -135,3 +135,23 @@ func TestValidateReportsEveryProblemInOrder(t *testing.T) {
 		t.Fatalf("Validate() =\n%v\nwant\n%s", err, want)
 	}
 }
+
+func TestBreakerFailureRatioMustBeAShare(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		ok   bool
+	}{
+		{"breaker: {failure_ratio: 0.5, min_requests: 20}\n", true},
+		{"breaker: {failure_ratio: 1.5}\n", false},
+		{"breaker: {failure_ratio: -0.1}\n", false},
+		{"breaker: {min_requests: -1}\n", false},
+	} {
+		c, err := Parse([]byte(tc.yaml))
+		if (err == nil) != tc.ok {
+			t.Fatalf("%q: err = %v", tc.yaml, err)
+		}
+		if tc.ok && (c.Breaker.FailureRatio != 0.5 || c.Breaker.MinRequests != 20 || c.Breaker.Failures != 5) {
+			t.Fatalf("%q: %+v", tc.yaml, c.Breaker)
+		}
+	}
+}

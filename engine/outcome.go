@@ -77,10 +77,11 @@ type Outcome struct {
 	Attempts []Record
 	// Last is the decision about the last attempt made (zero when none was).
 	Last taxonomy.Decision
-	// RateLimited is true when rate limiting (a 429 or a cooldown) kept a
-	// tier from answering; a failed run then maps to a 429 for the client.
+	// RateLimited is true when the run failed and every model tier it
+	// reached ended rate limited (a 429, or skipped for a cooldown): the
+	// failure then maps to a 429 for the client.
 	RateLimited bool
-	// RetryAfter is the shortest cooldown left among the tiers, when
+	// RetryAfter is the shortest wait the rate-limited tiers asked for, when
 	// RateLimited; the client may retry after it.
 	RetryAfter time.Duration
 	// Paged is true when some attempt needs a person (401/403, 404 model,

@@ -21,7 +21,7 @@ func (e *Engine) Run(ctx context.Context, call Call) Outcome {
 		ip := Interactive()
 		p = &ip
 	}
-	r := run{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now()}
+	r := run{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now(), allRL: true}
 	r.dl, r.hasDL = e.Deadline(ctx, p, r.start)
 	r.out.Attempts = make([]Record, 0, 2)
 	r.loop()
@@ -31,6 +31,12 @@ func (e *Engine) Run(ctx context.Context, call Call) Outcome {
 }
 
 type run struct {
+	// tierRL: the current tier's last outcome was rate limiting (a 429 or a
+	// cooldown skip); allRL: so did every tier ended so far, of which there
+	// are tiers. A failed run was rate limited when every tier was.
+	tierRL, allRL, inTier bool
+	tiers                 int
+
 	e     *Engine
 	ctx   context.Context
 	call  *Call
@@ -58,10 +64,12 @@ func (r *run) loop() {
 			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", models[ti-1]), slog.String("to", model))
 		}
 		hasNext := ti < len(models)-1
+		r.tierRL, r.inTier = false, true
 		last, tried, done := r.tier(ti, model, at, hasNext)
 		if done {
 			return
 		}
+		r.closeTier()
 		if !tried {
 			continue
 		}
@@ -165,8 +173,10 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 				r.end(Canceled)
 			}
 			return last, tried, true
-		case d.Class == taxonomy.RateLimited:
-			r.rateLimited(d.Cooldown)
+		}
+		r.tierRL = d.Class == taxonomy.RateLimited
+		if r.tierRL {
+			r.retryAfter(d.Cooldown)
 		}
 		if d.Severity == taxonomy.Page {
 			r.out.Paged = true
@@ -217,17 +227,27 @@ func (r *run) sleep(d time.Duration) bool {
 func (r *run) skip(model string, n int, v breaker.Verdict, waited time.Duration) {
 	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Skipped: v, Waited: waited})
 	r.e.obs.Skipped(model, v)
-	if v == breaker.SkipCooldown {
-		r.rateLimited(r.e.breakers.CooldownLeft(model))
+	r.tierRL = v == breaker.SkipCooldown
+	if r.tierRL {
+		r.retryAfter(r.e.breakers.CooldownLeft(model))
 	}
 	r.log(slog.LevelInfo, "agent.tier_skipped", slog.String("model", model), slog.String("why", v.String()))
 }
 
-func (r *run) rateLimited(d time.Duration) {
-	if !r.out.RateLimited || (d > 0 && d < r.out.RetryAfter) || r.out.RetryAfter == 0 {
+// retryAfter keeps the shortest wait a rate-limited tier asked for.
+func (r *run) retryAfter(d time.Duration) {
+	if d > 0 && (r.out.RetryAfter == 0 || d < r.out.RetryAfter) {
 		r.out.RetryAfter = d
 	}
-	r.out.RateLimited = true
+}
+
+// closeTier ends the current tier for the rate-limit account.
+func (r *run) closeTier() {
+	if r.inTier {
+		r.tiers++
+		r.allRL = r.allRL && r.tierRL
+		r.inTier = false
+	}
 }
 
 func (r *run) hardTimeout() {
@@ -236,7 +256,16 @@ func (r *run) hardTimeout() {
 	r.end(DeadlineExceeded)
 }
 
-func (r *run) end(reason Reason) { r.out.Reason = reason }
+func (r *run) end(reason Reason) {
+	r.out.Reason = reason
+	if reason == Exhausted || reason == DeadlineExceeded {
+		r.closeTier()
+		r.out.RateLimited = r.tiers > 0 && r.allRL
+	}
+	if !r.out.RateLimited {
+		r.out.RetryAfter = 0
+	}
+}
 
 func (r *run) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	if !r.e.log.Enabled(r.ctx, level) {

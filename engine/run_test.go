@@ -196,8 +196,8 @@ func TestRetryAfterLongerThanTheDeadlineFallsBackAtOnce(t *testing.T) {
 	if out.Took > 50*time.Millisecond {
 		t.Fatalf("took %v: the engine slept instead of falling back", out.Took)
 	}
-	if !out.RateLimited || out.RetryAfter != 30*time.Second {
-		t.Fatalf("RateLimited=%v RetryAfter=%v", out.RateLimited, out.RetryAfter)
+	if out.RateLimited {
+		t.Fatal("an answered run is not rate limited")
 	}
 	// The cooldown keeps the next request off the primary.
 	out = f.run(t, profile(3, 5*time.Second, 2*time.Second))
@@ -361,5 +361,35 @@ func TestARetryTheBreakerRefusesIsASkipNotARetry(t *testing.T) {
 	}
 	if obs.retries != 0 || obs.skips != 1 || obs.attempts != 2 || len(obs.fallbacks) != 1 {
 		t.Fatalf("observer saw %d retries, %d skips, %d attempts, fallbacks %v; want 0, 1, 2, one", obs.retries, obs.skips, obs.attempts, obs.fallbacks)
+	}
+}
+
+func TestAFailedRunIsRateLimitedOnlyWhenEveryTierWas(t *testing.T) {
+	tests := []struct {
+		name        string
+		haiku       func(engine.Attempt) (taxonomy.Result, time.Duration)
+		rateLimited bool
+		retryAfter  time.Duration
+	}{
+		{"every tier 429", status(429, "retry-after", "40"), true, 30 * time.Second},
+		{"the fallback overloaded", status(529), false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, breaker.Settings{Failures: 100})
+			f.up.on(sonnet, status(429, "retry-after", "30"))
+			f.up.on(haiku, tt.haiku)
+			p := profile(1, 5*time.Second, time.Second)
+			out := f.run(t, p)
+			if out.Reason != engine.Exhausted || out.RateLimited != tt.rateLimited || out.RetryAfter != tt.retryAfter {
+				t.Fatalf("reason=%v RateLimited=%v RetryAfter=%v", out.Reason, out.RateLimited, out.RetryAfter)
+			}
+			// The next run finds the primary cooling down: a cooldown skip
+			// counts as rate limiting too.
+			out = f.run(t, p)
+			if out.Attempts[0].Skipped != breaker.SkipCooldown || out.RateLimited != tt.rateLimited {
+				t.Fatalf("second run: %+v RateLimited=%v", out.Attempts, out.RateLimited)
+			}
+		})
 	}
 }

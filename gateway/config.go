@@ -87,6 +87,8 @@ func NewEngine(c config.Config, log *slog.Logger, st store.Shared, listeners []B
 		Window:         c.Breaker.Window.Std(),
 		OpenFor:        c.Breaker.OpenFor.Std(),
 		HalfOpenProbes: c.Breaker.HalfOpenProbes,
+		FailureRatio:   c.Breaker.FailureRatio,
+		MinRequests:    c.Breaker.MinRequests,
 	},
 		breaker.WithOnChange(func(ch breaker.Change) {
 			level := slog.LevelInfo

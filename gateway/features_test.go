@@ -350,3 +350,22 @@ func TestGracefulShutdownLetsAStreamFinish(t *testing.T) {
 		t.Fatal("Serve did not return after the stream ended")
 	}
 }
+
+func TestGatewayEndpointsRefuseOtherMethodsWithoutGoingUpstream(t *testing.T) {
+	s, up := startSim(t)
+	g := startGateway(t, up)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/v1/messages"}, {"PUT", "/v1/messages"}, {"DELETE", "/v1/agent"}, {"GET", "/v1/agent"},
+	} {
+		resp, body := call(t, tc.method, g.url+tc.path, "")
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+			t.Fatalf("%s %s: %d allow=%q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+		if errType, _, _ := anthropicError(t, body); errType != "invalid_request_error" {
+			t.Fatalf("%s %s: error type %q", tc.method, tc.path, errType)
+		}
+	}
+	if n := totalRequests(s); n != 0 {
+		t.Fatalf("%d requests reached the upstream", n)
+	}
+}

@@ -227,6 +227,10 @@ func (s *Server) routes() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/messages", s.handleMessages)
 	mux.HandleFunc("POST /v1/agent", s.handleAgent)
+	// The gateway's own endpoints answer other methods itself rather than
+	// forwarding them upstream with the API key.
+	mux.HandleFunc("/v1/messages", s.handleMethodNotAllowed("POST"))
+	mux.HandleFunc("/v1/agent", s.handleMethodNotAllowed("POST"))
 	mux.HandleFunc("GET /v1/status", s.handleStatus)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)

@@ -117,3 +117,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// handleMethodNotAllowed answers a method the path does not take: 405 in
+// Anthropic's error shape, with Allow.
+func (s *Server) handleMethodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, newRequestID(), http.StatusMethodNotAllowed, "invalid_request_error",
+			"Method "+quoteShort(r.Method)+" is not allowed on "+r.URL.Path+"; use "+allow+".", 0)
+	}
+}
