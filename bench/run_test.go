@@ -126,7 +126,7 @@ func TestChaosRunReportsUpstreamCallsAndVerdicts(t *testing.T) {
 	if h.Result.Requests() != 10 || h.Result.OK != 10 || h.Upstream.Requests != 10 || h.CallsPerRequest() != 1 {
 		t.Errorf("healthy: %d requests, %d ok, %d upstream", h.Result.Requests(), h.Result.OK, h.Upstream.Requests)
 	}
-	if down.Result.OK != 10 || down.Result.Outcomes["200 "+fallback] != 10 || len(down.Checks) != 4 {
+	if down.Result.OK != 10 || down.Result.Outcomes["200 "+fallback] != 10 || len(down.Checks) != 3 {
 		t.Errorf("primary-down: outcomes %v upstream %v checks %v", down.Result.Outcomes, down.Upstream.Outcomes(), down.Checks)
 	}
 	if down.Upstream.Models[primary].Outcomes["status_529"] > 1 {

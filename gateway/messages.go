@@ -122,7 +122,11 @@ func (x *exchange) forwardWhole(out *engine.Outcome) {
 	if a.body == nil {
 		// An SSE error event before the first token: answer it as the HTTP
 		// error it stands for, with the upstream's type and message.
-		x.fail(statusForType(a.errType), a.errType, a.message, 0)
+		msg := a.message
+		if msg == "" {
+			msg = "The upstream stream failed with " + a.errType + " before its first token."
+		}
+		x.fail(statusForType(a.errType), a.errType, msg, 0)
 		return
 	}
 	body := a.body.Bytes()
