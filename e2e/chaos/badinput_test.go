@@ -192,9 +192,13 @@ var badInputs = []badInput{
 		wantError(t, do(t, c, http.MethodDelete, p.gwURL+"/healthz", ""), 404, "not_found_error", "")
 	}},
 	{"unknown method on the Messages API", func(t *testing.T, p *inproc, c *http.Client) {
-		// Forwarded like every other /v1/* path: the upstream's 405 comes back.
+		// The gateway answers it itself: never forwarded upstream with the key.
+		before := p.sim.Stats().Requests
 		a := do(t, c, http.MethodPut, p.gwURL+"/v1/messages", messageBody(primary, "hi", 8, false))
-		wantError(t, a, 405, "not_found_error", "Method Not Allowed")
+		wantError(t, a, 405, "invalid_request_error", "not allowed")
+		if n := p.sim.Stats().Requests - before; n != 0 {
+			t.Fatalf("%d upstream calls for a PUT on /v1/messages", n)
+		}
 	}},
 	{"client hangs up mid-stream", func(t *testing.T, p *inproc, c *http.Client) {
 		p.tr.CloseIdleConnections()
