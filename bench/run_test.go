@@ -186,11 +186,23 @@ func TestStreamsRunMeasuresTheGatewayWithStreamsOpen(t *testing.T) {
 
 func TestShortfallReasonNamesTheFileLimit(t *testing.T) {
 	r := &StreamsReport{N: 10000, Peak: 9970, SoftLimit: 20000, HardLimit: 20000}
-	if s := r.ShortfallReason(); !strings.Contains(s, "RLIMIT_NOFILE of 20000") || !strings.Contains(s, "about 9968") {
+	if s := r.ShortfallReason(); !strings.Contains(s, "RLIMIT_NOFILE of 20000") || !strings.Contains(s, "just under 10000") {
 		t.Errorf("%s", s)
 	}
 	r = &StreamsReport{N: 100, Peak: 60, SoftLimit: 20000, HardLimit: 20000, Ramp: time.Second}
 	if s := r.ShortfallReason(); !strings.Contains(s, "--token-delay") {
 		t.Errorf("%s", s)
+	}
+}
+
+func TestParseGoMetricsReadsTheRuntimeFigures(t *testing.T) {
+	page := "# HELP go_goroutines x\n# TYPE go_goroutines gauge\ngo_goroutines 42\n" +
+		"go_memstats_heap_inuse_bytes 1.048576e+06\ngo_memstats_stack_inuse_bytes 65536\ngo_threads 7\n"
+	m, ok := parseGoMetrics(strings.NewReader(page))
+	if !ok || m != (goMetrics{goroutines: 42, heapInuse: 1 << 20, stackInuse: 64 << 10}) {
+		t.Errorf("%+v %v", m, ok)
+	}
+	if _, ok := parseGoMetrics(strings.NewReader("other 1\n")); ok {
+		t.Error("a page without the figures was read")
 	}
 }

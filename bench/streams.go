@@ -80,12 +80,13 @@ type StreamsReport struct {
 	PeakRSS, HWM   int64
 	PeakGoroutines int64 // from the gateway's /metrics, when it has them (else 0)
 	HeapInuse      int64 // go_memstats_heap_inuse_bytes at the peak, when available
+	StackInuse     int64 // go_memstats_stack_inuse_bytes at the peak, when available
 	// SoftLimit and HardLimit are the RLIMIT_NOFILE in force (inherited by
 	// the children).
 	SoftLimit, HardLimit uint64
 	// TTFB holds the time to each stream's first byte.
 	TTFB Latencies
-	// Ramp is how long opening all streams took.
+	// Ramp is how long opening the streams took: until the last first byte.
 	Ramp time.Duration
 }
 
@@ -185,7 +186,7 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 		wg                sync.WaitGroup
 		stopSampling      = make(chan struct{})
 		samplerDone       = make(chan struct{})
-		peakRSS           atomic.Int64
+		peakRSS, lastOpen atomic.Int64 // lastOpen: ns after started
 	)
 	go func() { // sample the gateway's memory while streams run
 		defer close(samplerDone)
@@ -216,8 +217,11 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 				n := open.Add(1)
 				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 				}
+				at := int64(time.Since(started))
+				for l := lastOpen.Load(); at > l && !lastOpen.CompareAndSwap(l, at); l = lastOpen.Load() {
+				}
 				if opened.Add(1) == int64(cfg.N) {
-					openedAll.Do(func() { rep.Ramp = time.Since(started); close(rampDone) })
+					openedAll.Do(func() { close(rampDone) })
 				}
 				mu.Lock()
 				rep.TTFB.Add(ttfb)
@@ -247,13 +251,13 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 	case <-time.After(2*cfg.TokenDelay + 2*time.Second):
 	case <-ctx.Done():
 	}
-	if g, h, ok := scrapeGoMetrics(ctx, gw.URL); ok {
-		rep.PeakGoroutines, rep.HeapInuse = g, h
+	if m, ok := scrapeGoMetrics(ctx, gw.URL); ok {
+		rep.PeakGoroutines, rep.HeapInuse, rep.StackInuse = m.goroutines, m.heapInuse, m.stackInuse
 	}
 	wg.Wait()
 	close(stopSampling)
 	<-samplerDone
-	openedAll.Do(func() { rep.Ramp = time.Since(started) })
+	rep.Ramp = time.Duration(lastOpen.Load())
 	rep.Opened, rep.Completed, rep.Peak = int(opened.Load()), int(completed.Load()), int(peak.Load())
 	rep.Failed = cfg.N - rep.Completed
 	rep.PeakRSS = peakRSS.Load()
@@ -347,27 +351,38 @@ func connLabel(err error) string {
 	return "transport error"
 }
 
-// scrapeGoMetrics reads go_goroutines and go_memstats_heap_inuse_bytes from
-// the gateway's /metrics, when it serves them.
-func scrapeGoMetrics(ctx context.Context, base string) (goroutines, heapInuse int64, ok bool) {
+// goMetrics are a few of the Go runtime's own figures from a /metrics page.
+type goMetrics struct{ goroutines, heapInuse, stackInuse int64 }
+
+// scrapeGoMetrics reads go_goroutines, go_memstats_heap_inuse_bytes and
+// go_memstats_stack_inuse_bytes from the gateway's /metrics, when it serves
+// them.
+func scrapeGoMetrics(ctx context.Context, base string) (goMetrics, bool) {
+	var m goMetrics
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
 	if err != nil {
-		return 0, 0, false
+		return m, false
 	}
 	tr := &http.Transport{DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
-		return 0, 0, false
+		return m, false
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, false
+		return m, false
 	}
+	return parseGoMetrics(io.LimitReader(resp.Body, 8<<20))
+}
+
+// parseGoMetrics reads the Prometheus text format for the goMetrics lines.
+func parseGoMetrics(r io.Reader) (goMetrics, bool) {
+	var m goMetrics
 	found := 0
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 8<<20))
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		name, val, ok := strings.Cut(sc.Text(), " ")
@@ -377,19 +392,20 @@ func scrapeGoMetrics(ctx context.Context, base string) (goroutines, heapInuse in
 		var dst *int64
 		switch name {
 		case "go_goroutines":
-			dst = &goroutines
+			dst = &m.goroutines
 		case "go_memstats_heap_inuse_bytes":
-			dst = &heapInuse
+			dst = &m.heapInuse
+		case "go_memstats_stack_inuse_bytes":
+			dst = &m.stackInuse
 		default:
 			continue
 		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-		if err == nil {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
 			*dst = int64(f)
 			found++
 		}
 	}
-	return goroutines, heapInuse, found > 0
+	return m, found > 0
 }
 
 // WriteStreamsTable prints a streams report, with why fewer streams than
@@ -412,9 +428,11 @@ func WriteStreamsTable(w io.Writer, r *StreamsReport) {
 	t.Notes = append(t.Notes, fmt.Sprintf("- RLIMIT_NOFILE soft %d, hard %d (inherited by the gateway); gateway VmHWM %s.",
 		r.SoftLimit, r.HardLimit, FormatBytes(float64(r.HWM))))
 	if r.PeakGoroutines > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("- Gateway /metrics after opening: %d goroutines (%.1f per stream), heap in use %s (%s per stream).",
-			r.PeakGoroutines, float64(r.PeakGoroutines)/float64(max(r.Peak, 1)), FormatBytes(float64(r.HeapInuse)),
-			FormatBytes(float64(r.HeapInuse)/float64(max(r.Peak, 1)))))
+		n := float64(max(r.Peak, 1))
+		t.Notes = append(t.Notes, fmt.Sprintf("- Gateway /metrics with the streams open: %d goroutines (%.1f per stream), "+
+			"heap in use %s (%s per stream), goroutine stacks %s (%s per stream).",
+			r.PeakGoroutines, float64(r.PeakGoroutines)/n, FormatBytes(float64(r.HeapInuse)), FormatBytes(float64(r.HeapInuse)/n),
+			FormatBytes(float64(r.StackInuse)), FormatBytes(float64(r.StackInuse)/n)))
 	}
 	if r.Failed > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("- Failures: %s (first: %s).", FormatOutcomes(r.Failures), r.FirstError))
@@ -432,8 +450,8 @@ func (r *StreamsReport) ShortfallReason() string {
 		return fmt.Sprintf("Only %d of %d streams were open at once: the gateway holds two file descriptors per stream "+
 			"(the client's connection and its upstream connection), so %d streams need about %d, over this "+
 			"machine's RLIMIT_NOFILE of %d (hard limit %d, which only a process with CAP_SYS_RESOURCE may raise); "+
-			"the most this machine allows is about %d.",
-			r.Peak, r.N, r.N, need, r.SoftLimit, r.HardLimit, (r.SoftLimit-64)/2)
+			"the most this machine allows is just under %d.",
+			r.Peak, r.N, r.N, need, r.SoftLimit, r.HardLimit, r.SoftLimit/2)
 	}
 	return fmt.Sprintf("Only %d of %d streams were open at once: the earliest streams ended before the last ones opened "+
 		"(opening took %v); raise --token-delay, or see the failures above.", r.Peak, r.N, r.Ramp.Round(time.Millisecond))
