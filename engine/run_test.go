@@ -393,3 +393,23 @@ func TestAFailedRunIsRateLimitedOnlyWhenEveryTierWas(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRunFallback is the failure path with no waiting: the primary
+// answers 529 once (no retry: one attempt per tier), the fallback answers.
+func BenchmarkRunFallback(b *testing.B) {
+	eng := engine.New(engine.WithBreakers(breaker.New(breaker.Settings{Failures: 1 << 30})))
+	p := engine.Interactive()
+	p.Attempts = 1
+	do := func(_ context.Context, a engine.Attempt) taxonomy.Result {
+		if a.Tier == 0 {
+			return taxonomy.Result{Status: 529}
+		}
+		return taxonomy.Result{Status: 200}
+	}
+	call := engine.Call{RequestID: "req_bench", Chain: chain, Profile: &p, Do: do}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		eng.Run(ctx, call)
+	}
+}

@@ -120,7 +120,7 @@ func Classify(r Result, now time.Time) Decision {
 		}
 		// x-should-retry overrides "retry same model", never "next tier".
 		if d.Class != Success && d.Class != Canceled {
-			switch r.Header.Get("x-should-retry") {
+			switch r.Header.Get("X-Should-Retry") {
 			case "true":
 				d.Retry = true
 			case "false":

@@ -154,3 +154,11 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkClassify(b *testing.B) {
+	r := taxonomy.Result{Status: 429, Header: hdr("retry-after", "2", "x-should-retry", "true")}
+	b.ReportAllocs()
+	for b.Loop() {
+		taxonomy.Classify(r, now)
+	}
+}

@@ -16,12 +16,12 @@ const MaxRetryAfter = time.Hour
 // now). A date in the past gives 0. Garbage, negative numbers and absent headers
 // give ok=false. Values above MaxRetryAfter are capped to it.
 func RetryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
-	if v := h.Get("retry-after-ms"); v != "" {
+	if v := h.Get("Retry-After-Ms"); v != "" {
 		if ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && ms >= 0 && ms == ms {
 			return capWait(ms * float64(time.Millisecond)), true
 		}
 	}
-	v := strings.TrimSpace(h.Get("retry-after"))
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
