@@ -149,6 +149,7 @@ type ChaosConfig struct {
 
 // ChaosResult is one scenario's outcome.
 type ChaosResult struct {
+	// Scenario is the scenario run.
 	Scenario ChaosScenario
 	// Result is the client's view.
 	Result *Result

@@ -90,6 +90,7 @@ type OverheadConfig struct {
 
 // ScenarioResult is what every endpoint did in one scenario.
 type ScenarioResult struct {
+	// Scenario is what was run.
 	Scenario Scenario
 	// Results by endpoint name.
 	Results map[string]*Result
@@ -97,10 +98,14 @@ type ScenarioResult struct {
 
 // OverheadReport is the outcome of RunOverhead.
 type OverheadReport struct {
+	// Endpoints are the targets, in the order given.
 	Endpoints []Endpoint
+	// Scenarios hold the results, in the order run.
 	Scenarios []ScenarioResult
-	Duration  time.Duration
-	Slice     time.Duration
+	// Duration is each endpoint's measured time per scenario.
+	Duration time.Duration
+	// Slice is the length of one endpoint's turn.
+	Slice time.Duration
 }
 
 // RunOverhead drives the same load at every endpoint, interleaved: each
@@ -172,6 +177,7 @@ func RunOverhead(ctx context.Context, cfg OverheadConfig) (*OverheadReport, erro
 
 // Cost is the gateway's own cost in one scenario: gateway minus bare proxy.
 type Cost struct {
+	// Scenario is the scenario compared.
 	Scenario Scenario
 	// P50 and P99 are the differences of the full-answer latencies.
 	P50, P99 time.Duration

@@ -21,7 +21,10 @@ type SimStats struct {
 
 // SimModelStats counts the requests to one model and how they were answered.
 type SimModelStats struct {
-	Requests int64            `json:"requests"`
+	// Requests counts the requests to the model.
+	Requests int64 `json:"requests"`
+	// Outcomes counts them by how they were answered ("ok", "status_529",
+	// "hang", "stall", ...).
 	Outcomes map[string]int64 `json:"outcomes"`
 }
 
