@@ -312,3 +312,17 @@ func TestARetiredModelInTheChainIsWarnedAboutAtStart(t *testing.T) {
 		t.Fatalf("no end-of-life warning naming the successor:\n%s", logs)
 	}
 }
+
+func TestStreamsThatStallAfterTheFirstTokenOpenTheBreaker(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 2})
+	g := f.guard(t, bulwark.WithStreamTimeouts(time.Second, 40*time.Millisecond),
+		bulwark.WithBreaker(breaker.Settings{Failures: 2, Window: time.Minute, OpenFor: time.Minute}))
+	for range 2 {
+		s := g.Stream(context.Background(), params("hi"))
+		collect(s)
+		s.Close()
+	}
+	if st := g.Breakers().State(sonnet); st != breaker.Open {
+		t.Fatalf("breaker %v after 2 stalled streams, want open", st)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
+	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -63,12 +64,14 @@ type Stream struct {
 	stalled *atomic.Bool
 	events  int
 	done    bool
+	// breakers is told when the stream fails after its commit point.
+	breakers *breaker.Registry
 }
 
 // Stream starts a streamed call through the chain. It returns once a model
 // has sent its first text (or every tier failed); read the events with Next.
 func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *Stream {
-	s := &Stream{idle: g.profile.IdleTimeout}
+	s := &Stream{idle: g.profile.IdleTimeout, breakers: g.eng.Breakers()}
 	var lastErr error
 	ftt := g.profile.FirstTokenTimeout
 	s.out = g.eng.Run(ctx, engine.Call{
@@ -181,6 +184,11 @@ func (s *Stream) finish(err error) {
 			err = ErrStreamCut
 		}
 		s.err = &StreamError{Model: s.out.Model, Partial: s.msg, Events: s.events, Err: err}
+		// The breaker permit was settled at the commit point; a stream that
+		// dies after it still counts against its model.
+		if s.breakers != nil {
+			s.breakers.Record(s.out.Model, taxonomy.CountFailure)
+		}
 	}
 	if s.sdk != nil {
 		s.sdk.Close()

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/sim"
@@ -429,5 +430,23 @@ func TestClientHangUpCancelsTheUpstreamAtOnce(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("the upstream call was never cancelled")
+	}
+}
+
+func TestStreamsThatDieAfterTheFirstTokenCountAgainstTheModelsBreaker(t *testing.T) {
+	_, up := startSim(t, sim.Rule{Model: sonnet, StallAfterTokens: 2})
+	p := fastProfile()
+	p.IdleTimeout = 40 * time.Millisecond
+	eng := engine.New(engine.WithBreakers(breaker.New(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Minute})))
+	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}), gateway.WithEngine(eng))
+	for range 3 {
+		call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
+	}
+	if st := eng.Breakers().State(sonnet); st != breaker.Open {
+		t.Fatalf("breaker %v after 3 stalled streams, want open", st)
+	}
+	resp, _ := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
+	if resp.Header.Get("bulwark-model-used") != haiku {
+		t.Fatalf("with the primary's breaker open, answered by %q", resp.Header.Get("bulwark-model-used"))
 	}
 }

@@ -186,7 +186,9 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			x.streamFailed(rc, taxonomy.ErrMalformed, false, idle)
 			return
 		}
-		if !x.write(rc, ev.Raw) {
+		// Flush per burst: when the next event is already here, it goes out
+		// in the same flush, so nothing waits and fewer writes are made.
+		if !x.send(rc, ev.Raw, !l.rd.Ready()) {
 			x.streamEnd = "client_gone"
 			return
 		}
@@ -204,6 +206,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			return
 		case "error":
 			x.streamEnd = "upstream_error"
+			x.s.eng.Breakers().Record(l.model, taxonomy.CountFailure)
 			errType, _ := parseError(ev.Data)
 			x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
 				slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
@@ -213,13 +216,16 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 }
 
 // write sends b to the client and flushes it.
-func (x *exchange) write(rc *http.ResponseController, b []byte) bool {
+func (x *exchange) write(rc *http.ResponseController, b []byte) bool { return x.send(rc, b, true) }
+
+// send sends b to the client, and flushes it when flush is set.
+func (x *exchange) send(rc *http.ResponseController, b []byte, flush bool) bool {
 	n, err := x.w.Write(b)
 	x.sent += int64(n)
 	if err != nil {
 		return false
 	}
-	return rc.Flush() == nil
+	return !flush || rc.Flush() == nil
 }
 
 // streamFailed ends a committed stream that failed, with an SSE error event.
@@ -243,6 +249,9 @@ func (x *exchange) streamFailed(rc *http.ResponseController, err error, stalled 
 		errType = "overloaded_error"
 		msg = "The upstream stream ended unexpectedly after " + strconv.Itoa(x.events) + " events."
 	}
+	// The attempt's breaker permit was settled at the commit point; a stream
+	// that dies after it still counts against its model.
+	x.s.eng.Breakers().Record(x.live.model, taxonomy.CountFailure)
 	var b [512]byte
 	ev := sse.AppendEvent(b[:0], "error", sse.AppendError(nil, errType, msg, ""))
 	x.write(rc, ev)

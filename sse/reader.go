@@ -252,3 +252,18 @@ func lineEnd(b []byte) int {
 	}
 	return i
 }
+
+// Ready reports whether a whole event is already buffered, so that the next
+// call to Next returns it without reading. A forwarder uses it to flush once
+// per burst of events that arrived together instead of once per event: it
+// never reports true when Next would wait for input (it may report false for
+// an event it could return, which only costs a flush).
+func (r *Reader) Ready() bool {
+	if r.err != nil {
+		return false
+	}
+	b := bytes.TrimLeft(r.buf[r.start:r.end], "\r\n")
+	return len(b) > 0 && (bytes.Contains(b, lfLF) || bytes.Contains(b, crlfCRLF))
+}
+
+var lfLF, crlfCRLF = []byte("\n\n"), []byte("\r\n\r\n")

@@ -3,6 +3,7 @@ package sse_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -194,5 +195,27 @@ func TestReaderNextAllocatesNothing(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Fatalf("%v allocations per stream of 64 events", allocs)
+	}
+}
+
+func TestReadyTellsWhetherTheNextEventIsAlreadyHere(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := sse.NewReader(pr)
+	go func() {
+		pw.Write([]byte("event: a\ndata: 1\n\nevent: b\ndata: 2\n\nevent: c\nda"))
+		pw.Write([]byte("ta: 3\n\n"))
+		pw.Close()
+	}()
+	var got []string
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, string(ev.Name)+fmt.Sprint(r.Ready()))
+	}
+	// After a: b is buffered. After b: only part of c, so Next would wait.
+	if want := []string{"atrue", "bfalse", "cfalse"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }
