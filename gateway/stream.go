@@ -157,6 +157,12 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		return
 	}
 	x.firstByte = time.Since(x.start)
+	// A stream may last minutes: what it no longer needs goes back now (the
+	// held events, the request body; nothing is retried after the commit).
+	putBuf(l.held)
+	l.held = nil
+	putBuf(x.bodyBuf)
+	x.bodyBuf, x.body = nil, nil
 	if l.stopped {
 		x.streamEnd = "complete"
 		drain(l.resp.Body)
