@@ -14,28 +14,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/gateway"
 )
 
-// NewUpstreamTransport returns the transport of the bare proxy, tuned the
-// way the gateway tunes its own (gateway.newTransport): keep-alive, 1024 idle
-// connections, 256 per host, no transparent compression, default 4 KiB
-// buffers.
-func NewUpstreamTransport() *http.Transport {
-	return &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   10 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-	}
-}
+// NewUpstreamTransport returns the transport of the bare proxy: the
+// gateway's own (gateway.NewTransport), so that both are tuned the same way.
+func NewUpstreamTransport() *http.Transport { return gateway.NewTransport() }
 
 // NewProxy returns the floor every gateway measurement is compared with: a
 // bare httputil.ReverseProxy to upstream with no logic at all (no retries,
