@@ -170,7 +170,7 @@ func TestDashboardShowsOutage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, gw.url, simP.url, chromium, outDir)
+	cmd := exec.CommandContext(ctx, node, script, gw.URL, simP.URL, chromium, outDir)
 	cmd.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+pw)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

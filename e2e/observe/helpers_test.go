@@ -1,7 +1,6 @@
 package observe_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,42 +8,22 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/bulwarkhq/bulwark/internal/proctest"
 )
 
 // binary is the bulwark command, built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bulwark-e2e-observe-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "bulwark")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/bulwark")
-	build.Dir = filepath.Join("..", "..") // the module root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building bulwark:", err)
-		return 1
-	}
-	return m.Run()
-}
+func TestMain(m *testing.M) { proctest.Main(m, &binary) }
 
 // Models of the tests' chains.
 const (
@@ -82,73 +61,12 @@ prices:
 `
 
 // proc is one running bulwark process (sim or serve).
-type proc struct {
-	name string
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
+type proc = proctest.Proc
 
-	mu  sync.Mutex
-	log strings.Builder // stderr
-}
-
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.Write(b)
-}
-
-func (p *proc) logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.String()
-}
-
-// start runs `bulwark args...`, waits for its first stdout line "listening on
-// http://HOST:PORT" and returns. The process is killed when the test ends,
-// and its stderr logged if the test failed.
+// start runs `bulwark args...` and waits for its address (proctest.Start).
 func start(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	p.cmd.Env = cleanEnv("ANTHROPIC_API_KEY=sk-e2e-observe")
-	p.cmd.Stderr = p
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan string, 1)
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			first <- sc.Text()
-		}
-		close(first)
-		for sc.Scan() { // drain
-		}
-		_ = p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", p.name, p.logs())
-		}
-	})
-	select {
-	case line, ok := <-first:
-		u, found := strings.CutPrefix(line, "listening on ")
-		if !ok || !found {
-			t.Fatalf("%s: first stdout line %q, want \"listening on http://HOST:PORT\"; stderr:\n%s", name, line, p.logs())
-		}
-		p.url = u
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s printed nothing in 15 s; stderr:\n%s", name, p.logs())
-	}
-	return p
+	return proctest.Start(t, binary, name, proctest.CleanEnv("ANTHROPIC_API_KEY=sk-e2e-observe"), args...)
 }
 
 // startPair runs `bulwark sim` (seeded) and `bulwark serve` with config
@@ -160,20 +78,8 @@ func startPair(t *testing.T) (simP, gw *proc) {
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	gw = start(t, "serve", "serve", "--addr", "127.0.0.1:0", "--upstream", simP.url, "--config", path, "--log-format", "json")
+	gw = start(t, "serve", "serve", "--addr", "127.0.0.1:0", "--upstream", simP.URL, "--config", path, "--log-format", "json")
 	return simP, gw
-}
-
-// cleanEnv is the environment without Anthropic credentials or base URL,
-// plus extra.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ANTHROPIC_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
 }
 
 var client = &http.Client{Timeout: 10 * time.Second}
@@ -193,7 +99,7 @@ type rule struct {
 func setFaults(t *testing.T, simP *proc, rules ...rule) {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"rules": rules})
-	req, _ := http.NewRequest(http.MethodPut, simP.url+"/_sim/faults", bytes.NewReader(b))
+	req, _ := http.NewRequest(http.MethodPut, simP.URL+"/_sim/faults", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
@@ -218,7 +124,7 @@ type simStats struct {
 func getSimStats(t *testing.T, simP *proc) simStats {
 	t.Helper()
 	var st simStats
-	getJSON(t, simP.url+"/_sim/stats", &st)
+	getJSON(t, simP.URL+"/_sim/stats", &st)
 	return st
 }
 
@@ -280,7 +186,7 @@ func send(t *testing.T, gw *proc, model, user string, stream bool) *answer {
 	t.Helper()
 	body := fmt.Sprintf(`{"model":%q,"max_tokens":64,"stream":%v,"metadata":{"user_id":%q},`+
 		`"messages":[{"role":"user","content":"Say something about observability, please."}]}`, model, stream, user)
-	req, _ := http.NewRequest(http.MethodPost, gw.url+"/v1/messages", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, gw.URL+"/v1/messages", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Anthropic-Version", "2023-06-01")
 	resp, err := client.Do(req)
@@ -351,7 +257,7 @@ type families struct {
 
 func scrape(t *testing.T, gw *proc) families {
 	t.Helper()
-	resp, err := client.Get(gw.url + "/metrics")
+	resp, err := client.Get(gw.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +393,7 @@ type status struct {
 func getStatus(t *testing.T, gw *proc) status {
 	t.Helper()
 	var st status
-	getJSON(t, gw.url+"/v1/status", &st)
+	getJSON(t, gw.URL+"/v1/status", &st)
 	return st
 }
 

@@ -40,11 +40,11 @@ func openBreakerOn(t *testing.T, s *sim.Server, g *replica, model string) {
 	for i := 1; i <= 3; i++ {
 		a := post(t, g, message(model, "", "hello"))
 		if a.status != http.StatusOK || a.header.Get("bulwark-model-used") != fallback {
-			t.Fatalf("request %d through %s while %s is overloaded: %v, want the fallback's answer", i, g.name, model, a)
+			t.Fatalf("request %d through %s while %s is overloaded: %v, want the fallback's answer", i, g.Name, model, a)
 		}
 	}
 	if st := breakerState(t, g, model); st != "open" {
-		t.Fatalf("%s: %s breaker %q after 3 overloads, want open", g.name, model, st)
+		t.Fatalf("%s: %s breaker %q after 3 overloads, want open", g.Name, model, st)
 	}
 	s.SetRules([]sim.Rule{rejectRule})
 }
@@ -57,11 +57,11 @@ func mustSkip(t *testing.T, s *sim.Server, g *replica, model string, requests in
 	for range requests {
 		a := post(t, g, message(model, "", "hello"))
 		if a.status != http.StatusOK || a.header.Get("bulwark-model-used") != fallback || a.header.Get("bulwark-fallback") != "true" {
-			t.Fatalf("%s answered %v, want the fallback's answer", g.name, a)
+			t.Fatalf("%s answered %v, want the fallback's answer", g.Name, a)
 		}
 	}
 	if n := calls(s, model) - before; n != 0 {
-		t.Fatalf("%s sent %d requests to %s, want none while its breaker is open", g.name, n, model)
+		t.Fatalf("%s sent %d requests to %s, want none while its breaker is open", g.Name, n, model)
 	}
 }
 

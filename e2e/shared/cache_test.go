@@ -23,7 +23,7 @@ var everyModelDown = []sim.Rule{{Model: "*", Status: 529}}
 func waitCached(t *testing.T, g *replica, body string) answer {
 	t.Helper()
 	var got answer
-	waitFor(t, 3*time.Second, g.name+" to answer from the cache tier", func() bool {
+	waitFor(t, 3*time.Second, g.Name+" to answer from the cache tier", func() bool {
 		got = post(t, g, body)
 		return got.header.Get("bulwark-degraded") == "cache"
 	})

@@ -1,20 +1,18 @@
 package shared_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/internal/proctest"
 	"github.com/bulwarkhq/bulwark/sim"
 	"github.com/bulwarkhq/bulwark/store"
 )
@@ -22,27 +20,7 @@ import (
 // binary is the bulwark command, built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "bulwark-e2e-shared-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "bulwark")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/bulwark")
-	build.Dir = filepath.Join("..", "..") // the module root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building bulwark:", err)
-		return 1
-	}
-	return m.Run()
-}
+func TestMain(m *testing.M) { proctest.Main(m, &binary) }
 
 // Timing of the waits for convergence: poll every pollEvery, give up after
 // the deadline the caller names.
@@ -68,28 +46,7 @@ const (
 var rejectRule = sim.Rule{Model: badModel, Status: http.StatusBadRequest}
 
 // replica is one running `bulwark serve` process.
-type replica struct {
-	name string
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
-
-	mu  sync.Mutex
-	log strings.Builder // stderr (JSON log lines)
-}
-
-func (g *replica) Write(b []byte) (int, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.log.Write(b)
-}
-
-// logs returns what the process wrote to stderr so far.
-func (g *replica) logs() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.log.String()
-}
+type replica = proctest.Proc
 
 // startGateway runs `bulwark serve` against upstream with the YAML config
 // cfg and, when redisURL is not empty, --redis redisURL. It returns once the
@@ -105,58 +62,7 @@ func startGateway(t *testing.T, name, upstream, cfg, redisURL string) *replica {
 	if redisURL != "" {
 		args = append(args, "--redis", redisURL)
 	}
-	g := &replica{name: name, cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	g.cmd.Env = cleanEnv("ANTHROPIC_API_KEY=sk-e2e-upstream")
-	g.cmd.Stderr = g
-	stdout, err := g.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan string, 1)
-	go func() {
-		defer close(g.done)
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			first <- sc.Text()
-		}
-		close(first)
-		for sc.Scan() { // drain
-		}
-		_ = g.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = g.cmd.Process.Kill()
-		<-g.done
-		if t.Failed() {
-			t.Logf("gateway %s stderr:\n%s", g.name, g.logs())
-		}
-	})
-	select {
-	case line, ok := <-first:
-		u, found := strings.CutPrefix(line, "listening on ")
-		if !ok || !found {
-			t.Fatalf("gateway %s: first stdout line %q, want \"listening on http://HOST:PORT\"; stderr:\n%s", name, line, g.logs())
-		}
-		g.url = u
-	case <-time.After(15 * time.Second):
-		t.Fatalf("gateway %s printed nothing in 15 s; stderr:\n%s", name, g.logs())
-	}
-	return g
-}
-
-// cleanEnv is the environment without Anthropic credentials or base URL,
-// plus extra.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ANTHROPIC_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
+	return proctest.Start(t, binary, name, proctest.CleanEnv("ANTHROPIC_API_KEY=sk-e2e-upstream"), args...)
 }
 
 // startSim serves a simulator on a loopback port for the test.
@@ -201,7 +107,7 @@ func message(model, user, prompt string) string {
 // post sends a Messages API request to g; headers are name, value pairs.
 func post(t *testing.T, g *replica, body string, headers ...string) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, g.url+"/v1/messages", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, g.URL+"/v1/messages", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,26 +118,26 @@ func post(t *testing.T, g *replica, body string, headers ...string) answer {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("POST %s/v1/messages: %v", g.name, err)
+		t.Fatalf("POST %s/v1/messages: %v", g.Name, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("reading the answer of %s: %v", g.name, err)
+		t.Fatalf("reading the answer of %s: %v", g.Name, err)
 	}
 	return answer{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
 
-// getJSON decodes the JSON answer of GET g.url+path into v.
+// getJSON decodes the JSON answer of GET g.URL+path into v.
 func getJSON(t *testing.T, g *replica, path string, v any) {
 	t.Helper()
-	resp, err := client.Get(g.url + path)
+	resp, err := client.Get(g.URL + path)
 	if err != nil {
-		t.Fatalf("GET %s%s: %v", g.name, path, err)
+		t.Fatalf("GET %s%s: %v", g.Name, path, err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s%s: decoding: %v", g.name, path, err)
+		t.Fatalf("GET %s%s: decoding: %v", g.Name, path, err)
 	}
 }
 
@@ -247,10 +153,10 @@ func storeHealth(t *testing.T, g *replica) store.Health {
 	var rd readiness
 	getJSON(t, g, "/readyz", &rd)
 	if !rd.Ready {
-		t.Fatalf("%s: /readyz says not ready: %+v", g.name, rd)
+		t.Fatalf("%s: /readyz says not ready: %+v", g.Name, rd)
 	}
 	if rd.Store == nil {
-		t.Fatalf("%s: /readyz has no store", g.name)
+		t.Fatalf("%s: /readyz has no store", g.Name)
 	}
 	return *rd.Store
 }
@@ -263,7 +169,7 @@ func statusStoreHealth(t *testing.T, g *replica) store.Health {
 	}
 	getJSON(t, g, "/v1/status", &st)
 	if st.Store == nil {
-		t.Fatalf("%s: /v1/status has no store", g.name)
+		t.Fatalf("%s: /v1/status has no store", g.Name)
 	}
 	return *st.Store
 }
@@ -307,7 +213,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) t
 func waitHealth(t *testing.T, limit time.Duration, ok bool, gs ...*replica) {
 	t.Helper()
 	for _, g := range gs {
-		waitFor(t, limit, fmt.Sprintf("%s store ok=%v", g.name, ok), func() bool {
+		waitFor(t, limit, fmt.Sprintf("%s store ok=%v", g.Name, ok), func() bool {
 			return storeHealth(t, g).OK == ok
 		})
 	}
@@ -317,7 +223,7 @@ func waitHealth(t *testing.T, limit time.Duration, ok bool, gs ...*replica) {
 func mustSucceed(t *testing.T, g *replica, a answer) {
 	t.Helper()
 	if a.status != http.StatusOK {
-		t.Fatalf("%s answered %v, want 200", g.name, a)
+		t.Fatalf("%s answered %v, want 200", g.Name, a)
 	}
 }
 
@@ -327,7 +233,7 @@ func mustBeCutOff(t *testing.T, g *replica, a answer) {
 	t.Helper()
 	if a.status != http.StatusTooManyRequests || a.header.Get("retry-after") == "" ||
 		!strings.Contains(a.body, `"rate_limit_error"`) {
-		t.Fatalf("%s answered %v, want 429 rate_limit_error with retry-after", g.name, a)
+		t.Fatalf("%s answered %v, want 429 rate_limit_error with retry-after", g.Name, a)
 	}
 }
 

@@ -25,7 +25,7 @@ func cutOff(t *testing.T, g *replica, user string) {
 	t.Helper()
 	for i := 1; i <= 5; i++ {
 		if a := post(t, g, message(badModel, user, "do what the upstream refuses")); a.status != http.StatusBadRequest {
-			t.Fatalf("failure %d of %s through %s: %v, want the upstream's 400", i, user, g.name, a)
+			t.Fatalf("failure %d of %s through %s: %v, want the upstream's 400", i, user, g.Name, a)
 		}
 	}
 	mustBeCutOff(t, g, post(t, g, message(primary, user, "hello")))
@@ -37,8 +37,8 @@ func cutOff(t *testing.T, g *replica, user string) {
 func mustServe(t *testing.T, g *replica, i int) {
 	t.Helper()
 	mustSucceed(t, g, post(t, g, message(primary, "", fmt.Sprintf("hello %d", i))))
-	if a := post(t, g, message(badModel, fmt.Sprintf("dora-%s-%d", g.name, i), "refused")); a.status != http.StatusBadRequest {
-		t.Fatalf("%s answered a rejected request %v, want the upstream's 400", g.name, a)
+	if a := post(t, g, message(badModel, fmt.Sprintf("dora-%s-%d", g.Name, i), "refused")); a.status != http.StatusBadRequest {
+		t.Fatalf("%s answered a rejected request %v, want the upstream's 400", g.Name, a)
 	}
 }
 
@@ -65,7 +65,7 @@ func TestRedisKilledMidRunReplicasKeepServingAndShareAgainAfterRestart(t *testin
 	for _, g := range []*replica{a, b} {
 		h := statusStoreHealth(t, g)
 		if h.Backend != "redis" || h.OK || h.Error == "" {
-			t.Errorf("%s /v1/status store %+v, want redis, not ok, with the error", g.name, h)
+			t.Errorf("%s /v1/status store %+v, want redis, not ok, with the error", g.Name, h)
 		}
 	}
 	// An outage of a second or more: the store's reconnection backoff grows
@@ -103,10 +103,10 @@ func TestRedisKilledMidRunReplicasKeepServingAndShareAgainAfterRestart(t *testin
 	// One line when the outage started and one when it ended, whatever the
 	// number of requests and reconnection tries in between.
 	for _, g := range []*replica{a, b} {
-		logs := g.logs()
+		logs := g.Logs()
 		down, up := strings.Count(logs, `"msg":"store.redis_unavailable"`), strings.Count(logs, `"msg":"store.redis_recovered"`)
 		if down != 1 || up != 1 {
-			t.Errorf("%s logged the outage %d times and the recovery %d times, want once each", g.name, down, up)
+			t.Errorf("%s logged the outage %d times and the recovery %d times, want once each", g.Name, down, up)
 		}
 	}
 

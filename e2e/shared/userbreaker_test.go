@@ -79,7 +79,7 @@ func TestUserCutOffIsSharedByReplicasThroughRedis(t *testing.T) {
 	bad := message(badModel, "mallory", "do what the upstream refuses")
 	for i, g := range []*replica{a, b, a, b, a} {
 		if ans := post(t, g, bad); ans.status != http.StatusBadRequest {
-			t.Fatalf("failure %d through %s: %v, want the upstream's 400", i+1, g.name, ans)
+			t.Fatalf("failure %d through %s: %v, want the upstream's 400", i+1, g.Name, ans)
 		}
 	}
 	cutAt := time.Now()

@@ -1,0 +1,135 @@
+package proctest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Build builds cmd/bulwark into dir and returns the binary's path. It runs
+// from the module root, found with `go env GOMOD`.
+func Build(dir string) (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module root: %w", err)
+	}
+	bin := filepath.Join(dir, "bulwark")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/bulwark")
+	build.Dir = filepath.Dir(strings.TrimSpace(string(out)))
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building bulwark: %w", err)
+	}
+	return bin, nil
+}
+
+// Main builds the binary into a temporary folder, stores its path in *bin,
+// runs the tests and removes the folder: call it from TestMain.
+func Main(m *testing.M, bin *string) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "bulwark-proctest-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if *bin, err = Build(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// Proc is one running bulwark process.
+type Proc struct {
+	// Name names the process in test logs.
+	Name string
+	// URL is the base URL it printed, http://HOST:PORT.
+	URL string
+	// Cmd is the running command (for its PID or to signal it).
+	Cmd *exec.Cmd
+
+	done chan struct{}
+	mu   sync.Mutex
+	log  strings.Builder
+}
+
+// Write collects the process's stderr.
+func (p *Proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.Write(b)
+}
+
+// Logs returns what the process wrote to stderr so far.
+func (p *Proc) Logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
+
+// Start runs `bin args...` with env, waits (up to 15 s) for its first stdout
+// line "listening on http://HOST:PORT" and returns. The process is killed
+// when the test ends, and its stderr logged if the test failed.
+func Start(t testing.TB, bin, name string, env []string, args ...string) *Proc {
+	t.Helper()
+	p := &Proc{Name: name, Cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p.Cmd.Env = env
+	p.Cmd.Stderr = p
+	stdout, err := p.Cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			first <- sc.Text()
+		}
+		close(first)
+		for sc.Scan() { // drain
+		}
+		_ = p.Cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = p.Cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", p.Name, p.Logs())
+		}
+	})
+	select {
+	case line, ok := <-first:
+		u, found := strings.CutPrefix(line, "listening on ")
+		if !ok || !found {
+			t.Fatalf("%s: first stdout line %q, want \"listening on http://HOST:PORT\"; stderr:\n%s", name, line, p.Logs())
+		}
+		p.URL = u
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s printed nothing in 15 s; stderr:\n%s", name, p.Logs())
+	}
+	return p
+}
+
+// CleanEnv is the environment without Anthropic credentials or base URL,
+// plus extra.
+func CleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ANTHROPIC_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
