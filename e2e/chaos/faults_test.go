@@ -79,15 +79,15 @@ func TestEveryRequestGetsExactlyOneWellFormedAnswerInTime(t *testing.T) {
 			if sc.n == 0 {
 				sc.n = 48
 			}
-			setFaults(t, simp.url, sc.rules)
+			setFaults(t, simp.URL, sc.rules)
 			cfg := noBreakerConfig
 			if sc.breakers {
 				cfg = gatewayConfig
 			}
-			gw := startGatewayProc(t, simp.url, cfg, "ANTHROPIC_API_KEY=sk-chaos-upstream")
-			before := goroutines(t, gw.url)
+			gw := startGatewayProc(t, simp.URL, cfg, "ANTHROPIC_API_KEY=sk-chaos-upstream")
+			before := goroutines(t, gw.URL)
 
-			answers := load{n: sc.n, concurrency: 16, seed: uint64(100 + i), streamShare: 0.5}.run(gw.url)
+			answers := load{n: sc.n, concurrency: 16, seed: uint64(100 + i), streamShare: 0.5}.run(gw.URL)
 
 			kinds := map[string]int{}
 			for _, a := range answers {
@@ -102,7 +102,7 @@ func TestEveryRequestGetsExactlyOneWellFormedAnswerInTime(t *testing.T) {
 					kinds[a.kind+":"+a.errType]++
 				}
 			}
-			st := stats(t, simp.url)
+			st := stats(t, simp.URL)
 			t.Logf("answers %v; upstream calls %d: %s", kinds, st.Requests, outcomes(st))
 			if sc.outcome != "" && count(st, sc.outcome) == 0 {
 				t.Errorf("the fault %q never struck", sc.outcome)
@@ -118,8 +118,8 @@ func TestEveryRequestGetsExactlyOneWellFormedAnswerInTime(t *testing.T) {
 			// Nothing the scenario started lives on in the gateway: only
 			// the keep-alive connections to the simulator may remain.
 			eventually(t, 3*time.Second, func() string {
-				return fmt.Sprintf("gateway goroutines %d, %d before the load", goroutines(t, gw.url), before)
-			}, func() bool { return goroutines(t, gw.url) <= before+2*16+8 })
+				return fmt.Sprintf("gateway goroutines %d, %d before the load", goroutines(t, gw.URL), before)
+			}, func() bool { return goroutines(t, gw.URL) <= before+2*16+8 })
 		})
 	}
 }
@@ -181,10 +181,10 @@ func outcomes(st simStats) string {
 func TestNoRetryBeforeRetryAfter(t *testing.T) {
 	const retryAfter = 300 * time.Millisecond
 	simp := startSimProc(t, 43)
-	setFaults(t, simp.url, `[{"model":"*","status":429,"retry_after":"300ms"}]`)
-	gw := startGatewayProc(t, simp.url, gatewayConfig, "ANTHROPIC_API_KEY=sk-chaos-upstream")
+	setFaults(t, simp.URL, `[{"model":"*","status":429,"retry_after":"300ms"}]`)
+	gw := startGatewayProc(t, simp.URL, gatewayConfig, "ANTHROPIC_API_KEY=sk-chaos-upstream")
 
-	answers := load{n: 130, concurrency: 16, seed: 7, streamShare: 0.3, every: 10 * time.Millisecond}.run(gw.url)
+	answers := load{n: 130, concurrency: 16, seed: 7, streamShare: 0.3, every: 10 * time.Millisecond}.run(gw.URL)
 	for _, a := range answers {
 		if err := check(a); err != nil {
 			t.Fatalf("%v\n%s", err, a)
@@ -196,7 +196,7 @@ func TestNoRetryBeforeRetryAfter(t *testing.T) {
 			t.Errorf("%v: %s", err, a)
 		}
 	}
-	st := stats(t, simp.url)
+	st := stats(t, simp.URL)
 	for _, model := range []string{primary, fallback} {
 		arr := st.Models[model].Arrivals
 		if len(arr) < 3 {
@@ -238,10 +238,10 @@ func gaps(arr []time.Time) []time.Duration {
 func TestOneUpstreamCallPer400(t *testing.T) {
 	const n = 64
 	simp := startSimProc(t, 44)
-	setFaults(t, simp.url, `[{"model":"*","status":400,"message":"max_tokens: too many (simulated)"}]`)
-	gw := startGatewayProc(t, simp.url, gatewayConfig, "ANTHROPIC_API_KEY=sk-chaos-upstream")
+	setFaults(t, simp.URL, `[{"model":"*","status":400,"message":"max_tokens: too many (simulated)"}]`)
+	gw := startGatewayProc(t, simp.URL, gatewayConfig, "ANTHROPIC_API_KEY=sk-chaos-upstream")
 
-	answers := load{n: n, concurrency: 16, seed: 8, streamShare: 0.5}.run(gw.url)
+	answers := load{n: n, concurrency: 16, seed: 8, streamShare: 0.5}.run(gw.URL)
 	for _, a := range answers {
 		if err := check(a); err != nil {
 			t.Fatalf("%v\n%s", err, a)
@@ -251,7 +251,7 @@ func TestOneUpstreamCallPer400(t *testing.T) {
 			t.Fatalf("want the upstream's 400 after one attempt: %s", a)
 		}
 	}
-	st := stats(t, simp.url)
+	st := stats(t, simp.URL)
 	if st.Requests != n || st.Models[primary].Requests != n || st.Models[fallback].Requests != 0 {
 		t.Fatalf("%d upstream calls for %d requests: %s", st.Requests, n, outcomes(st))
 	}

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/bulwarkhq/bulwark/internal/proctest"
 )
 
 // binary is the bulwark command, built once by TestMain.
@@ -23,12 +23,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "bulwark")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/bulwark")
-	build.Dir = filepath.Join("..", "..") // the module root
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building bulwark:", err)
+	if binary, err = proctest.Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	code := m.Run()

@@ -1,21 +1,19 @@
 package chaos
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/internal/proctest"
 )
 
 // Models of the gateway's default chain.
@@ -59,95 +57,13 @@ retry_budget: {ratio: 1, min_per_second: 1000}
 `
 
 // proc is one running bulwark process.
-type proc struct {
-	name string
-	url  string
-	cmd  *exec.Cmd
-	done chan struct{}
+type proc = proctest.Proc
 
-	mu     sync.Mutex
-	stderr bytes.Buffer
-}
-
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.Write(b)
-}
-
-// logs returns what the process wrote to stderr so far.
-func (p *proc) logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
-
-// startProc runs bulwark with args and env and returns once it printed
-// "listening on URL". The process is killed when the test ends, and its
-// stderr logged if the test failed.
+// startProc runs bulwark with args and env and returns once it printed its
+// address (proctest.Start).
 func startProc(t testing.TB, name string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	p.cmd.Env = env
-	p.cmd.Stderr = p
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan string, 1)
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			first <- sc.Text()
-		}
-		close(first)
-		for sc.Scan() {
-		}
-		_ = p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		// CHAOS_LOG_FILE=path keeps the whole log of a failed test's
-		// processes, as path.NAME.
-		if path := os.Getenv("CHAOS_LOG_FILE"); path != "" && t.Failed() {
-			_ = os.WriteFile(path+"."+p.name, []byte(p.logs()), 0o600)
-		}
-		if t.Failed() {
-			logs := p.logs()
-			if len(logs) > 4000 {
-				logs = "...\n" + logs[len(logs)-4000:]
-			}
-			t.Logf("%s stderr:\n%s", p.name, logs)
-		}
-	})
-	select {
-	case line, ok := <-first:
-		u, found := strings.CutPrefix(line, "listening on ")
-		if !ok || !found || !strings.HasPrefix(u, "http://127.0.0.1:") {
-			t.Fatalf("%s: first stdout line %q; stderr:\n%s", name, line, p.logs())
-		}
-		p.url = u
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s printed nothing in 15 s; stderr:\n%s", name, p.logs())
-	}
-	return p
-}
-
-// cleanEnv is the environment without Anthropic credentials or base URL,
-// plus extra.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ANTHROPIC_") && !strings.HasPrefix(kv, "BULWARK_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
+	return proctest.Start(t, binary, name, env, args...)
 }
 
 func writeFile(t testing.TB, name, content string) string {
@@ -163,7 +79,7 @@ func writeFile(t testing.TB, name, content string) string {
 // 1 ms (streams take a realistic few tens of ms).
 func startSimProc(t testing.TB, seed int64) *proc {
 	t.Helper()
-	return startProc(t, "sim", cleanEnv(), "sim", "--addr", "127.0.0.1:0", "--seed", strconv.FormatInt(seed, 10),
+	return startProc(t, "sim", proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--seed", strconv.FormatInt(seed, 10),
 		"--token-delay", "1ms")
 }
 
@@ -171,7 +87,7 @@ func startSimProc(t testing.TB, seed int64) *proc {
 // the environment env (which must hold ANTHROPIC_API_KEY).
 func startGatewayProc(t testing.TB, upstream, cfg string, env ...string) *proc {
 	t.Helper()
-	return startProc(t, "gateway", cleanEnv(env...), "serve", "--addr", "127.0.0.1:0", "--upstream", upstream,
+	return startProc(t, "gateway", proctest.CleanEnv(env...), "serve", "--addr", "127.0.0.1:0", "--upstream", upstream,
 		"--config", writeFile(t, "bulwark.yaml", cfg), "--log-format", "json")
 }
 
@@ -292,7 +208,7 @@ func eventually(t testing.TB, within time.Duration, what func() string, cond fun
 // logLines returns the decoded JSON log lines of p whose msg is msg.
 func logLines(p *proc, msg string) []map[string]any {
 	var out []map[string]any
-	for _, line := range strings.Split(p.logs(), "\n") {
+	for _, line := range strings.Split(p.Logs(), "\n") {
 		if !strings.Contains(line, msg) {
 			continue
 		}

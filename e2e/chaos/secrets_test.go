@@ -65,8 +65,8 @@ func TestNoSecretEverLeaves(t *testing.T) {
 		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() { s.Close(); simSrv.Close() })
-	simp := &proc{name: "sim", url: simSrv.URL}
-	gw := startGatewayProc(t, simp.url, secretsConfig,
+	simp := &proc{Name: "sim", URL: simSrv.URL}
+	gw := startGatewayProc(t, simp.URL, secretsConfig,
 		"ANTHROPIC_API_KEY="+upstreamKey, "BULWARK_CHAOS_CLIENT_KEY="+clientKey)
 
 	var seen strings.Builder // every answer, headers and body
@@ -74,7 +74,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 	defer c.CloseIdleConnections()
 	call := func(method, path, body string, header ...string) *answer {
 		t.Helper()
-		req, err := http.NewRequest(method, gw.url+path, strings.NewReader(body))
+		req, err := http.NewRequest(method, gw.URL+path, strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 		return messageBody(model, "hello "+promptMarker, 16, stream)
 	}
 
-	setFaults(t, simp.url, `[
+	setFaults(t, simp.URL, `[
 		{"model":"claude-auth-fails","status":401,"message":"`+upstreamDetail+`"},
 		{"model":"claude-bad-request","status":400,"message":"`+upstreamDetail+`"},
 		{"model":"claude-stream-breaks","stream_error_after_tokens":2,"message":"`+upstreamDetail+`"},
@@ -181,7 +181,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 		{`[{"model":"*","status":429,"retry_after":"2s","message":"` + upstreamDetail + `"}]`, false},
 	} {
 		rules := phase.rules
-		setFaults(t, simp.url, rules)
+		setFaults(t, simp.URL, rules)
 		for _, h := range [][]string{withKey, bearer} {
 			a := call(http.MethodPost, "/v1/agent", `{"message":"hi `+promptMarker+`","system":"be brief","user_id":"bob"}`, h...)
 			var ans struct {
@@ -217,15 +217,15 @@ func TestNoSecretEverLeaves(t *testing.T) {
 	}
 
 	// Stop the gateway so that its shutdown lines are in the logs too.
-	if err := gw.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := gw.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-gw.done:
+	case <-gw.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatal("the gateway did not stop on SIGTERM")
 	}
-	logs := gw.logs()
+	logs := gw.Logs()
 	if !strings.Contains(logs, `"msg":"serve.stopped"`) || strings.Count(logs, `"msg":"agent.request_complete"`) < 40 {
 		t.Fatalf("the logs miss lines:\n%s", logs)
 	}

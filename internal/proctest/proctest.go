@@ -47,6 +47,9 @@ func Main(m *testing.M, bin *string) {
 	}())
 }
 
+// maxLogged is how much of a failed process's stderr goes to the test log.
+const maxLogged = 8 << 10
+
 // Proc is one running bulwark process.
 type Proc struct {
 	// Name names the process in test logs.
@@ -67,6 +70,9 @@ func (p *Proc) Write(b []byte) (int, error) {
 	defer p.mu.Unlock()
 	return p.log.Write(b)
 }
+
+// Done is closed once the process has exited and its output is read.
+func (p *Proc) Done() <-chan struct{} { return p.done }
 
 // Logs returns what the process wrote to stderr so far.
 func (p *Proc) Logs() string {
@@ -105,9 +111,19 @@ func Start(t testing.TB, bin, name string, env []string, args ...string) *Proc {
 	t.Cleanup(func() {
 		_ = p.Cmd.Process.Kill()
 		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", p.Name, p.Logs())
+		if !t.Failed() {
+			return
 		}
+		logs := p.Logs()
+		// BULWARK_TEST_LOGS=DIR keeps the whole stderr of a failed test's
+		// processes there, one file each; the test log gets the tail.
+		if dir := os.Getenv("BULWARK_TEST_LOGS"); dir != "" {
+			_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name()+"."+p.Name, "/", "_")), []byte(logs), 0o600)
+		}
+		if len(logs) > maxLogged {
+			logs = "...\n" + logs[len(logs)-maxLogged:]
+		}
+		t.Logf("%s stderr:\n%s", p.Name, logs)
 	})
 	select {
 	case line, ok := <-first:
