@@ -10,11 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// playwrightVersion is the playwright-core the browser test installs into
-// the user's cache when it is not there yet.
-const playwrightVersion = "1.65.1"
+	"github.com/bulwarkhq/bulwark/internal/browsertest"
+)
 
 // e2eScript drives the page in Chromium: it waits for the first render,
 // flips the primary's breaker to open on the fake status, waits for the page
@@ -61,60 +59,14 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 })();
 `
 
-// findPlaywright returns the directory of playwright-core: $PLAYWRIGHT_CORE
-// if set, else the user cache, where it is installed with npm on first use.
-func findPlaywright(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("PLAYWRIGHT_CORE"); dir != "" {
-		return dir
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Skipf("no cache dir for playwright-core: %v", err)
-	}
-	root := filepath.Join(cache, "bulwark-e2e")
-	dir := filepath.Join(root, "node_modules", "playwright-core")
-	if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
-		return dir
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("browser test skipped: playwright-core is not installed and npm is missing")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Skipf("browser test skipped: %v", err)
-	}
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@"+playwrightVersion)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("browser test skipped: npm install playwright-core failed: %v\n%s", err, out)
-	}
-	return dir
-}
-
 // TestDashboardInChromium loads the page in headless Chromium against a fake
 // status, flips a breaker to open and checks the page shows it. Screenshots
 // (before.png, after.png) go to the test's temp dir, or to
 // $DASHBOARD_SCREENSHOTS when set. Skipped with -short, or when node or
 // Chromium ($CHROMIUM, default /usr/bin/chromium) is missing.
 func TestDashboardInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("browser test skipped: node is not installed")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium)", chromium)
-	}
-	pw := findPlaywright(t)
+	env := browsertest.Need(t)
+	node, chromium, pw := env.Node, env.Chromium, env.Playwright
 
 	srv := httptest.NewServer(testMux(newFakeStatus(time.Now())))
 	defer srv.Close()

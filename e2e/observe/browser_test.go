@@ -11,15 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// playwrightVersion is the playwright-core the browser test installs into
-// the user's cache when it is not there yet (the same as the dashboard
-// package's test, so they share the install).
-const playwrightVersion = "1.65.1"
+	"github.com/bulwarkhq/bulwark/internal/browsertest"
+)
 
 // browserScript opens the dashboard of a real gateway in Chromium, waits for
 // the primary's breaker to show closed, makes the simulator fail the primary
@@ -80,74 +76,14 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 })();
 `
 
-// findPlaywright returns the directory of playwright-core: $PLAYWRIGHT_CORE
-// if set, else the user cache, where it is installed with npm on first use.
-func findPlaywright(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("PLAYWRIGHT_CORE"); dir != "" {
-		return dir
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		t.Skipf("browser test skipped: no cache dir for playwright-core: %v", err)
-	}
-	root := filepath.Join(cache, "bulwark-e2e")
-	dir := filepath.Join(root, "node_modules", "playwright-core")
-	if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
-		return dir
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("browser test skipped: playwright-core is not installed and npm is missing")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Skipf("browser test skipped: %v", err)
-	}
-	// go test runs packages in parallel: take a lock so that two of them do
-	// not install into the same directory at once.
-	lock, err := os.OpenFile(filepath.Join(root, ".install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Skipf("browser test skipped: %v", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Skipf("browser test skipped: locking %s: %v", lock.Name(), err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if _, err := os.Stat(filepath.Join(dir, "package.json")); err == nil {
-		return dir // installed while we waited
-	}
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "playwright-core@"+playwrightVersion)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("browser test skipped: npm install playwright-core failed: %v\n%s", err, out)
-	}
-	return dir
-}
-
 // TestDashboardShowsOutage opens the dashboard of a real `bulwark serve` in
 // headless Chromium while the simulator fails the primary model, and checks
 // that the page shows its breaker opening and the incident. The screenshots
 // (before.png, outage.png) go to $BULWARK_E2E_SCREENSHOTS, or the test's
 // temp directory; their path is logged.
 func TestDashboardShowsOutage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("browser test skipped: node is not installed")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium)", chromium)
-	}
-	pw := findPlaywright(t)
+	env := browsertest.Need(t)
+	node, chromium, pw := env.Node, env.Chromium, env.Playwright
 
 	simP, gw := startPair(t)
 	// Healthy traffic first, so that the page has the primary's breaker
