@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"testing"
 	"time"
 
@@ -118,13 +119,19 @@ func TestExpiredCutOffsAndStaleWindowsAreDropped(t *testing.T) {
 		m.UserFailed(ctx, fmt.Sprint("once", i))
 	}
 	c.Advance(2 * time.Minute)
-	for i := 0; i < 200; i++ { // trips in every shard: each write prunes its shard
-		u := fmt.Sprint("new", i)
+	// New users trip until every shard has had a write: each write prunes
+	// its shard. (Users hash to shards with a random seed: loop until all
+	// are hit rather than hope a fixed count does.)
+	hit := map[uint64]bool{}
+	n := 0
+	for ; len(hit) < shardCount; n++ {
+		u := fmt.Sprint("new", n)
+		hit[maphash.String(m.seed, u)&(shardCount-1)] = true
 		m.UserFailed(ctx, u)
 		m.UserFailed(ctx, u)
 	}
-	if got := m.cut.live.Load(); got != 200 {
-		t.Fatalf("live cut-offs = %d, want 200 (the expired 100 pruned)", got)
+	if got := m.cut.live.Load(); got != int64(n) {
+		t.Fatalf("live cut-offs = %d, want %d (the expired 100 pruned)", got, n)
 	}
 	if got := m.fails.len(); got != 0 {
 		t.Fatalf("failure windows held = %d, want 0 (stale ones swept, tripped ones dropped)", got)
