@@ -89,7 +89,7 @@ func params(text string) anthropic.MessageNewParams {
 
 func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 	f := newFixture(t, sim.Rule{Model: sonnet, Status: 529})
-	g := f.guard(t, bulwark.WithBreaker(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: 300 * time.Millisecond, HalfOpenProbes: 1}))
+	g := f.guard(t, bulwark.WithBreaker(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Second, HalfOpenProbes: 1}))
 	resp := g.Handle(context.Background(), bulwark.Request{Message: "hello"})
 	if !resp.Success || !resp.IsFallback || resp.ModelUsed != haiku || resp.Notice == "" {
 		t.Fatalf("got %+v", resp)
@@ -105,7 +105,7 @@ func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 	if n := f.calls(sonnet); n != 3 {
 		t.Fatalf("primary called %d times while its breaker was open, want 0 more", n-3)
 	}
-	time.Sleep(350 * time.Millisecond) // open_for passes
+	time.Sleep(1100 * time.Millisecond) // open_for passes
 	g.Handle(context.Background(), bulwark.Request{Message: "probe"})
 	if n := f.calls(sonnet); n != 4 {
 		t.Fatalf("after open_for: %d primary calls, want exactly one half-open probe", n-3)
