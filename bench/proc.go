@@ -160,8 +160,17 @@ func (p *Proc) PID() int { return p.cmd.Process.Pid }
 func (p *Proc) Done() <-chan struct{} { return p.done }
 
 // Stop sends the child SIGTERM, waits up to the Launcher's StopGrace (5 s)
-// for it to exit, then kills it. It returns an error when the child had to be killed or did not exit
-// cleanly. Stop is idempotent.
+// for it to exit, then kills it. It returns an error when the child had to
+// be killed or did not exit cleanly. Stop is idempotent.
+//
+// Before the signal it closes the idle connections of the load generator's
+// shared transport. Among them can be connections that never carried a
+// request: the transport's dial outlives the request it was for, which may
+// meanwhile have been served by another connection, and the connection then
+// waits in the pool. A Go server's graceful shutdown counts such a
+// connection as about to send its first request and waits up to 5 s for it
+// (net/http treats a new connection as idle only after 5 s), so a child
+// would miss its grace.
 func (p *Proc) Stop() error {
 	p.stopOnce.Do(func() {
 		select {
@@ -172,6 +181,7 @@ func (p *Proc) Stop() error {
 			return
 		default:
 		}
+		sharedTransport().CloseIdleConnections()
 		_ = p.cmd.Process.Signal(terminateSignal)
 		t := time.NewTimer(p.grace)
 		defer t.Stop()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"strings"
 	"syscall"
@@ -127,4 +128,54 @@ func TestRaiseFileLimitNeverLowersNorPassesTheHardLimit(t *testing.T) {
 	if err != nil || soft2 != hard || hard2 != hard {
 		t.Errorf("asking above the hard limit: soft %d hard %d err %v, want soft = hard = %d", soft2, hard2, err, hard)
 	}
+}
+
+// TestStopIsPromptThoughTheLoadTransportHoldsAConnectionItNeverUsed pins
+// the cause of a flaky overhead run: the load generator's transport keeps a
+// connection it dialed for a request that was meanwhile served by another
+// (or cancelled) — Go's dial outlives the request — and a server's graceful
+// shutdown waits up to 5 s for such a connection, which it counts as about
+// to carry its first request. Stop must not leave one behind.
+func TestStopIsPromptThoughTheLoadTransportHoldsAConnectionItNeverUsed(t *testing.T) {
+	l := testLauncher(t)
+	p, err := l.Start(context.Background(), "proxy", ProxyArgs("http://127.0.0.1:1")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unusedConn(t, sharedTransport(), p.URL)
+	start := time.Now()
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+}
+
+// unusedConn leaves in tr's idle pool a connection to url that never carried
+// a request: the request that dialed it is cancelled once the TCP connection
+// is made, before it is handed over.
+func unusedConn(t *testing.T, tr *http.Transport, url string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	returned := make(chan struct{})
+	connected := make(chan struct{})
+	trace := &httptrace.ClientTrace{ConnectDone: func(_, _ string, err error) {
+		if err == nil {
+			cancel()
+			<-returned // the request gave up on this connection
+			close(connected)
+		}
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, url+"/never", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Close = false
+	_, err = tr.RoundTrip(req)
+	close(returned)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("RoundTrip: %v, want it cancelled", err)
+	}
+	<-connected
 }
