@@ -65,6 +65,13 @@ type Config struct {
 	// Clients lists the client keys the gateway accepts. Default empty: no
 	// client key is required.
 	Clients []Client `yaml:"clients" json:"clients"`
+	// AdminKeyEnv names the environment variable holding the admin key,
+	// which opens GET /v1/status, /metrics and the dashboard (as every
+	// client key does) but not the API. With client keys or an admin key
+	// configured those paths need a key; with neither they are open. The
+	// key is read from the environment, never from the file. Default "":
+	// no admin key.
+	AdminKeyEnv string `yaml:"admin_key_env" json:"admin_key_env"`
 }
 
 // Profile is the retry and timing policy for one kind of caller. Every

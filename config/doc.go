@@ -17,5 +17,5 @@
 //	config.yaml:3: profiles.interactive.attempts: must be at least 1, got 0
 //
 // Apart from Load reading its file, nothing here does I/O; the environment
-// (ANTHROPIC_BASE_URL, client keys) is read by the caller.
+// (ANTHROPIC_BASE_URL, client keys, the admin key) is read by the caller.
 package config

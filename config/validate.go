@@ -21,7 +21,8 @@ import (
 // "decorrelated"; breaker and user_breaker failures ≥ 1 and windows > 0,
 // half_open_probes ≥ 1; retry_budget ratio in [0, 1] and min_per_second ≥ 0;
 // cache ttl > 0 when enabled; no message is empty; prices are ≥ 0; every
-// client has a key_env that is an environment variable name, each once.
+// client has a key_env that is an environment variable name, each once;
+// admin_key_env, when set, is an environment variable name.
 func (c Config) Validate() error {
 	v := &validator{}
 	v.addr(c.Addr)
@@ -85,6 +86,9 @@ func (c Config) Validate() error {
 			v.add(key, "%s is listed twice", cl.KeyEnv)
 		}
 		seen[cl.KeyEnv] = true
+	}
+	if e := c.AdminKeyEnv; e != "" && !isEnvName(e) {
+		v.add("admin_key_env", "%q is not an environment variable name (letters, digits and _, not starting with a digit)", e)
 	}
 	return join(v.errs)
 }

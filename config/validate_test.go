@@ -96,6 +96,7 @@ func TestValidate(t *testing.T) {
 			"clients[0].key_env: is required: name the environment variable that holds the client key"},
 		{"client key_env not a name", func(c *Config) { c.Clients = []Client{{KeyEnv: "1KEY"}} }, `clients[0].key_env: "1KEY" is not an environment variable name`},
 		{"client key_env twice", func(c *Config) { c.Clients = []Client{{KeyEnv: "K"}, {KeyEnv: "K"}} }, "clients[1].key_env: K is listed twice"},
+		{"admin_key_env not a name", func(c *Config) { c.AdminKeyEnv = "ADMIN-KEY" }, `admin_key_env: "ADMIN-KEY" is not an environment variable name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

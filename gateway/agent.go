@@ -81,7 +81,7 @@ func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	x.chain = s.chainFor(s.agentTier)
 	if x.chain.chain.Cache {
-		x.cacheKey = cacheKey(x.body, &x.f)
+		x.cacheKey = x.requestCacheKey()
 	}
 	out := x.run()
 	x.agentRespond(&out)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
@@ -17,12 +19,38 @@ import (
 	"github.com/bulwarkhq/bulwark/store"
 )
 
-// cacheKey names a request for the cache tier: "msg:" and the SHA-256 of
-// its normalised body — the top-level members other than "model" and
-// "stream", sorted by key, with white space outside strings removed. Two
-// requests that differ only in model, stream, member order or formatting
-// share a key.
-func cacheKey(body []byte, f *reqFields) string {
+// cacheKey names a request for the cache tier (DESIGN §6): "msg:" and the
+// SHA-256 of who asks and what they ask —
+//
+//   - tenant: the identity of the client key the request presented (see
+//     authenticate), "" when no client keys are configured; one tenant never
+//     receives another's answer;
+//   - the anthropic-version header, each line trimmed, lines joined by ",";
+//   - the anthropic-beta header as a set: its comma-separated names across
+//     every line, trimmed, empty ones dropped, sorted and deduplicated (the
+//     API treats betas as a set; case is kept: "A" and "a" differ);
+//   - the normalised body: the top-level members other than "model" and
+//     "stream", sorted by key, with white space outside strings removed.
+//
+// Two requests that differ only in model, stream, member order, formatting,
+// or in the order, spacing or repetition of their betas share a key; any
+// other difference in these inputs gives another key. Every part is length
+// prefixed, so no two different inputs hash the same bytes.
+func cacheKey(body []byte, f *reqFields, tenant string, h http.Header) string {
+	hash := sha256.New()
+	var buf [4096]byte
+	field := func(b []byte) {
+		hash.Write(binary.AppendUvarint(buf[:0], uint64(len(b))))
+		hash.Write(b)
+	}
+	field([]byte(tenant))
+	field([]byte(headerLine(h.Values("Anthropic-Version"))))
+	betas := betaSet(h.Values("Anthropic-Beta"))
+	hash.Write(binary.AppendUvarint(buf[:0], uint64(len(betas))))
+	for _, b := range betas {
+		field([]byte(b))
+	}
+
 	ms := make([]member, 0, len(f.members))
 	for _, m := range f.members {
 		k := string(body[m.keyStart+1 : m.keyEnd-1])
@@ -34,17 +62,46 @@ func cacheKey(body []byte, f *reqFields) string {
 	slices.SortStableFunc(ms, func(a, b member) int {
 		return cmp.Compare(string(body[a.keyStart:a.keyEnd]), string(body[b.keyStart:b.keyEnd]))
 	})
-	h := sha256.New()
-	var buf [4096]byte
 	for _, m := range ms {
-		h.Write(body[m.keyStart:m.keyEnd])
-		h.Write([]byte{':'})
-		h.Write(compact(buf[:0], body[m.valStart:m.valEnd]))
-		h.Write([]byte{','})
+		hash.Write(body[m.keyStart:m.keyEnd])
+		hash.Write([]byte{':'})
+		hash.Write(compact(buf[:0], body[m.valStart:m.valEnd]))
+		hash.Write([]byte{','})
 	}
 	var sum [sha256.Size]byte
-	return "msg:" + hex.EncodeToString(h.Sum(sum[:0]))
+	return "msg:" + hex.EncodeToString(hash.Sum(sum[:0]))
 }
+
+// headerLine joins a header's lines, each trimmed of spaces and tabs, with
+// ",".
+func headerLine(lines []string) string {
+	if len(lines) == 1 {
+		return strings.Trim(lines[0], " \t")
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.Trim(l, " \t")
+	}
+	return strings.Join(out, ",")
+}
+
+// betaSet returns the beta names of anthropic-beta header lines: split on
+// commas, trimmed, empty ones dropped, sorted, each once.
+func betaSet(lines []string) []string {
+	var betas []string
+	for _, l := range lines {
+		for b := range strings.SplitSeq(l, ",") {
+			if b = strings.Trim(b, " \t"); b != "" {
+				betas = append(betas, b)
+			}
+		}
+	}
+	slices.Sort(betas)
+	return slices.Compact(betas)
+}
+
+// requestCacheKey is cacheKey of this exchange's request.
+func (x *exchange) requestCacheKey() string { return cacheKey(x.body, &x.f, x.tenant, x.r.Header) }
 
 // compact appends v (valid JSON) to b without white space outside strings.
 func compact(b, v []byte) []byte {

@@ -16,9 +16,9 @@ import (
 )
 
 // WithConfig applies the gateway's part of a configuration file: upstream
-// (when set), chains, profiles, messages, cache.enabled and client keys
-// (each read from its environment variable; an unset or empty one makes New
-// fail). Breakers and the retry budget belong to the engine: build it with
+// (when set), chains, profiles, messages, cache.enabled, client keys and the
+// admin key (each read from its environment variable; an unset or empty one
+// makes New fail). Breakers and the retry budget belong to the engine: build it with
 // NewEngine. Options after WithConfig override it.
 func WithConfig(c config.Config) Option {
 	return func(s *settings) {
@@ -43,6 +43,11 @@ func WithConfig(c config.Config) Option {
 				continue
 			}
 			s.clients = append(s.clients, ClientKey{Key: key, User: cl.User})
+		}
+		if e := c.AdminKeyEnv; e != "" {
+			if s.adminKey = os.Getenv(e); s.adminKey == "" {
+				s.errs = append(s.errs, fmt.Errorf("gateway: admin key variable $%s is not set", e))
+			}
 		}
 	}
 }

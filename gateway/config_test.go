@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,30 @@ func TestWithConfigNeedsEveryClientKeyVariable(t *testing.T) {
 	c.Clients = []config.Client{{KeyEnv: "BULWARK_TEST_KEY_SET_1"}}
 	if _, err := gateway.New(gateway.WithConfig(c)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWithConfigReadsTheAdminKeyFromItsVariable(t *testing.T) {
+	c := config.Default()
+	c.AdminKeyEnv = "BULWARK_TEST_ADMIN_UNSET_1"
+	_, err := gateway.New(gateway.WithConfig(c))
+	if !errors.Is(err, gateway.ErrConfig) || !strings.Contains(err.Error(), "BULWARK_TEST_ADMIN_UNSET_1") {
+		t.Fatalf("err = %v", err)
+	}
+	t.Setenv("BULWARK_TEST_ADMIN_SET_1", "admin-secret-value")
+	c.AdminKeyEnv = "BULWARK_TEST_ADMIN_SET_1"
+	g, err := gateway.New(gateway.WithConfig(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]int{"": 401, "admin-secret-value": 200} {
+		r := httptest.NewRequest("GET", "/v1/status", nil)
+		r.Header.Set("X-Api-Key", key)
+		w := httptest.NewRecorder()
+		g.Handler().ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("key %q: %d, want %d", key, w.Code, want)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,24 +129,66 @@ func TestToChain(t *testing.T) {
 	}
 }
 
-func TestCacheKeyIgnoresModelStreamOrderAndSpacing(t *testing.T) {
-	key := func(body string) string {
+func TestCacheKeyDiffersExactlyWhenTheAnswerMayDiffer(t *testing.T) {
+	const body = `{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi there"}]}`
+	type req struct {
+		body, tenant string
+		header       http.Header
+	}
+	base := req{body: body, header: http.Header{"Anthropic-Version": {"2023-06-01"}}}
+	with := func(f func(r *req)) req {
+		r := base
+		r.header = base.header.Clone()
+		f(&r)
+		return r
+	}
+	tests := []struct {
+		name string
+		r    req
+		same bool
+	}{
+		{"the same request", base, true},
+		{"another model, stream, member order and spacing", with(func(r *req) {
+			r.body = "{ \"messages\" : [ {\"role\": \"user\", \"content\": \"hi there\"} ],\n \"stream\": true, \"max_tokens\": 10, \"model\": \"b\" }"
+		}), true},
+		{"white space inside a string", with(func(r *req) { r.body = strings.Replace(body, "hi there", "hi  there", 1) }), false},
+		{"max_tokens", with(func(r *req) { r.body = strings.Replace(body, "10", "11", 1) }), false},
+		{"another tenant", with(func(r *req) { r.tenant = "tenant-b" }), false},
+		{"anthropic-version", with(func(r *req) { r.header.Set("Anthropic-Version", "2024-01-01") }), false},
+		{"no anthropic-version", with(func(r *req) { r.header.Del("Anthropic-Version") }), false},
+		{"anthropic-version padded", with(func(r *req) { r.header.Set("Anthropic-Version", " 2023-06-01\t") }), true},
+		{"a beta", with(func(r *req) { r.header.Set("Anthropic-Beta", "files-2025") }), false},
+		{"an empty beta header", with(func(r *req) { r.header.Set("Anthropic-Beta", " , ") }), true},
+		{"a beta's case", with(func(r *req) { r.header.Set("Anthropic-Beta", "FILES-2025") }), false},
+	}
+	key := func(r req) string {
 		var f reqFields
-		if err := scanRequest([]byte(body), &f); err != nil {
+		if err := scanRequest([]byte(r.body), &f); err != nil {
 			t.Fatal(err)
 		}
-		return cacheKey([]byte(body), &f)
+		return cacheKey([]byte(r.body), &f, r.tenant, r.header)
 	}
-	a := key(`{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi there"}]}`)
-	b := key("{ \"messages\" : [ {\"role\": \"user\", \"content\": \"hi there\"} ],\n \"stream\": true, \"max_tokens\": 10, \"model\": \"b\" }")
-	if a != b {
-		t.Fatalf("same request, different keys: %s %s", a, b)
+	want := key(base)
+	for _, tt := range tests {
+		if got := key(tt.r); (got == want) != tt.same {
+			t.Errorf("%s: same key = %v, want %v", tt.name, got == want, tt.same)
+		}
 	}
-	if c := key(`{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi  there"}]}`); c == a {
-		t.Fatal("white space inside a string must count")
+
+	// Betas are a set: order, spacing, repetition and lines do not count.
+	betas := with(func(r *req) { r.header.Set("Anthropic-Beta", "files-2025,tools-2024") })
+	for _, v := range [][]string{{"tools-2024, files-2025"}, {" files-2025 ,tools-2024,files-2025,"}, {"tools-2024", "files-2025"}} {
+		if r := with(func(r *req) { r.header["Anthropic-Beta"] = v }); key(r) != key(betas) {
+			t.Errorf("betas %q: another key than %q", v, "files-2025,tools-2024")
+		}
 	}
-	if c := key(`{"model":"a","max_tokens":11,"messages":[{"role":"user","content":"hi there"}]}`); c == a {
-		t.Fatal("max_tokens must count")
+	if r := with(func(r *req) { r.header.Set("Anthropic-Beta", "files-2025") }); key(r) == key(betas) {
+		t.Error("a beta fewer: same key")
+	}
+	// Length prefixes: moving bytes between the parts changes the key.
+	if a, b := with(func(r *req) { r.tenant = "ab"; r.header.Set("Anthropic-Version", "c") }),
+		with(func(r *req) { r.tenant = "a"; r.header.Set("Anthropic-Version", "bc") }); key(a) == key(b) {
+		t.Error("tenant and version are not delimited")
 	}
 }
 

@@ -16,7 +16,13 @@
 //     something a person can read.
 //   - GET /healthz, /readyz and /v1/status.
 //
+// Client keys ([WithClientKeys]) guard every /v1/* path. /v1/status and the
+// handlers mounted with [WithHandler] (/metrics, the dashboard) are admin
+// paths: with client keys or an admin key ([WithAdminKey]) configured they
+// take either, or the [AdminCookie] a browser gets from ?key=KEY; with
+// neither they are open.
+//
 // Decisions (how an outcome maps to an HTTP answer, which user a request
-// counts against, the cache key) are pure functions apart from the
+// counts against, the cache key, who may see an admin path) are pure functions apart from the
 // mechanics of proxying, and are table-tested on their own.
 package gateway

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -33,6 +32,7 @@ type exchange struct {
 	profile *engine.Profile
 
 	clientUser string
+	tenant     string // the client key's identity (see authenticate); "" with no client keys
 	user       string
 	upHeader   http.Header
 	cacheKey   string
@@ -93,31 +93,6 @@ func (x *exchange) keep(a upstreamAnswer) {
 func (x *exchange) fail(status int, errType, message string, retryAfter time.Duration) {
 	x.status = status
 	writeError(x.w, x.id, status, errType, message, retryAfter)
-}
-
-// authenticate checks the client key when client keys are configured.
-func (x *exchange) authenticate() bool {
-	if x.s.clients == nil {
-		return true
-	}
-	key := x.r.Header.Get("X-Api-Key")
-	if key == "" {
-		if a := x.r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-			key = strings.TrimSpace(a[7:])
-		}
-	}
-	if key != "" {
-		sum := sha256.Sum256([]byte(key))
-		if user, ok := x.s.clients[sum]; ok {
-			x.clientUser = user
-			if user == "" {
-				x.clientUser = keyUser(sum)
-			}
-			return true
-		}
-	}
-	x.fail(http.StatusUnauthorized, "authentication_error", "invalid x-api-key", 0)
-	return false
 }
 
 // readBody reads the request body, at most the configured limit.

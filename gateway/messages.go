@@ -21,7 +21,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	x.chain = s.chainFor(x.f.model)
 	if x.chain.chain.Cache {
-		x.cacheKey = cacheKey(x.body, &x.f)
+		x.cacheKey = x.requestCacheKey()
 	}
 	out := x.run()
 	x.respond(&out)

@@ -66,6 +66,7 @@ type settings struct {
 	cache        bool
 	messages     Messages
 	clients      []ClientKey
+	adminKey     string
 	logger       *slog.Logger
 	observer     Observer
 	transport    http.RoundTripper
@@ -137,11 +138,21 @@ func WithMessages(m Messages) Option {
 }
 
 // WithClientKeys makes every /v1/* request present one of keys (x-api-key or
-// Authorization: Bearer); others get 401 authentication_error. Default: none
-// required.
+// Authorization: Bearer); others get 401 authentication_error. The admin
+// paths also take the admin key (WithAdminKey). Default: none required.
 func WithClientKeys(keys ...ClientKey) Option {
 	return func(s *settings) { s.clients = append(s.clients, keys...) }
 }
+
+// WithAdminKey sets the admin key: besides the client keys, it opens the
+// admin paths — GET /v1/status and every handler mounted with WithHandler
+// (/metrics and the dashboard in bulwark serve) — but not the API. With
+// client keys or an admin key configured, an admin path needs one of them in
+// x-api-key or Authorization: Bearer, or the AdminCookie a browser gets by
+// opening it once with ?key=KEY (answered with a redirect to the URL without
+// it); otherwise 401 authentication_error. Default "": no admin key (and
+// with no client keys either, the admin paths are open).
+func WithAdminKey(key string) Option { return func(s *settings) { s.adminKey = key } }
 
 // WithLogger sets the logger of the gateway's own lines
 // (agent.request_complete, stream.stalled, ...); default discards. Keys and
@@ -158,7 +169,8 @@ func WithTransport(rt http.RoundTripper) Option { return func(s *settings) { s.t
 
 // WithHandler mounts h at pattern (http.ServeMux syntax, e.g.
 // "GET /metrics"), for the observability package's /metrics and dashboard.
-// Mounted handlers are not behind client keys.
+// Mounted handlers are admin paths: with client keys or an admin key
+// configured they need a key (see WithAdminKey).
 func WithHandler(pattern string, h http.Handler) Option {
 	return func(s *settings) { s.mounts = append(s.mounts, mount{pattern, h}) }
 }

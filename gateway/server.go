@@ -37,6 +37,7 @@ type Server struct {
 	chains    map[string]*resolved // every requested model some chain names
 	profiles  map[string]*engine.Profile
 	clients   map[[32]byte]string // sha256(key) -> user ("" = the key's hash)
+	admin     adminKeys           // what opens the admin paths
 	warnings  []catalog.Warning
 	agentTier string
 	mux       *http.ServeMux
@@ -118,6 +119,11 @@ func New(opts ...Option) (*Server, error) {
 			s.clients[sha256.Sum256([]byte(c.Key))] = c.User
 		}
 	}
+	keys := []string{set.adminKey}
+	for _, c := range set.clients {
+		keys = append(keys, c.Key)
+	}
+	s.admin = newAdminKeys(keys...)
 	s.warnings = catalog.Warnings(s.chainCfg.Models(), set.now(), catalog.DefaultWarnWithin)
 	for _, w := range s.warnings {
 		level := slog.LevelWarn
@@ -231,13 +237,13 @@ func (s *Server) routes() {
 	// forwarding them upstream with the API key.
 	mux.HandleFunc("/v1/messages", s.handleMethodNotAllowed("POST"))
 	mux.HandleFunc("/v1/agent", s.handleMethodNotAllowed("POST"))
-	mux.HandleFunc("GET /v1/status", s.handleStatus)
+	mux.Handle("GET /v1/status", s.guardAdmin(http.HandlerFunc(s.handleStatus)))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("/v1/", s.handlePassthrough)
 	root := false
 	for _, m := range s.set.mounts {
-		mux.Handle(m.pattern, m.h)
+		mux.Handle(m.pattern, s.guardAdmin(m.h))
 		root = root || m.pattern == "/"
 	}
 	if !root {

@@ -119,7 +119,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("serve.start", slog.String("addr", ln.Addr().String()), slog.String("upstream", cfg.Upstream),
 		slog.Bool("simulator", simURL != ""), slog.Any("default_chain", cfg.Chains[config.DefaultChain]),
-		slog.Bool("upstream_key", apiKey != ""), slog.Int("client_keys", len(cfg.Clients)))
+		slog.Bool("upstream_key", apiKey != ""), slog.Int("client_keys", len(cfg.Clients)),
+		slog.Bool("admin_key", cfg.AdminKeyEnv != ""))
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}

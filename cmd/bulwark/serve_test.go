@@ -277,6 +277,55 @@ func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
 	}
 }
 
+// TestServeStartsWithTheShippedExampleConfigAndNoEnvironment runs
+// config/example.yaml as shipped through serve, in an empty environment (no
+// key, no client key variable): it must start and answer.
+func TestServeStartsWithTheShippedExampleConfigAndNoEnvironment(t *testing.T) {
+	gw := startProc(t, []string{}, "serve", "--config", filepath.Join("..", "..", "config", "example.yaml"),
+		"--addr", "127.0.0.1:0")
+	if got := getStatus(t, gw.url+"/healthz", ""); got != 200 {
+		t.Fatalf("healthz: %d", got)
+	}
+	if r, b := postMessages(t, gw.url, helloBody); r.StatusCode != 200 {
+		t.Fatalf("messages: %d %s", r.StatusCode, b)
+	}
+}
+
+func TestServeGuardsMetricsStatusAndTheDashboardWithTheConfiguredKeys(t *testing.T) {
+	cfg := writeFile(t, "keys.yaml", "clients: [{key_env: BW_TEST_CLIENT_KEY, user: web}]\nadmin_key_env: BW_TEST_ADMIN_KEY\n")
+	gw := startProc(t, cleanEnv("BW_TEST_CLIENT_KEY=client-key-9", "BW_TEST_ADMIN_KEY=admin-key-9"),
+		"serve", "--config", cfg, "--addr", "127.0.0.1:0")
+	for _, path := range []string{"/metrics", "/v1/status", "/"} {
+		if got := getStatus(t, gw.url+path, ""); got != 401 {
+			t.Errorf("%s without a key: %d", path, got)
+		}
+		for _, key := range []string{"client-key-9", "admin-key-9"} {
+			if got := getStatus(t, gw.url+path, key); got != 200 {
+				t.Errorf("%s with %s: %d", path, key, got)
+			}
+		}
+	}
+	if strings.Contains(gw.stderr(), "key-9") {
+		t.Errorf("a key was logged:\n%s", gw.stderr())
+	}
+}
+
+// getStatus GETs url, with key as a bearer token when not "", and returns
+// the status.
+func getStatus(t *testing.T, url, key string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestServeRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"serve", "--log-format", "xml"}, {"serve", "--nope"}, {"serve", "extra"}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -151,8 +151,10 @@ func TestNoSecretEverLeaves(t *testing.T) {
 				t.Errorf("%s with %v: want 401 authentication_error: %v %s", path, h, err, a)
 			}
 		}
-		if a := call(http.MethodGet, "/v1/status", "", h...); a.status != 401 {
-			t.Errorf("/v1/status with %v: %s", h, a)
+		for _, path := range []string{"/v1/status", "/metrics", "/"} {
+			if a := call(http.MethodGet, path, "", h...); a.status != 401 {
+				t.Errorf("%s with %v: %s", path, h, a)
+			}
 		}
 	}
 
@@ -210,7 +212,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 	for _, page := range []struct {
 		path   string
 		header []string
-	}{{"/metrics", nil}, {"/v1/status", withKey}, {"/", nil}, {"/healthz", nil}, {"/readyz", nil}} {
+	}{{"/metrics", withKey}, {"/v1/status", withKey}, {"/", withKey}, {"/healthz", nil}, {"/readyz", nil}} {
 		if a := call(http.MethodGet, page.path, "", page.header...); a.status != 200 {
 			t.Errorf("%s: %s", page.path, a)
 		}
