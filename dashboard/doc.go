@@ -74,4 +74,9 @@
 // served with a Content-Security-Policy that allows only its own inline
 // script and style (by hash) and fetches to its own origin, so the status
 // path must be a path on the same origin.
+//
+// The page's fetches send its origin's cookies, so a gateway that guards the
+// page and its status path with a cookie (bulwark serve with client keys or an
+// admin key: open /?key=KEY once, see gateway.WithAdminKey) needs nothing
+// more from it.
 package dashboard
