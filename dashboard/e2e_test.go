@@ -1,12 +1,8 @@
 package dashboard
 
 import (
-	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,27 +62,12 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 // Chromium ($CHROMIUM, default /usr/bin/chromium) is missing.
 func TestDashboardInChromium(t *testing.T) {
 	env := browsertest.Need(t)
-	node, chromium, pw := env.Node, env.Chromium, env.Playwright
 
 	srv := httptest.NewServer(testMux(newFakeStatus(time.Now())))
 	defer srv.Close()
 	outDir := os.Getenv("DASHBOARD_SCREENSHOTS")
 	if outDir == "" {
 		outDir = t.TempDir()
-	}
-	script := filepath.Join(t.TempDir(), "e2e.js")
-	if err := os.WriteFile(script, []byte(e2eScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, srv.URL, chromium, outDir)
-	cmd.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+pw)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout)
 	}
 	var got struct {
 		Error         string   `json:"error"`
@@ -103,10 +84,7 @@ func TestDashboardInChromium(t *testing.T) {
 		UnknownSpend  int      `json:"unknownSpend"`
 		Injected      int      `json:"injected"`
 	}
-	lines := strings.Split(strings.TrimSpace(string(stdout)), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
-		t.Fatalf("reading the script's report: %v\n%s", err, stdout)
-	}
+	env.Run(t, e2eScript, &got, srv.URL, env.Chromium, outDir)
 	t.Logf("screenshots in %s", outDir)
 	if got.Error != "" {
 		t.Fatalf("in the browser: %s", got.Error)

@@ -5,9 +5,11 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -95,3 +97,59 @@ func playwright(t *testing.T) string {
 	}
 	return dir
 }
+
+// Run runs script (JavaScript) with node, args after it and PLAYWRIGHT_CORE
+// set, for at most 90 s, and decodes the JSON object of its last stdout line
+// into out. It fails the test when node fails or prints no such line.
+func (e Env) Run(t *testing.T, script string, out any, args ...string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "script.js")
+	if err := os.WriteFile(file, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.Node, append([]string{file}, args...)...)
+	cmd.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+e.Playwright)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(string(stdout)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), out); err != nil {
+		t.Fatalf("reading the script's report: %v\n%s", err, stdout)
+	}
+}
+
+// RunInBrowser runs body, JavaScript, inside an async function where
+// `browser` is a headless Chromium launched by playwright-core, `args` holds
+// args and `out` is an object; out is printed as JSON when body ends (with
+// out.error set if it threw), the browser closed, and the JSON decoded into
+// out (see Run).
+func (e Env) RunInBrowser(t *testing.T, body string, out any, args ...string) {
+	t.Helper()
+	e.Run(t, browserPrelude+body+browserEpilogue, out, append([]string{e.Chromium}, args...)...)
+}
+
+const browserPrelude = `
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+(async () => {
+  const [exe, ...args] = process.argv.slice(2);
+  const out = {};
+  const browser = await chromium.launch({ executablePath: exe, args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'] });
+  try {
+`
+
+const browserEpilogue = `
+  } catch (e) {
+    out.error = String(e && e.stack || e);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(out));
+})();
+`
