@@ -10,8 +10,8 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
-	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -24,8 +24,8 @@ var ErrStalled = errors.New("bulwark: stream stalled")
 var ErrStreamCut = errors.New("bulwark: stream cut short")
 
 // StreamError is the error of a stream that failed after its commit point
-// (the first content_block_delta), when nothing could be retried
-// transparently. Partial holds what was received.
+// (the first content_block_delta that carries content), when nothing could be
+// retried transparently. Partial holds what was received.
 type StreamError struct {
 	// Model is the model that was streaming.
 	Model string
@@ -44,8 +44,10 @@ func (e *StreamError) Error() string {
 // Unwrap returns the cause.
 func (e *StreamError) Unwrap() error { return e.Err }
 
-// Stream is a streamed answer. Before its first text the Guard retries and
-// falls back invisibly; after that the events flow as they arrive.
+// Stream is a streamed answer. Before its first content (text, tool input,
+// thinking) the Guard retries and falls back invisibly; after that the events
+// flow as they arrive. How the stream ends counts for or against its model's
+// breaker once, when it ends (Close before the end counts nothing).
 //
 //	s := g.Stream(ctx, params)
 //	defer s.Close()
@@ -64,14 +66,15 @@ type Stream struct {
 	stalled *atomic.Bool
 	events  int
 	done    bool
-	// breakers is told when the stream fails after its commit point.
-	breakers *breaker.Registry
+	// parent is the caller's context and sctx the committed attempt's, to
+	// classify how the stream ended.
+	parent, sctx context.Context
 }
 
 // Stream starts a streamed call through the chain. It returns once a model
-// has sent its first text (or every tier failed); read the events with Next.
+// has sent its first content (or every tier failed); read the events with Next.
 func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *Stream {
-	s := &Stream{idle: g.profile.IdleTimeout, breakers: g.eng.Breakers()}
+	s := &Stream{idle: g.profile.IdleTimeout}
 	var lastErr error
 	ftt := g.profile.FirstTokenTimeout
 	s.out = g.eng.Run(ctx, engine.Call{
@@ -102,7 +105,9 @@ func nonZero(d, fallback time.Duration) time.Duration {
 	return fallback
 }
 
-// attempt opens one upstream stream and reads it up to the commit point.
+// attempt opens one upstream stream and reads it up to the commit point
+// (sse.CommitPoint: the first content_block_delta with content, or
+// message_stop).
 func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewParams, firstToken time.Duration) (taxonomy.Result, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	var timedOut atomic.Bool
@@ -112,12 +117,13 @@ func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewPa
 	for st.Next() {
 		ev := st.Current()
 		held = append(held, ev)
-		if ev.Type == "content_block_delta" || ev.Type == "message_stop" {
+		if sse.CommitPoint([]byte(ev.Type), []byte(ev.RawJSON())) {
 			if !t.Stop() { // the first-token timer fired as the token came
 				break
 			}
 			s.sdk, s.cancel, s.held = st, cancel, held
-			return taxonomy.Result{Status: 200}, nil
+			s.parent, s.sctx = ctx, sctx
+			return taxonomy.Result{Status: 200, Committed: true}, nil
 		}
 	}
 	t.Stop()
@@ -176,19 +182,22 @@ func (s *Stream) finish(err error) {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	if s.cur.Type != "message_stop" {
+	if s.cur.Type == "message_stop" {
+		s.out.Pending.Settle(taxonomy.Result{Status: 200})
+	} else {
+		res := resultOf(s.parent, s.sctx, err) // a stall cancelled sctx: a timeout
 		switch {
 		case s.stalled != nil && s.stalled.Load():
 			err = ErrStalled
 		case err == nil:
 			err = ErrStreamCut
+			res.Err = err
 		}
+		if res.Status == 0 {
+			res.Status = 200 // the stream had answered 200
+		}
+		s.out.Pending.Settle(res)
 		s.err = &StreamError{Model: s.out.Model, Partial: s.msg, Events: s.events, Err: err}
-		// The breaker permit was settled at the commit point; a stream that
-		// dies after it still counts against its model.
-		if s.breakers != nil {
-			s.breakers.Record(s.out.Model, taxonomy.CountFailure)
-		}
 	}
 	if s.sdk != nil {
 		s.sdk.Close()
@@ -215,6 +224,7 @@ func (s *Stream) Outcome() Outcome { return s.out }
 func (s *Stream) Close() error {
 	if !s.done {
 		s.done = true
+		s.out.Pending.Settle(taxonomy.Result{Canceled: true}) // the caller left: counts nothing
 		if s.timer != nil {
 			s.timer.Stop()
 		}

@@ -89,6 +89,10 @@ type Outcome struct {
 	Paged bool
 	// Took is the run's total time.
 	Took time.Duration
+	// Pending is the unsettled breaker permit of the stream that answered,
+	// when the answering attempt's Result had Committed set; nil otherwise.
+	// The caller must call its Settle once, when the stream really ends.
+	Pending *Pending
 	// Err is nil when Reason is Answered, else wraps one of the sentinels.
 	Err error
 }

@@ -152,7 +152,12 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 			res.Canceled = true
 		}
 		d := taxonomy.Classify(res, end)
-		permit.Done(d.Model)
+		if res.Committed && d.OK() {
+			// A committed stream is settled at its real end, by the caller.
+			r.out.Pending = &Pending{e: r.e, permit: permit}
+		} else {
+			permit.Done(d.Model)
+		}
 		if d.Cooldown > 0 {
 			r.e.breakers.Cooldown(model, d.Cooldown)
 		}

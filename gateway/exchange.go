@@ -13,6 +13,7 @@ import (
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 // exchange is one client request on its way through the gateway.
@@ -270,6 +271,7 @@ func (x *exchange) finish() {
 }
 
 func (x *exchange) release() {
+	x.settle(taxonomy.Result{Canceled: true}) // a committed stream not settled yet: nothing counts
 	if x.live != nil {
 		x.live.close()
 		x.live = nil

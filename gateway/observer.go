@@ -57,8 +57,8 @@ type Completion struct {
 	// arrival; 0 when not a stream.
 	FirstByte time.Duration
 	// StreamEnd says how a committed stream ended: "complete", "stalled",
-	// "cut", "malformed", "upstream_error" or "client_gone"; empty when not
-	// a committed stream.
+	// "cut", "malformed", "upstream_error", "client_gone" or "shutdown" (cut
+	// when a shutdown's grace ended); empty when not a committed stream.
 	StreamEnd string
 	// User is the user the request counted against (per-user breaker);
 	// empty when none. Never a metric label.

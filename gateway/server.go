@@ -44,6 +44,7 @@ type Server struct {
 
 	draining atomic.Bool
 	bg       sync.WaitGroup // async cache writes
+	cut      *streamCut     // the committed streams being forwarded, for shutdown
 }
 
 // resolved is a chain ready for the engine, with each model tier's JSON
@@ -77,7 +78,7 @@ func New(opts ...Option) (*Server, error) {
 	if len(set.errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, errors.Join(set.errs...))
 	}
-	s := &Server{set: set, store: set.store, log: set.logger, obs: set.observer}
+	s := &Server{set: set, store: set.store, log: set.logger, obs: set.observer, cut: newStreamCut()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -265,7 +266,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // Serve serves on ln until ctx is done, then shuts down gracefully: it stops
 // accepting, reports not ready, lets in-flight requests and streams finish
 // for up to the grace period (WithGrace, default 10 s), then cuts what is
-// left. It returns nil after a shutdown, else the listener's error.
+// left: a stream still open gets an SSE error event first (its handler has up
+// to 1 s to write it), then every connection closes. It returns nil after a
+// shutdown, else the listener's error.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.mux,
@@ -288,7 +291,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := hs.Shutdown(sctx)
 	if err != nil {
-		s.log.LogAttrs(context.Background(), slog.LevelWarn, "gateway.shutdown_cut", slog.String("error", err.Error()))
+		// The grace is over: open streams end with an SSE error event, and
+		// get a moment to send it and end cleanly before every connection
+		// is closed.
+		n := s.cut.cutAll()
+		s.log.LogAttrs(context.Background(), slog.LevelWarn, "gateway.shutdown_cut", slog.String("error", err.Error()),
+			slog.Int64("streams", n))
+		cctx, ccancel := context.WithTimeout(context.Background(), cutWait)
+		_ = hs.Shutdown(cctx)
+		ccancel()
 		_ = hs.Close()
 	}
 	<-served

@@ -46,11 +46,13 @@ func (l *liveStream) close() {
 }
 
 // attemptStream makes one streamed Messages call and reads it up to the
-// commit point (DESIGN §5): the first content_block_delta, or message_stop.
-// Until then every failure — an error status, an SSE error event, a cut, the
-// first-token timeout — is reported to the engine and the client sees none of
-// it. At the commit point the stream is kept in x.live and the attempt
-// succeeds; the attempt's timeout no longer applies.
+// commit point (DESIGN §5, sse.CommitPoint): the first content_block_delta
+// that carries content, or message_stop. Until then every failure — an error
+// status, an SSE error event, a cut, the first-token timeout — is reported to
+// the engine and the client sees none of it. At the commit point the stream
+// is kept in x.live and the attempt succeeds as Committed: the attempt's
+// timeout no longer applies, and its breaker permit is settled when the
+// stream ends (forwardStream).
 func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy.Result {
 	sctx, cancel := context.WithCancel(ctx)
 	first := a.Timeout
@@ -115,32 +117,31 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			if x.s.obs != nil {
 				startU, hasStartU = startUsage(ev.Data)
 			}
-		case "content_block_delta", "message_stop":
-			if held.Len()+len(ev.Raw) > maxHeld {
-				return fail(taxonomy.Result{Err: errHeldTooLarge})
-			}
-			held.Write(ev.Raw)
-			if !timer.Stop() { // the first-token timeout fired as the token came
-				return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
-			}
-			x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
-				events: events + 1, stopped: string(ev.Name) == "message_stop"}
-			x.usage, x.hasUsage = startU, hasStartU
-			return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {
 			return fail(taxonomy.Result{Err: errHeldTooLarge})
 		}
 		held.Write(ev.Raw)
 		events++
+		if !sse.CommitPoint(ev.Name, ev.Data) {
+			continue
+		}
+		if !timer.Stop() { // the first-token timeout fired as the token came
+			return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
+		}
+		x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
+			events: events, stopped: string(ev.Name) == "message_stop"}
+		x.usage, x.hasUsage = startU, hasStartU
+		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
 	}
 }
 
 // forwardStream sends a committed stream to the client: the held events,
 // then every event as it arrives, flushed one by one. A gap longer than the
-// profile's idle timeout or a cut ends the stream with an SSE error event,
-// never a silent clean close; a client that hangs up cancels the upstream at
-// once (its context is the request's).
+// profile's idle timeout, a cut or the end of a shutdown's grace ends the
+// stream with an SSE error event, never a silent clean close; a client that
+// hangs up cancels the upstream at once (its context is the request's). The
+// stream's breaker permit is settled once, here, by how the stream ended.
 func (x *exchange) forwardStream(out *engine.Outcome) {
 	l := x.live
 	h := x.w.Header()
@@ -153,7 +154,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 	held := l.held.Bytes()
 	x.events = l.events
 	if !x.write(rc, held) {
-		x.streamEnd = "client_gone"
+		x.clientGone()
 		return
 	}
 	x.firstByte = time.Since(x.start)
@@ -164,12 +165,13 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 	putBuf(x.bodyBuf)
 	x.bodyBuf, x.body = nil, nil
 	if l.stopped {
-		x.streamEnd = "complete"
-		drain(l.resp.Body)
+		x.streamComplete()
 		return
 	}
+	var stalled, shutdown atomic.Bool
+	untrack := x.s.cut.track(func() { shutdown.Store(true); l.cancel() })
+	defer untrack()
 	idle := x.profile.IdleTimeout
-	var stalled atomic.Bool
 	var timer *time.Timer
 	if idle > 0 {
 		cancel := l.cancel
@@ -185,17 +187,17 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			timer.Stop()
 		}
 		if err != nil {
-			x.streamFailed(rc, err, stalled.Load(), idle)
+			x.streamFailed(rc, err, endOf(shutdown.Load(), stalled.Load(), err), idle)
 			return
 		}
 		if len(ev.Data) > 0 && !validJSON(ev.Data) {
-			x.streamFailed(rc, taxonomy.ErrMalformed, false, idle)
+			x.streamFailed(rc, taxonomy.ErrMalformed, "malformed", idle)
 			return
 		}
 		// Flush per burst: when the next event is already here, it goes out
 		// in the same flush, so nothing waits and fewer writes are made.
 		if !x.send(rc, ev.Raw, !l.rd.Ready()) {
-			x.streamEnd = "client_gone"
+			x.clientGone()
 			return
 		}
 		x.events++
@@ -207,18 +209,52 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 				}
 			}
 		case "message_stop":
-			x.streamEnd = "complete"
-			drain(l.resp.Body)
+			x.streamComplete()
 			return
 		case "error":
 			x.streamEnd = "upstream_error"
-			x.s.eng.Breakers().Record(l.model, taxonomy.CountFailure)
-			errType, _ := parseError(ev.Data)
+			errType, msg := parseError(ev.Data)
+			x.settle(taxonomy.Result{Status: l.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
 			x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
 				slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
 			return
 		}
 	}
+}
+
+// settle settles the breaker permit of the committed stream, if any (only the
+// first call counts).
+func (x *exchange) settle(res taxonomy.Result) {
+	if x.out != nil {
+		x.out.Pending.Settle(res)
+	}
+}
+
+// streamComplete ends a stream that reached message_stop.
+func (x *exchange) streamComplete() {
+	x.streamEnd = "complete"
+	x.settle(taxonomy.Result{Status: x.live.resp.StatusCode})
+	drain(x.live.resp.Body)
+}
+
+// clientGone ends a stream whose client went away: nothing is counted
+// against the model.
+func (x *exchange) clientGone() {
+	x.streamEnd = "client_gone"
+	x.settle(taxonomy.Result{Canceled: true})
+}
+
+// endOf names why a committed stream's read failed with err.
+func endOf(shutdown, stalled bool, err error) string {
+	switch {
+	case shutdown:
+		return "shutdown"
+	case stalled:
+		return "stalled"
+	case errors.Is(err, sse.ErrEventTooLarge):
+		return "malformed"
+	}
+	return "cut"
 }
 
 // write sends b to the client and flushes it.
@@ -234,30 +270,34 @@ func (x *exchange) send(rc *http.ResponseController, b []byte, flush bool) bool 
 	return !flush || rc.Flush() == nil
 }
 
-// streamFailed ends a committed stream that failed, with an SSE error event.
-func (x *exchange) streamFailed(rc *http.ResponseController, err error, stalled bool, idle time.Duration) {
+// streamFailed ends a committed stream that failed (why: "stalled",
+// "malformed", "cut" or "shutdown") with an SSE error event, and settles its
+// breaker permit through the decision table: a stall as a timeout, a cut or
+// a malformed event as a network failure, a shutdown as nothing the model did.
+func (x *exchange) streamFailed(rc *http.ResponseController, err error, why string, idle time.Duration) {
 	if x.ctx.Err() != nil {
-		x.streamEnd = "client_gone"
+		x.clientGone()
 		return
 	}
-	var errType, msg string
-	switch {
-	case stalled:
-		x.streamEnd = "stalled"
-		errType = "timeout_error"
-		msg = "The upstream stream stalled: no event for " + idle.String() + " after " + strconv.Itoa(x.events) + " events."
-	case errors.Is(err, taxonomy.ErrMalformed), errors.Is(err, sse.ErrEventTooLarge):
-		x.streamEnd = "malformed"
-		errType = "overloaded_error"
-		msg = "The upstream sent a malformed event after " + strconv.Itoa(x.events) + " events."
+	x.streamEnd = why
+	status := x.live.resp.StatusCode
+	errType, res := "overloaded_error", taxonomy.Result{Status: status, Err: err}
+	var msg string
+	n := strconv.Itoa(x.events)
+	switch why {
+	case "stalled":
+		errType, res = "timeout_error", taxonomy.Result{Status: status, TimedOut: true, Err: err}
+		msg = "The upstream stream stalled: no event for " + idle.String() + " after " + n + " events."
+	case "malformed":
+		res.Err = taxonomy.ErrMalformed
+		msg = "The upstream sent a malformed event after " + n + " events."
+	case "shutdown":
+		res = taxonomy.Result{Canceled: true}
+		msg = "The gateway is shutting down: the stream was cut after " + n + " events."
 	default:
-		x.streamEnd = "cut"
-		errType = "overloaded_error"
-		msg = "The upstream stream ended unexpectedly after " + strconv.Itoa(x.events) + " events."
+		msg = "The upstream stream ended unexpectedly after " + n + " events."
 	}
-	// The attempt's breaker permit was settled at the commit point; a stream
-	// that dies after it still counts against its model.
-	x.s.eng.Breakers().Record(x.live.model, taxonomy.CountFailure)
+	x.settle(res)
 	var b [512]byte
 	ev := sse.AppendEvent(b[:0], "error", sse.AppendError(nil, errType, msg, ""))
 	x.write(rc, ev)

@@ -9,4 +9,8 @@
 //
 // [WriteEvent] and [WriteError] write events; [AppendError] builds the
 // Anthropic error payload, {"type":"error","error":{"type":...,"message":...}}.
+//
+// [CommitPoint] says which event is a stream's commit point (the first
+// content_block_delta with content, or message_stop); both faces, the
+// library and the gateway, hold events back until it.
 package sse

@@ -26,8 +26,15 @@ type Result struct {
 	// Canceled is set when the caller gave up (its context was cancelled).
 	Canceled bool
 	// StreamError is set when the error arrived as an SSE error event after an
-	// HTTP 200, before the first token.
+	// HTTP 200 (before the commit point, or after it when a stream's end is
+	// settled).
 	StreamError bool
+	// Committed is set by a streamed attempt that succeeded by reaching its
+	// commit point: the stream goes on after the attempt, and its breaker
+	// outcome is known only at its real end. The engine then leaves the
+	// attempt's breaker permit unsettled and hands it back in the run's
+	// outcome (engine.Outcome.Pending).
+	Committed bool
 }
 
 // ErrMalformed marks an upstream answer that could not be parsed.

@@ -1,0 +1,35 @@
+package engine
+
+import (
+	"sync/atomic"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Pending is the breaker permit of a stream that committed (DESIGN §5). The
+// attempt ended at the commit point, but whether the stream succeeds is known
+// only at its real end: the caller settles it then, exactly once, against the
+// permit the stream was admitted with. So a stream let through while the
+// breaker was closed that dies after the breaker went half-open cannot count
+// as the half-open probe's result, and a stream that was the probe holds the
+// probe until it ends.
+type Pending struct {
+	e       *Engine
+	permit  breaker.Permit
+	settled atomic.Bool
+}
+
+// Settle classifies how the stream ended, through the same decision table as
+// every attempt (taxonomy.Classify), and counts its breaker effect on the
+// stream's own permit: Result{Status: 200} for a stream that reached
+// message_stop; TimedOut for a stall; Err (with Status 200) for a cut or a
+// malformed event; StreamError with ErrorType for an SSE error event;
+// Canceled when the client went away (which counts nothing). Only the first
+// call counts; later ones, and calls on a nil *Pending, do nothing.
+func (p *Pending) Settle(res taxonomy.Result) {
+	if p == nil || !p.settled.CompareAndSwap(false, true) {
+		return
+	}
+	p.permit.Done(taxonomy.Classify(res, p.e.clock.Now()).Model)
+}
