@@ -60,7 +60,7 @@ func TestStreamAdmittedWhileClosedThatDiesInHalfOpenLeavesTheProbeToDecide(t *te
 	g := startGateway(t, up, gateway.WithEngine(eng), gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
 
 	old := openStream(t, g.url, messagesBody(sonnet, "a long answer please", true)) // admitted while closed
-	simClock.WaitForTimers(1)                                                        // it stalls
+	simClock.WaitForTimers(1)                                                       // it stalls
 
 	s.SetRules([]sim.Rule{{Model: sonnet, Status: 529}})
 	if resp, _ := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", false)); resp.Header.Get("bulwark-model-used") != haiku {
