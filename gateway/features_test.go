@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -299,19 +298,8 @@ func TestGracefulShutdownLetsAStreamFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	srv, err := gateway.New(gateway.WithUpstream(up), gateway.WithAPIKey("k"),
+	base, cancel, served := serveGateway(t, gateway.WithUpstream(up), gateway.WithAPIKey("k"),
 		gateway.WithProfiles(map[string]engine.Profile{"interactive": fastProfile()}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
 
 	resp, err := http.Post(base+"/v1/messages", "application/json", strings.NewReader(messagesBody(sonnet, "a long answer please", true)))
 	if err != nil {

@@ -94,10 +94,11 @@ func New(opts ...Option) (*Server, error) {
 	mu := *u
 	mu.Path, mu.RawPath = u.Path+"/v1/messages", ""
 	s.msgURL = &mu
-	s.rt = set.transport
-	if s.rt == nil {
-		s.rt = NewTransport()
+	rt := set.transport
+	if rt == nil {
+		rt = NewTransport()
 	}
+	s.rt = gunzipTransport{rt}
 	if err := s.resolveChains(); err != nil {
 		return nil, err
 	}
@@ -319,7 +320,8 @@ func (s *Server) waitBackground(ctx context.Context) {
 
 // NewTransport returns the upstream transport the gateway uses unless given
 // one (WithTransport): keep-alive, 1,024 idle connections (256 per host), no
-// transparent compression, 4 KiB buffers. bench's bare proxy uses it too, so
+// transparent compression (the gateway asks for gzip itself where it pays
+// and decodes every gzip answer, whatever the transport), 4 KiB buffers. bench's bare proxy uses it too, so
 // that the floor it measures against is tuned the same way.
 func NewTransport() *http.Transport {
 	return &http.Transport{
@@ -334,8 +336,8 @@ func NewTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		// Bodies are forwarded as the upstream sent them and read to
-		// classify errors: no transparent gzip.
+		// The gateway decides where to ask for gzip (non-streamed
+		// Messages calls) and decodes it itself: no transparent gzip.
 		DisableCompression: true,
 		// Buffers stay at the 4 KiB default: a stream holds its connection
 		// for minutes, and 10,000 of them must fit (DESIGN §12).

@@ -139,12 +139,11 @@ func TestToolUseStreamThatStallsAfterAnEmptyFirstDeltaFallsBack(t *testing.T) {
 	}
 }
 
-func TestStreamStillOpenWhenTheShutdownGraceEndsGetsAnErrorEvent(t *testing.T) {
-	_, up := startSim(t, sim.Rule{Model: "*", StallAfterTokens: 2}) // stalls after commit until the client leaves
-	p := fastProfile()
-	p.IdleTimeout = time.Minute
-	srv, err := gateway.New(gateway.WithUpstream(up), gateway.WithAPIKey("k"), gateway.WithGrace(100*time.Millisecond),
-		gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
+// serveGateway runs Serve for a gateway made with opts on a loopback
+// listener, until shutdown is called; served then gets what Serve returned.
+func serveGateway(t *testing.T, opts ...gateway.Option) (base string, shutdown context.CancelFunc, served <-chan error) {
+	t.Helper()
+	srv, err := gateway.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +152,20 @@ func TestStreamStillOpenWhenTheShutdownGraceEndsGetsAnErrorEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	return "http://" + ln.Addr().String(), cancel, done
+}
 
-	resp := openStream(t, "http://"+ln.Addr().String(), messagesBody(sonnet, "a long answer please", true))
+func TestStreamStillOpenWhenTheShutdownGraceEndsGetsAnErrorEvent(t *testing.T) {
+	_, up := startSim(t, sim.Rule{Model: "*", StallAfterTokens: 2}) // stalls after commit until the client leaves
+	p := fastProfile()
+	p.IdleTimeout = time.Minute
+	base, cancel, served := serveGateway(t, gateway.WithUpstream(up), gateway.WithAPIKey("k"),
+		gateway.WithGrace(100*time.Millisecond), gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
+
+	resp := openStream(t, base, messagesBody(sonnet, "a long answer please", true))
 	cancel() // shut down while the stream is stalled
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {

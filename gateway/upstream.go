@@ -131,7 +131,9 @@ func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
 func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) taxonomy.Result {
 	actx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
-	resp, err := x.s.rt.RoundTrip(x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model))
+	req := x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model)
+	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
+	resp, err := x.s.rt.RoundTrip(req)
 	if err != nil {
 		return failureOf(ctx, actx, err, false)
 	}
