@@ -10,6 +10,10 @@
 //	p.Done(d.Model)              // or reg.Record(model, d.Model)
 //	if d.Cooldown > 0 { reg.Cooldown(model, d.Cooldown) }
 //
+// A stream keeps its Permit past the attempt and calls Done once, when it
+// really ends (engine.Pending), so that a stream admitted while closed that
+// dies during half-open is judged by its own epoch, not taken as the probe's.
+//
 // # Breaker
 //
 // Closed: every request goes through; [Settings.Failures] failures within

@@ -6,5 +6,8 @@
 // The engine knows nothing about HTTP or the SDK: the caller passes an
 // [AttemptFunc] that performs one upstream call, and renders the cache and
 // static tiers itself when [Outcome.Reason] says no model answered. The library
-// (package bulwark) and the gateway are two such callers.
+// (package bulwark) and the gateway are two such callers. A streamed attempt
+// that reaches its commit point reports Result.Committed; the engine then
+// leaves its breaker permit to the caller ([Outcome.Pending]), who settles it
+// when the stream really ends.
 package engine

@@ -8,8 +8,11 @@
 //   - POST /v1/messages: the Messages API, streamed or not, through the
 //     engine's chain of model tiers. The body is forwarded as bytes with only
 //     its top-level "model" rewritten per tier; a stream is held back until
-//     its first content_block_delta so that a failure before it is retried or
-//     falls back invisibly, and after it fails with an SSE error event.
+//     its first content_block_delta with content (sse.CommitPoint) so that a
+//     failure before it is retried or falls back invisibly, and after it
+//     (or when a shutdown's grace ends) fails with an SSE error event. Its
+//     breaker permit is settled when it really ends. Non-streamed calls ask
+//     for gzip; every gzip answer is decoded (gzip.go).
 //   - POST /v1/messages/count_tokens, GET /v1/models and every other /v1/*
 //     path: forwarded with retries, no model fallback.
 //   - POST /v1/agent: a plain-text turn that always answers 200 with
