@@ -152,3 +152,37 @@ func FuzzScanRequest(f *testing.F) {
 		}
 	})
 }
+
+// scanBenchBodies are a short request and a 1 MiB one (a long conversation
+// with escapes, numbers and nesting), the sizes the scanner runs on.
+var scanBenchBodies = func() map[string][]byte {
+	small := []byte(`{"model":"claude-sonnet-5-5","max_tokens":256,"stream":true,"system":"You are terse.",` +
+		`"metadata":{"user_id":"u-123"},"messages":[{"role":"user","content":"Say hello in a short sentence, please."}]}`)
+	var b bytes.Buffer
+	b.WriteString(`{"model":"claude-sonnet-5-5","max_tokens":4096,"stream":false,"temperature":0.7,"messages":[`)
+	for i := 0; b.Len() < 1<<20; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"role":"user","content":[{"type":"text","text":"Line \"quoted\" and \u00e9 then plain text that goes on for a while, as prompts do."},` +
+			`{"type":"tool_result","tool_use_id":"toolu_01","content":[{"type":"text","text":"42"}],"is_error":false}]}`)
+	}
+	b.WriteString(`]}`)
+	return map[string][]byte{"small": small, "1MiB": b.Bytes()}
+}()
+
+func BenchmarkScanRequest(b *testing.B) {
+	for _, name := range []string{"small", "1MiB"} {
+		body := scanBenchBodies[name]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			var f reqFields
+			for b.Loop() {
+				if err := scanRequest(body, &f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
