@@ -31,7 +31,7 @@ type agentResponse struct {
 func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 	x := s.newExchange(w, r, EndpointAgent)
 	defer x.finish()
-	if !x.authenticate() || !x.readBody() {
+	if !x.authenticate() || !x.readBody() || !x.checkContentType() {
 		return
 	}
 	var req agentRequest

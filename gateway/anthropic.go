@@ -17,19 +17,30 @@ const (
 	hRequestID  = "Bulwark-Request-Id"
 	hDegraded   = "Bulwark-Degraded"
 	hUpstreamID = "Request-Id"
+	// hShouldRetry tells the official SDKs and Claude Code whether to retry.
+	hShouldRetry = "X-Should-Retry"
 )
+
+// shouldRetryFalse is the value of x-should-retry on the gateway's own
+// errors; shared, never modified.
+var shouldRetryFalse = []string{"false"}
 
 func appendJSONString(b []byte, s string) []byte { return sse.AppendString(b, s) }
 
 // writeError writes an Anthropic-shaped error:
 // {"type":"error","error":{"type":...,"message":...},"request_id":...}.
 // request-id carries the gateway's id unless an upstream's is already set.
+// It is the gateway's own answer, after its policy (every tier failed, the
+// deadline, a per-user cut-off, the caller's mistake), so it carries
+// x-should-retry: false (DESIGN §7): the SDKs' retries must not multiply the
+// gateway's. retryAfter > 0 is sent as retry-after, in whole seconds.
 func writeError(w http.ResponseWriter, id string, status int, errType, message string, retryAfter time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	if h.Get(hUpstreamID) == "" {
 		h.Set(hUpstreamID, id) // no upstream answered (or it sent no id)
 	}
+	h[hShouldRetry] = shouldRetryFalse
 	if retryAfter > 0 {
 		secs := int64((retryAfter + time.Second - 1) / time.Second)
 		h.Set("Retry-After", strconv.FormatInt(secs, 10))

@@ -33,8 +33,10 @@ type reqFields struct {
 	model                   string
 	// dupModel is set when "model" appears more than once.
 	dupModel bool
-	// stream is true when "stream" is the literal true.
-	stream bool
+	// stream is true when "stream" is the literal true; streamNotBool when
+	// it is there with a value other than true, false or null. The last
+	// "stream" counts, as with encoding/json.
+	stream, streamNotBool bool
 	// hasMessages is set when there is a top-level "messages".
 	hasMessages bool
 	// userID is metadata.user_id when it is a string.
@@ -113,8 +115,11 @@ func (s *scanner) topMember(f *reqFields, ks, ke int, escaped bool) error {
 			err = s.value()
 		}
 	case "stream":
-		err = s.value()
-		f.stream = err == nil && string(s.b[vs:s.i]) == "true"
+		if err = s.value(); err == nil {
+			v := s.b[vs:s.i]
+			f.stream = string(v) == "true"
+			f.streamNotBool = !f.stream && string(v) != "false" && string(v) != "null"
+		}
 	case "messages":
 		f.hasMessages = true
 		err = s.value()

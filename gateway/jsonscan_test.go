@@ -15,6 +15,7 @@ func TestScanRequestFindsTopLevelFields(t *testing.T) {
 		model      string
 		isString   bool
 		stream     bool
+		notBool    bool
 		messages   bool
 		user       string
 		err        error
@@ -25,7 +26,10 @@ func TestScanRequestFindsTopLevelFields(t *testing.T) {
 			model: "claude-sonnet-5-5", isString: true, messages: true, wantMember: 3},
 		{name: "stream true", body: `{"stream": true, "model":"m","messages":[]}`, model: "m", isString: true, stream: true, messages: true, wantMember: 3},
 		{name: "stream false", body: `{"stream":false,"model":"m","messages":[]}`, model: "m", isString: true, messages: true, wantMember: 3},
-		{name: "stream not a bool", body: `{"stream":"true","model":"m","messages":[]}`, model: "m", isString: true, messages: true, wantMember: 3},
+		{name: "stream not a bool", body: `{"stream":"true","model":"m","messages":[]}`, model: "m", isString: true, notBool: true, messages: true, wantMember: 3},
+		{name: "stream a number", body: `{"stream":1,"model":"m","messages":[]}`, model: "m", isString: true, notBool: true, messages: true, wantMember: 3},
+		{name: "stream null", body: `{"stream":null,"model":"m","messages":[]}`, model: "m", isString: true, messages: true, wantMember: 3},
+		{name: "last stream counts", body: `{"stream":"x","stream":true,"model":"m","messages":[]}`, model: "m", isString: true, stream: true, messages: true, wantMember: 4},
 		{name: "nested model is not top-level", body: `{"messages":[{"model":"x"}],"tools":[{"model":"y"}],"model":"m"}`,
 			model: "m", isString: true, messages: true, wantMember: 3},
 		{name: "no model", body: `{"messages":[]}`, messages: true, wantMember: 1},
@@ -60,7 +64,7 @@ func TestScanRequestFindsTopLevelFields(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if f.model != tt.model || f.modelIsString != tt.isString || f.stream != tt.stream ||
+			if f.model != tt.model || f.modelIsString != tt.isString || f.stream != tt.stream || f.streamNotBool != tt.notBool ||
 				f.hasMessages != tt.messages || f.userID != tt.user || f.dupModel != tt.dup {
 				t.Fatalf("fields = %+v", f)
 			}
@@ -101,7 +105,7 @@ func FuzzScanRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"model":"claude-sonnet-5-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"hi"}]}`,
 		`{"mod\u0065l":"x","metadata":{"user_id":"u\u00e9"},"messages":[]}`,
-		`{"model":"a","model":"b"}`, `[1,"2",{"3":null}]`, `{"n":-0.5e+10,"t":true,"f":false}`,
+		`{"model":"a","model":"b"}`, `{"stream":"true","stream":false}`, `{"stream": null}`, `[1,"2",{"3":null}]`, `{"n":-0.5e+10,"t":true,"f":false}`,
 		`{"model":"\ud83d\ude00"}`, "{\"a\":\"\xff\"}", `{"a":1}x`, ` {} `, `{"a":[}`,
 	} {
 		f.Add([]byte(s))
@@ -129,6 +133,11 @@ func FuzzScanRequest(f *testing.F) {
 		isString := has && json.Unmarshal(raw, &model) == nil && raw[0] == '"'
 		if !fs.dupModel && (isString != fs.modelIsString || isString && model != fs.model) {
 			t.Fatalf("model = %q (%v), json says %q (%v)", fs.model, fs.modelIsString, model, isString)
+		}
+		rawStream, hasStream := m["stream"]
+		notBool := hasStream && string(rawStream) != "true" && string(rawStream) != "false" && string(rawStream) != "null"
+		if fs.stream != (hasStream && string(rawStream) == "true") || fs.streamNotBool != notBool {
+			t.Fatalf("stream = %v, notBool = %v; json says %s", fs.stream, fs.streamNotBool, rawStream)
 		}
 		_, hasMsgs := m["messages"]
 		if hasMsgs != fs.hasMessages {

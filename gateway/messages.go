@@ -27,28 +27,11 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	x.respond(&out)
 }
 
-// parseMessages checks the body's shape: a JSON object with a string model
-// and messages. Anything else is the caller's mistake: 400, no upstream call.
+// parseMessages checks the request (DESIGN §7): a JSON content type and a
+// JSON object with a valid model, messages and a boolean stream, if any.
+// Anything else is the caller's mistake: 400, no upstream call.
 func (x *exchange) parseMessages() bool {
-	var msg string
-	switch err := scanRequest(x.body, &x.f); {
-	case err == errNotObject:
-		msg = "The request body must be a JSON object."
-	case err != nil:
-		msg = "The request body is not valid JSON."
-	case !x.f.hasModel:
-		msg = "model: Field required"
-	case !x.f.modelIsString || x.f.model == "":
-		msg = "model: Input should be a non-empty string"
-	case x.f.dupModel:
-		msg = "model: given more than once"
-	case !x.f.hasMessages:
-		msg = "messages: Field required"
-	default:
-		return true
-	}
-	x.fail(http.StatusBadRequest, "invalid_request_error", msg, 0)
-	return false
+	return x.checkContentType() && x.checkBody(true)
 }
 
 // run takes the request through its chain.

@@ -42,7 +42,7 @@ func passthroughTier(path string) string {
 func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 	x := s.newExchange(w, r, EndpointPassthrough)
 	defer x.finish()
-	if !x.authenticate() || !x.readBody() || !x.pickProfile() {
+	if !x.authenticate() || !x.readBody() || !x.checkCountTokens() || !x.pickProfile() {
 		return
 	}
 	u := *s.base
@@ -75,6 +75,15 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 		x.setOutcomeHeaders(&out)
 		x.fail(v.status, v.errType, v.message, v.retryAfter)
 	}
+}
+
+// checkCountTokens applies the Messages input rules (DESIGN §7) to a
+// count_tokens body, but for stream, which count_tokens does not take.
+func (x *exchange) checkCountTokens() bool {
+	if x.r.Method != http.MethodPost || x.r.URL.Path != "/v1/messages/count_tokens" {
+		return true
+	}
+	return x.checkContentType() && x.checkBody(false)
 }
 
 // attemptPassthrough makes one forwarded call. The attempt's timeout bounds

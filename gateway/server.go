@@ -269,7 +269,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 // for up to the grace period (WithGrace, default 10 s), then cuts what is
 // left: a stream still open gets an SSE error event first (its handler has up
 // to 1 s to write it), then every connection closes. It returns nil after a
-// shutdown, else the listener's error.
+// shutdown, else the listener's error. Requests net/http cannot read
+// (headers over 1 MiB, bad framing) get an Anthropic-shaped error in place
+// of its plain-text one.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.mux,
@@ -280,7 +282,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- hs.Serve(errorListener{Listener: ln, s: s}) }()
 	select {
 	case err := <-served:
 		return err
