@@ -60,8 +60,8 @@ func TestHTTPLayerErrorIsAnAnthropicErrorThatClosesTheConnection(t *testing.T) {
 				t.Fatalf("%q: %v", raw, err)
 			}
 			var e struct {
-				Type  string `json:"type"`
-				Error struct{ Type, Message string }
+				Type      string `json:"type"`
+				Error     struct{ Type, Message string }
 				RequestID string `json:"request_id"`
 			}
 			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Type != "error" || e.Error.Type != tt.errType ||
