@@ -42,14 +42,19 @@ func writeError(w http.ResponseWriter, id string, status int, errType, message s
 	}
 	h[hShouldRetry] = shouldRetryFalse
 	if retryAfter > 0 {
-		secs := int64((retryAfter + time.Second - 1) / time.Second)
-		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+		h.Set("Retry-After", retryAfterValue(retryAfter))
 	}
 	var small [256]byte
 	b := sse.AppendError(small[:0], errType, message, id)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// retryAfterValue is d as a retry-after header value: whole seconds,
+// rounded up.
+func retryAfterValue(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }
 
 // errorTypeFor is the error.type Anthropic uses with an HTTP status.

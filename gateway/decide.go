@@ -82,6 +82,15 @@ func decide(out *engine.Outcome) verdict {
 	return v
 }
 
+// gaveUp reports whether the gateway ended the run itself after its own
+// retries and fallbacks (every tier failed, or the deadline ran out), so
+// that an upstream error it passes back is its verdict too, and carries
+// x-should-retry: false. A rejection (the request's own fault) is the
+// upstream's answer as it is.
+func gaveUp(out *engine.Outcome) bool {
+	return out.Reason == engine.Exhausted || out.Reason == engine.DeadlineExceeded
+}
+
 // userFor names the user a request counts against (DESIGN §6): the body's
 // metadata.user_id, else the bulwark-user-id header, else the client key's
 // user. "" means no per-user breaker applies.

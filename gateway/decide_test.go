@@ -52,6 +52,9 @@ func TestDecideMapsOutcomesToAnswers(t *testing.T) {
 			if want := tt.out.Last.Class == taxonomy.NotFound || tt.out.Last.Class == taxonomy.Credit; v.passBack != want {
 				t.Fatalf("passBack = %v, want %v: the upstream's request error goes back as it is", v.passBack, want)
 			}
+			if got := gaveUp(&tt.out); got != (tt.kind == answerError) {
+				t.Fatalf("gaveUp = %v: every failure after the gateway's own retries is its verdict (x-should-retry: false)", got)
+			}
 		})
 	}
 }

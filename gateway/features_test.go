@@ -114,7 +114,8 @@ func TestPerUserBreakerCutsOffAFailingUser(t *testing.T) {
 	}
 	before := totalRequests(s)
 	resp, b := call(t, "POST", g.url+"/v1/messages", body)
-	if typ, _, _ := anthropicError(t, b); resp.StatusCode != 429 || typ != "rate_limit_error" || resp.Header.Get("retry-after") == "" {
+	if typ, _, _ := anthropicError(t, b); resp.StatusCode != 429 || typ != "rate_limit_error" || resp.Header.Get("retry-after") == "" ||
+		resp.Header.Get("x-should-retry") != "false" {
 		t.Fatalf("%d %s %v", resp.StatusCode, b, resp.Header)
 	}
 	if totalRequests(s) != before {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,6 +92,8 @@ type gw struct {
 	srv  *gateway.Server
 	url  string
 	logs *logBuffer
+	// requests counts the requests the gateway received.
+	requests *atomic.Int64
 }
 
 // startGateway serves a gateway in front of upstream on loopback, with fast
@@ -110,14 +113,19 @@ func startGateway(t *testing.T, upstream string, opts ...gateway.Option) *gw {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	var n atomic.Int64
+	h := srv.Handler()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		hs.Close()
 		if t.Failed() {
 			t.Logf("gateway logs:\n%s", logs.String())
 		}
 	})
-	return &gw{srv: srv, url: hs.URL, logs: logs}
+	return &gw{srv: srv, url: hs.URL, logs: logs, requests: &n}
 }
 
 // call sends a request and reads the whole answer.

@@ -102,6 +102,15 @@ func (x *exchange) forwardWhole(out *engine.Outcome) {
 	h := x.w.Header()
 	copyHeaders(h, a.header)
 	x.setOutcomeHeaders(out)
+	if gaveUp(out) {
+		// The upstream's error, but the gateway's verdict after its own
+		// retries: the SDKs must not retry it again, and a rate-limited
+		// one says when to come back (DESIGN §7).
+		h[hShouldRetry] = shouldRetryFalse
+		if out.RateLimited && h.Get("Retry-After") == "" {
+			h.Set("Retry-After", retryAfterValue(max(out.RetryAfter, time.Second)))
+		}
+	}
 	if a.body == nil {
 		// An SSE error event before the first token: answer it as the HTTP
 		// error it stands for, with the upstream's type and message.

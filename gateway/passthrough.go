@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -54,12 +56,13 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 	u.RawQuery = r.URL.RawQuery
 	tier := passthroughTier(r.URL.Path)
 	x.chain = &resolved{tiers: []string{tier}, chain: engine.Chain{Models: []string{tier}}}
+	stopped := false // a request with a side effect failed once sent: not resent
 	out := s.eng.Run(x.ctx, engine.Call{
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
 		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
-			return x.attemptPassthrough(ctx, a, &u)
+			return x.attemptPassthrough(ctx, a, &u, &stopped)
 		},
 	})
 	x.out = &out
@@ -72,6 +75,9 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 		x.forwardWhole(&out)
 	default:
 		v := decide(&out)
+		if stopped {
+			v = notResent(&out)
+		}
 		x.setOutcomeHeaders(&out)
 		x.fail(v.status, v.errType, v.message, v.retryAfter)
 	}
@@ -86,18 +92,51 @@ func (x *exchange) checkCountTokens() bool {
 	return x.checkContentType() && x.checkBody(false)
 }
 
-// attemptPassthrough makes one forwarded call. The attempt's timeout bounds
-// the wait for the response headers (and for an error body); a 2xx body is
-// then streamed to the client with no bound but the client's.
-func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL) taxonomy.Result {
+// attemptPassthrough makes one forwarded call. A request that may have a
+// side effect is traced to know whether a connection was made, and marked
+// NoRetry when it may have reached the upstream and failed in a way that does
+// not say the upstream did nothing (mayRetry); stopped is then set.
+func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL, stopped *bool) taxonomy.Result {
+	side := sideEffect(x.r.Method, x.r.URL.Path)
+	if !side {
+		return x.forwardOnce(ctx, a, u, nil)
+	}
+	var ct connTrace
+	res := x.forwardOnce(ctx, a, u, &ct)
+	if res.Status >= 200 && res.Status < 300 && res.Err == nil && !res.TimedOut {
+		return res
+	}
+	end := attemptEnd{connected: ct.connected(), status: res.Status}
+	if res.Header != nil {
+		end.shouldRetry = res.Header.Get(hShouldRetry) == "true"
+	}
+	if !mayRetry(x.r.Method, x.r.URL.Path, end) {
+		res.NoRetry, *stopped = true, true
+	}
+	return res
+}
+
+// forwardOnce makes one forwarded call, traced by ct when it is not nil.
+// The attempt's timeout bounds the wait for the response headers (and for
+// an error body); a 2xx body is then streamed to the client with no bound
+// but the client's.
+func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) taxonomy.Result {
 	actx, cancel := context.WithCancel(ctx)
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(a.Timeout, func() { timedOut.Store(true); cancel() })
-	resp, err := x.s.rt.RoundTrip(x.newRequest(actx, x.r.Method, u, ""))
+	req := x.newRequest(actx, x.r.Method, u, "")
+	if ct != nil {
+		req = req.WithContext(httptrace.WithClientTrace(actx, ct.clientTrace()))
+		// Lets the transport resend on a fresh connection what it never
+		// wrote on a stale one, the only resend it makes of a POST.
+		req.GetBody = func() (io.ReadCloser, error) { b, _ := x.bodyFor(""); return b, nil }
+	}
+	resp, err := x.s.rt.RoundTrip(req)
 	if err != nil {
 		timer.Stop()
+		res := failureOf(ctx, actx, err, timedOut.Load()) // before cancel: a reset is no timeout
 		cancel()
-		return failureOf(ctx, actx, err, timedOut.Load())
+		return res
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if !timer.Stop() {

@@ -129,3 +129,50 @@ func TestOfficialTypeScriptSDKThroughTheGateway(t *testing.T) {
 		t.Errorf("every tier down: %+v", got.Failed)
 	}
 }
+
+func TestOfficialGoSDKWithDefaultRetriesSendsOneRequestWhenEveryTierFailed(t *testing.T) {
+	msgs := []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("say hello"))}
+	create := func(ctx context.Context, c anthropic.Client) error {
+		_, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: sonnet, MaxTokens: 16, Messages: msgs})
+		return err
+	}
+	count := func(ctx context.Context, c anthropic.Client) error {
+		_, err := c.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: sonnet, Messages: msgs})
+		return err
+	}
+	for _, tt := range []struct {
+		name    string
+		rules   []sim.Rule
+		do      func(context.Context, anthropic.Client) error
+		status  int
+		errType string
+	}{
+		{"messages, every tier overloaded", []sim.Rule{{Model: "*", Status: 529}}, create, 529, "overloaded_error"},
+		{"messages, every tier failing", []sim.Rule{{Model: "*", Status: 500}}, create, 503, "api_error"},
+		{"messages, every tier resetting", []sim.Rule{{Model: "*", Reset: true}}, create, 503, "api_error"},
+		{"messages, every tier rate limited", []sim.Rule{{Model: "*", Status: 429}}, create, 429, "rate_limit_error"},
+		// The finding: the upstream's 429 passed back after the gateway's own
+		// retries was retried twice more by the SDK (9 upstream calls).
+		{"count_tokens, rate limited", []sim.Rule{{Model: sonnet, Status: 429}}, count, 429, "rate_limit_error"},
+		{"count_tokens, overloaded with x-should-retry: true", []sim.Rule{{Model: sonnet, Status: 529, ShouldRetry: ptr(true)}}, count, 529, "overloaded_error"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, up := startSim(t, tt.rules...)
+			g := startGateway(t, up)
+			c := anthropic.NewClient(option.WithBaseURL(g.url), option.WithAPIKey("sk-client")) // default retries: 2
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := tt.do(ctx, c)
+			var apiErr *anthropic.Error
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status || string(apiErr.Type()) != tt.errType {
+				t.Fatalf("err = %v, want %d %s", err, tt.status, tt.errType)
+			}
+			if n := g.requests.Load(); n != 1 {
+				t.Fatalf("the SDK sent %d requests to the gateway (%d upstream calls), want 1", n, totalRequests(s))
+			}
+			if ra := apiErr.Response.Header.Get("retry-after"); tt.status == 429 && ra == "" {
+				t.Fatalf("a rate-limited failure without retry-after: %v", apiErr.Response.Header)
+			}
+		})
+	}
+}

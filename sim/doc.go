@@ -25,6 +25,10 @@
 //     claude-sonnet-5-5, claude-haiku-5-5, claude-opus-5-5, claude-sonnet-4-5,
 //     claude-haiku-4-5 and every model a rule names. Any model name is
 //     accepted by /v1/messages; a retired model is simulated with a 404 rule.
+//   - POST /v1/messages/batches and POST /v1/files (multipart/form-data with
+//     a "file" part): a new message batch in progress, a new file object.
+//     Only these create calls are simulated, so that tests can count
+//     duplicates of calls with a lasting effect.
 //   - Every API answer has request-id and anthropic-ratelimit-* headers;
 //     errors have the shape {"type":"error","error":{"type","message"},"request_id"}.
 //     Invalid requests get the real API's 400 invalid_request_error messages

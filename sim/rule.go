@@ -24,7 +24,8 @@ import (
 // stream faults; a rule may both stall and then end with a stream error.
 //
 // Rules apply to POST /v1/messages, POST /v1/messages/count_tokens (matched
-// by the model in the body) and GET /v1/models (matched only by "*").
+// by the model in the body), and GET /v1/models, POST /v1/messages/batches
+// and POST /v1/files (matched only by "*").
 type Rule struct {
 	// Model is the exact model name the rule matches, or "*" for every model.
 	// Required.

@@ -160,6 +160,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.allow(w, r, http.MethodPost) {
 			s.handleCountTokens(w, r)
 		}
+	case p == "/v1/messages/batches":
+		if s.allow(w, r, http.MethodPost) {
+			s.handleCreateBatch(w, r)
+		}
+	case p == "/v1/files":
+		if s.allow(w, r, http.MethodPost) {
+			s.handleCreateFile(w, r)
+		}
 	case p == "/v1/models" || strings.HasPrefix(p, "/v1/models/") && len(p) > len("/v1/models/"):
 		if s.allow(w, r, http.MethodGet) {
 			s.handleModels(w, r)

@@ -128,6 +128,9 @@ func Classify(r Result, now time.Time) Decision {
 			}
 		}
 	}
+	if r.NoRetry {
+		d.Retry = false
+	}
 	if d.Class == RateLimited && d.HasRetryAfter {
 		d.Cooldown = d.RetryAfter
 	}

@@ -87,6 +87,19 @@ func TestXShouldRetryOverridesRetryButNotNextTier(t *testing.T) {
 	}
 }
 
+func TestNoRetryForbidsARetryEvenWhenTheUpstreamAsksForOne(t *testing.T) {
+	for _, r := range []taxonomy.Result{
+		{Err: errors.New("connection reset by peer"), NoRetry: true},
+		{TimedOut: true, Err: errors.New("context deadline exceeded"), NoRetry: true},
+		{Status: 500, Header: hdr("x-should-retry", "true"), NoRetry: true},
+	} {
+		d := taxonomy.Classify(r, now)
+		if d.Retry || d.Next != taxonomy.NextYes || d.Model != taxonomy.CountFailure {
+			t.Fatalf("%+v: retry=%v next=%v model=%v, want no retry, the same next tier and breaker effect", r, d.Retry, d.Next, d.Model)
+		}
+	}
+}
+
 func TestRateLimitWithRetryAfterStartsACooldown(t *testing.T) {
 	d := taxonomy.Classify(taxonomy.Result{Status: 429, Header: hdr("retry-after", "7")}, now)
 	if !d.HasRetryAfter || d.RetryAfter != 7*time.Second || d.Cooldown != 7*time.Second {

@@ -35,6 +35,10 @@ type Result struct {
 	// attempt's breaker permit unsettled and hands it back in the run's
 	// outcome (engine.Outcome.Pending).
 	Committed bool
+	// NoRetry is set when the attempt must not be made again whatever its
+	// class: the request may have had a lasting effect upstream (a message
+	// batch or a file created) and was sent before it failed (DESIGN §7).
+	NoRetry bool
 }
 
 // ErrMalformed marks an upstream answer that could not be parsed.
