@@ -14,7 +14,10 @@
 //     breaker permit is settled when it really ends. Non-streamed calls ask
 //     for gzip; every gzip answer is decoded (gzip.go).
 //   - POST /v1/messages/count_tokens, GET /v1/models and every other /v1/*
-//     path: forwarded with retries, no model fallback.
+//     path: forwarded with retries, no model fallback. A request that may
+//     have a side effect (any POST but messages and count_tokens, any
+//     DELETE) is resent only when the upstream certainly did not act on it
+//     (sideeffect.go).
 //   - POST /v1/agent: a plain-text turn that always answers 200 with
 //     something a person can read.
 //   - GET /healthz, /readyz and /v1/status.
@@ -24,6 +27,13 @@
 // paths: with client keys or an admin key ([WithAdminKey]) configured they
 // take either, or the [AdminCookie] a browser gets from ?key=KEY; with
 // neither they are open.
+//
+// Input the API would reject (a model that is not 1–256 bytes of printable
+// ASCII, a stream that is not a boolean, a body that is not JSON) gets a
+// 400 with no upstream call (validate.go); net/http's own plain-text
+// rejections (431, bad framing) are rewritten in Anthropic's shape
+// (httperr.go). Every error the gateway produces carries
+// x-should-retry: false, so that the SDKs' retries do not multiply its own.
 //
 // Decisions (how an outcome maps to an HTTP answer, which user a request
 // counts against, the cache key, who may see an admin path) are pure functions apart from the

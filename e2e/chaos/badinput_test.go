@@ -95,6 +95,9 @@ var badInputs = []badInput{
 	// Wrong types the gateway does not look at are the upstream's to judge:
 	// its 400 comes back as it is, after one call.
 	messagesError("max_tokens and messages of the wrong types", `{"model":"claude-sonnet-5-5","max_tokens":"many","messages":"hi"}`, 400, "invalid_request_error", "max_tokens"),
+	// The gateway's own checks (DESIGN §7): no upstream call.
+	messagesError("model with control bytes", `{"model":"claude\u0000\r\n","max_tokens":8,"messages":[]}`, 400, "invalid_request_error", "printable ASCII"),
+	messagesError("model of 20 KB", `{"model":"`+strings.Repeat("m", 20<<10)+`","max_tokens":8,"messages":[]}`, 400, "invalid_request_error", "at most 256 bytes"),
 	messagesError("stream is not a boolean", `{"model":"claude-sonnet-5-5","max_tokens":8,"stream":"yes","messages":[{"role":"user","content":"hi"}]}`, 400, "invalid_request_error", "stream"),
 	messagesError("deeply nested", `{"model":"claude-sonnet-5-5","max_tokens":8,"messages":`+strings.Repeat("[", 100000)+strings.Repeat("]", 100000)+`}`, 400, "invalid_request_error", ""),
 	{"body over the limit, with its length", func(t *testing.T, p *inproc, c *http.Client) {
@@ -120,12 +123,7 @@ var badInputs = []badInput{
 		conn := dial(t, p)
 		_, _ = io.WriteString(conn, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":")
 		_ = conn.(*net.TCPConn).CloseWrite()
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("no answer: %v", err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		wantError(t, &answer{status: resp.StatusCode, header: resp.Header, body: b}, 400, "invalid_request_error", "could not read the request body")
+		wantError(t, readAnswer(t, conn), 400, "invalid_request_error", "could not read the request body")
 	}},
 	{"slowloris: headers a byte at a time", func(t *testing.T, p *inproc, c *http.Client) {
 		conn := dial(t, p)
@@ -150,8 +148,8 @@ var badInputs = []badInput{
 		if err != nil && !isReset(err) {
 			t.Fatalf("read: %v", err)
 		}
-		// net/http closes with a plain 400 (or 408) when the header
-		// timeout strikes; nothing reaches the handlers.
+		// net/http closes (or answers 400/408) when the header timeout
+		// strikes; nothing reaches the handlers.
 		if len(b) > 0 && !strings.HasPrefix(string(b), "HTTP/1.1 400") && !strings.HasPrefix(string(b), "HTTP/1.1 408") {
 			t.Fatalf("answer to a slow client: %q", b)
 		}
@@ -164,26 +162,12 @@ var badInputs = []badInput{
 		go func() {
 			_, _ = io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", maxHeaderBytes+8<<10)+"\r\n\r\n")
 		}()
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("no answer: %v", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-			t.Fatalf("status %d, want 431", resp.StatusCode)
-		}
+		wantError(t, readAnswer(t, conn), http.StatusRequestHeaderFieldsTooLarge, "request_too_large", "headers")
 	}},
 	{"not HTTP", func(t *testing.T, p *inproc, c *http.Client) {
 		conn := dial(t, p)
 		_, _ = io.WriteString(conn, "HELLO THERE\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatalf("no answer: %v", err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 400 {
-			t.Fatalf("status %d, want 400", resp.StatusCode)
-		}
+		wantError(t, readAnswer(t, conn), 400, "invalid_request_error", "could not be read")
 	}},
 	{"unknown path", func(t *testing.T, p *inproc, c *http.Client) {
 		wantError(t, do(t, c, http.MethodGet, p.gwURL+"/v2/messages", ""), 404, "not_found_error", "/v2/messages")
@@ -311,6 +295,18 @@ func wantError(t *testing.T, a *answer, status int, errType, msgPart string) {
 	if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("content-type %q", ct)
 	}
+}
+
+// readAnswer reads one HTTP answer from conn.
+func readAnswer(t *testing.T, conn net.Conn) *answer {
+	t.Helper()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &answer{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
 func dial(t *testing.T, p *inproc) net.Conn {
