@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -13,31 +12,6 @@ import (
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 )
-
-// serveGateway serves a gateway with Serve (the listener bulwark serve
-// uses, not httptest's) in front of upstream; it returns host:port.
-func serveGateway(t *testing.T, upstream string) string {
-	t.Helper()
-	srv, err := gateway.New(gateway.WithUpstream(upstream), gateway.WithAPIKey("k"),
-		gateway.WithProfiles(map[string]engine.Profile{"interactive": fastProfile()}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return ln.Addr().String()
-}
 
 // rawExchange writes req on a new connection and reads one answer.
 func rawExchange(t *testing.T, addr, req string) (*http.Response, []byte) {
@@ -63,7 +37,9 @@ func rawExchange(t *testing.T, addr, req string) (*http.Response, []byte) {
 
 func TestHTTPLayerRejectionsAreAnthropicShaped(t *testing.T) {
 	s, up := startSim(t)
-	addr := serveGateway(t, up)
+	base, _, _ := serveGateway(t, gateway.WithUpstream(up), gateway.WithAPIKey("k"),
+		gateway.WithProfiles(map[string]engine.Profile{"interactive": fastProfile()}))
+	addr := strings.TrimPrefix(base, "http://")
 	const body = `{"model":"claude-sonnet-5-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}`
 	for _, tt := range []struct {
 		name, req string

@@ -5,6 +5,18 @@ import (
 	"testing"
 )
 
+// wantProblem checks the message a check returned: empty unless bad, else
+// containing part and short (the input is never echoed whole).
+func wantProblem(t *testing.T, msg string, bad bool, part string) {
+	t.Helper()
+	if (msg != "") != bad || !strings.Contains(msg, part) {
+		t.Fatalf("message %q, want bad=%v containing %q", msg, bad, part)
+	}
+	if len(msg) > 300 {
+		t.Fatalf("a message of %d bytes echoes the input whole", len(msg))
+	}
+}
+
 func TestBadContentTypeAcceptsOnlyJSON(t *testing.T) {
 	tests := []struct {
 		ct   string
@@ -28,15 +40,7 @@ func TestBadContentTypeAcceptsOnlyJSON(t *testing.T) {
 		{ct: strings.Repeat("a", 10000), bad: true, part: "..."},
 	}
 	for _, tt := range tests {
-		t.Run(tt.ct, func(t *testing.T) {
-			msg := badContentType(tt.ct)
-			if (msg != "") != tt.bad || !strings.Contains(msg, tt.part) {
-				t.Fatalf("badContentType(%q) = %q, want bad=%v containing %q", tt.ct, msg, tt.bad, tt.part)
-			}
-			if len(msg) > 300 {
-				t.Fatalf("message of %d bytes echoes the header whole", len(msg))
-			}
-		})
+		t.Run(tt.ct, func(t *testing.T) { wantProblem(t, badContentType(tt.ct), tt.bad, tt.part) })
 	}
 }
 
@@ -65,15 +69,7 @@ func TestBadModelAcceptsOnlyShortPrintableASCII(t *testing.T) {
 		{name: "non-ASCII", model: "claudé", bad: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			msg := badModel(tt.model)
-			if (msg != "") != tt.bad || !strings.Contains(msg, tt.part) {
-				t.Fatalf("badModel(%q) = %q, want bad=%v containing %q", tt.model, msg, tt.bad, tt.part)
-			}
-			if len(msg) > 200 {
-				t.Fatalf("message of %d bytes echoes the model whole", len(msg))
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantProblem(t, badModel(tt.model), tt.bad, tt.part) })
 	}
 }
 
