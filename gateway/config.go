@@ -18,7 +18,8 @@ import (
 // WithConfig applies the gateway's part of a configuration file: upstream
 // (when set), chains, profiles, messages, cache.enabled, client keys and the
 // admin key (each read from its environment variable; an unset or empty one
-// makes New fail). Breakers and the retry budget belong to the engine: build it with
+// makes New fail). The userinfo of the Redis URL is registered as a secret
+// (WithSecrets). Breakers and the retry budget belong to the engine: build it with
 // NewEngine. Options after WithConfig override it.
 func WithConfig(c config.Config) Option {
 	return func(s *settings) {
@@ -36,6 +37,7 @@ func WithConfig(c config.Config) Option {
 		}
 		WithMessages(Messages(c.Messages))(s)
 		s.cache = c.Cache.Enabled
+		s.secrets = append(s.secrets, urlSecrets(c.Redis)...)
 		for _, cl := range c.Clients {
 			key := os.Getenv(cl.KeyEnv)
 			if key == "" {

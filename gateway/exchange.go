@@ -13,6 +13,7 @@ import (
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -37,6 +38,7 @@ type exchange struct {
 	user       string
 	upHeader   http.Header
 	cacheKey   string
+	red        *redact.Redactor // see redactor()
 
 	last upstreamAnswer // the latest upstream answer read whole
 	live *liveStream    // a committed stream, or a 2xx passthrough body

@@ -44,7 +44,7 @@ func (x *exchange) run() engine.Outcome {
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
-		Do:        do,
+		Do:        x.boundary(do),
 	})
 	x.out = &out
 	x.afterRun(&out)

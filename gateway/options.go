@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -85,6 +86,8 @@ type settings struct {
 	eolWithin    time.Duration
 	agentModel   string
 	agentTokens  int
+	secrets      []string
+	redactor     *redact.Redactor
 }
 
 // WithUpstream sets the base URL of the Messages API to call (no trailing
@@ -213,3 +216,18 @@ func WithAgent(maxTokens int) Option { return func(s *settings) { s.agentTokens 
 // WithClock sets the time source of start-up checks (end-of-life warnings);
 // default time.Now.
 func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
+
+// WithSecrets adds values the gateway never passes on or logs, besides the
+// ones it knows (the upstream key, the client keys, the admin key, the
+// userinfo of the upstream URL and, through WithConfig, of the Redis URL):
+// a cloud credential, say. Each is replaced with "[redacted]" wherever an upstream
+// echoes it — response headers, error bodies, SSE error events, log fields.
+// Values shorter than 8 bytes are ignored (too likely in ordinary text).
+func WithSecrets(secrets ...string) Option {
+	return func(s *settings) { s.secrets = append(s.secrets, secrets...) }
+}
+
+// WithRedactor makes the Server register its secrets into r, which is
+// shared with the caller's own output (cmd/bulwark wraps its log handler
+// with it). Default: a redactor of the Server's own.
+func WithRedactor(r *redact.Redactor) Option { return func(s *settings) { s.redactor = r } }

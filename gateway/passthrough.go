@@ -61,9 +61,9 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
-		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+		Do: x.boundary(func(ctx context.Context, a engine.Attempt) taxonomy.Result {
 			return x.attemptPassthrough(ctx, a, &u, &stopped)
-		},
+		}),
 	})
 	x.out = &out
 	switch {
@@ -131,7 +131,7 @@ func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL
 		// wrote on a stale one, the only resend it makes of a POST.
 		req.GetBody = func() (io.ReadCloser, error) { b, _ := x.bodyFor(""); return b, nil }
 	}
-	resp, err := x.s.rt.RoundTrip(req)
+	resp, err := x.roundTrip(req)
 	if err != nil {
 		timer.Stop()
 		res := failureOf(ctx, actx, err, timedOut.Load()) // before cancel: a reset is no timeout

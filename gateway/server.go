@@ -17,6 +17,7 @@ import (
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -41,6 +42,8 @@ type Server struct {
 	warnings  []catalog.Warning
 	agentTier string
 	mux       *http.ServeMux
+	// red holds every configured secret (redact.go).
+	red *redact.Redactor
 
 	draining atomic.Bool
 	bg       sync.WaitGroup // async cache writes
@@ -79,6 +82,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, errors.Join(set.errs...))
 	}
 	s := &Server{set: set, store: set.store, log: set.logger, obs: set.observer, cut: newStreamCut()}
+	s.registerSecrets()
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -88,7 +92,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(set.upstream, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, set.upstream)
+		return nil, fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, redact.Userinfo(set.upstream))
 	}
 	s.base = u
 	mu := *u

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -27,9 +28,9 @@ type readiness struct {
 // has begun. The store's health is shown but does not make the gateway
 // unready: without its backend a store serves from local state.
 func (s *Server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
-	rd := readiness{Ready: !s.draining.Load(), Draining: s.draining.Load(), Upstream: s.base.String()}
+	rd := readiness{Ready: !s.draining.Load(), Draining: s.draining.Load(), Upstream: redact.URL(s.base)}
 	if s.store != nil {
-		h := s.store.Health()
+		h := s.storeHealth()
 		rd.Store = &h
 	}
 	status := http.StatusOK
@@ -66,7 +67,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	for k, v := range map[string]any{
 		"breakers": nonNil(s.eng.Breakers().Snapshot()),
 		"chains":   s.set.chains,
-		"upstream": s.base.String(),
+		"upstream": redact.URL(s.base),
 		"draining": s.draining.Load(),
 	} {
 		body[k] = v
@@ -77,7 +78,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	body["warnings"] = warnings
 	if s.store != nil {
-		body["store"] = s.store.Health()
+		body["store"] = s.storeHealth()
 	}
 	attempts, retries := s.eng.Budget().Stats()
 	body["retry_budget"] = map[string]int64{"attempts": attempts, "retries": retries}
@@ -85,6 +86,13 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		body[name] = f()
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// storeHealth is the store's health, its error text redacted.
+func (s *Server) storeHealth() store.Health {
+	h := s.store.Health()
+	h.Error = s.red.Text(h.Error)
+	return h
 }
 
 func nonNil(s []breaker.Status) []breaker.Status {

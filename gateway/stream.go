@@ -61,7 +61,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 	}
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(first, func() { timedOut.Store(true); cancel() })
-	resp, err := x.s.rt.RoundTrip(x.newRequest(sctx, http.MethodPost, x.s.msgURL, a.Model))
+	resp, err := x.roundTrip(x.newRequest(sctx, http.MethodPost, x.s.msgURL, a.Model))
 	if err != nil {
 		timer.Stop()
 		cancel()
@@ -110,7 +110,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		}
 		switch string(ev.Name) {
 		case "error":
-			errType, msg := parseError(ev.Data)
+			errType, msg := parseError(x.redactor().Bytes(ev.Data))
 			x.keep(upstreamAnswer{status: resp.StatusCode, header: resp.Header, model: a.Model, errType: errType, message: msg})
 			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
 		case "message_start":
@@ -196,7 +196,11 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		}
 		// Flush per burst: when the next event is already here, it goes out
 		// in the same flush, so nothing waits and fewer writes are made.
-		if !x.send(rc, ev.Raw, !l.rd.Ready()) {
+		raw := ev.Raw
+		if string(ev.Name) == "error" { // an upstream's own text: redacted
+			raw = x.redactor().Bytes(raw)
+		}
+		if !x.send(rc, raw, !l.rd.Ready()) {
 			x.clientGone()
 			return
 		}
@@ -213,7 +217,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			return
 		case "error":
 			x.streamEnd = "upstream_error"
-			errType, msg := parseError(ev.Data)
+			errType, msg := parseError(x.redactor().Bytes(ev.Data))
 			x.settle(taxonomy.Result{Status: l.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
 			x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
 				slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
@@ -302,7 +306,7 @@ func (x *exchange) streamFailed(rc *http.ResponseController, err error, why stri
 	ev := sse.AppendEvent(b[:0], "error", sse.AppendError(nil, errType, msg, ""))
 	x.write(rc, ev)
 	x.logf(slog.LevelWarn, "stream.stalled", slog.String("model", x.live.model), slog.String("why", x.streamEnd),
-		slog.Int("events", x.events), slog.Int64("bytes", x.sent), slog.String("error", err.Error()))
+		slog.Int("events", x.events), slog.Int64("bytes", x.sent), slog.String("error", x.redactor().Text(err.Error())))
 }
 
 // drain reads what is left of a finished body (at most 4 KiB) so that its

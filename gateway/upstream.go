@@ -133,7 +133,7 @@ func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) taxonomy.
 	defer cancel()
 	req := x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model)
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
-	resp, err := x.s.rt.RoundTrip(req)
+	resp, err := x.roundTrip(req)
 	if err != nil {
 		return failureOf(ctx, actx, err, false)
 	}
@@ -158,6 +158,7 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 		r.Status, r.Header = res.Status, res.Header
 		return r
 	}
+	x.redactor().Buffer(buf)
 	if ok {
 		if checkJSON && !validJSON(buf.Bytes()) {
 			putBuf(buf)

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// Redaction (DESIGN §7): every configured secret is replaced with
+// redact.Marker in what comes from an upstream before anything else sees
+// it — response headers as the call returns (roundTrip), whole answers as
+// they are read (readAnswer), SSE error events, and the error text and
+// message of every attempt's Result (boundary) — so that neither the engine,
+// the logs nor the client ever hold one, even when an upstream echoes it.
+// Streamed content events and 2xx passthrough bodies (files, batch results)
+// pass as they are.
+
+// registerSecrets adds what the Server knows to be secret to its redactor:
+// the upstream key, the client keys, the admin key, the userinfo of the
+// upstream URL and the secrets given with WithSecrets (or WithConfig).
+func (s *Server) registerSecrets() {
+	s.red = s.set.redactor
+	if s.red == nil {
+		s.red = redact.New()
+	}
+	s.red.Add(s.set.apiKey, s.set.adminKey)
+	for _, c := range s.set.clients {
+		s.red.Add(c.Key)
+	}
+	s.red.Add(urlSecrets(s.set.upstream)...)
+	s.red.Add(s.set.secrets...)
+}
+
+// urlSecrets returns the user name and password of a URL's userinfo.
+func urlSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	p, _ := u.User.Password()
+	return []string{u.User.Username(), p}
+}
+
+// redactor returns the redactor of this request: the Server's, plus the
+// client's own credentials when they are passed through to the upstream
+// (no upstream key configured), which are then never logged either.
+func (x *exchange) redactor() *redact.Redactor {
+	if x.red != nil {
+		return x.red
+	}
+	x.red = x.s.red
+	if x.s.set.apiKey == "" && x.s.clients == nil {
+		var own []string
+		if k := x.r.Header.Get("X-Api-Key"); k != "" {
+			own = append(own, k)
+		}
+		if a := x.r.Header.Get("Authorization"); a != "" {
+			if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+				a = strings.TrimSpace(a[7:])
+			}
+			own = append(own, a)
+		}
+		if own != nil {
+			x.red = x.s.red.With(own...)
+		}
+	}
+	return x.red
+}
+
+// roundTrip makes one upstream call. The answer's headers come back with
+// every secret redacted; so do the texts of its errors (boundary).
+func (x *exchange) roundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := x.s.rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Header = x.redactor().Header(resp.Header)
+	return resp, nil
+}
+
+// boundary wraps an attempt so that its Result reaches the engine (its
+// logs, its decisions) with secrets and URL userinfo removed from the error
+// text and the upstream's message.
+func (x *exchange) boundary(do engine.AttemptFunc) engine.AttemptFunc {
+	return func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+		res := do(ctx, a)
+		if res.Err != nil || res.Message != "" {
+			red := x.redactor()
+			res.Err = red.Error(res.Err)
+			res.Message = red.Text(res.Message)
+		}
+		return res
+	}
+}
