@@ -12,6 +12,15 @@ type plan struct {
 	latency time.Duration
 	kind    faultKind
 	rule    Rule // the rule that decided kind, when kind != faultNone
+	echo    string // the credentials to echo (Rule.EchoKey)
+}
+
+// withEcho appends the credentials to echo to an error message.
+func (p *plan) withEcho(msg string) string {
+	if p.echo == "" {
+		return msg
+	}
+	return msg + " (x-api-key: " + p.echo + ")"
 }
 
 // outcome is the Stats key for the plan.
@@ -69,6 +78,13 @@ func (s *Server) preAnswer(w http.ResponseWriter, r *http.Request, p *plan, mode
 	if p.rule.ShouldRetry != nil {
 		w.Header().Set("x-should-retry", strconv.FormatBool(*p.rule.ShouldRetry))
 	}
+	if p.rule.EchoKey {
+		p.echo = r.Header.Get("X-Api-Key")
+		if p.echo == "" {
+			p.echo = r.Header.Get("Authorization")
+		}
+		w.Header().Set("x-echo-key", p.echo)
+	}
 	switch p.kind {
 	case faultReset:
 		resetConn(w)
@@ -89,7 +105,7 @@ func (s *Server) preAnswer(w http.ResponseWriter, r *http.Request, p *plan, mode
 			w.Header().Set("retry-after", strconv.FormatInt(retryAfterSeconds(ra), 10))
 			w.Header().Set("retry-after-ms", strconv.FormatInt(ra.Milliseconds(), 10))
 		}
-		s.writeError(w, p.rule.Status, typ, msg)
+		s.writeError(w, p.rule.Status, typ, p.withEcho(msg))
 		return true
 	case faultMalformed:
 		if malformedBody != nil {

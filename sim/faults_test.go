@@ -343,3 +343,20 @@ func TestRateDrawsAreRepeatableWithASeed(t *testing.T) {
 		t.Errorf("rate 0.5 failed %d of 40: %s", n, a)
 	}
 }
+
+func TestEchoKeyEchoesTheRequestsKeyInAHeaderAndTheErrorMessage(t *testing.T) {
+	_, client, _ := start(t, sim.WithRules([]sim.Rule{
+		{Model: "claude-sonnet-5-5", Status: 401, EchoKey: true},
+		{Model: "claude-haiku-5-5", StreamErrorAfterTokens: 1, EchoKey: true},
+	}))
+	_, err := client.Messages.New(ctx(t), params("claude-sonnet-5-5", "hi"))
+	apierr := asAPIError(t, err)
+	// The SDK sends its key as x-api-key or as Authorization: Bearer.
+	if !strings.HasSuffix(apierr.Response.Header.Get("x-echo-key"), "test-key") || !strings.HasSuffix(apierr.Message, "test-key)") {
+		t.Errorf("x-echo-key %q, message %q", apierr.Response.Header.Get("x-echo-key"), apierr.Message)
+	}
+	_, _, err = streamUntilError(t, client, params("claude-haiku-5-5", "hi"))
+	if apierr := asAPIError(t, err); !strings.Contains(apierr.Error(), "test-key)") {
+		t.Errorf("stream error %v", apierr)
+	}
+}

@@ -54,6 +54,12 @@ type Rule struct {
 	// ShouldRetry, when set, adds x-should-retry: true|false to the rule's
 	// answer (status, malformed or stream).
 	ShouldRetry *bool `json:"should_retry,omitempty"`
+	// EchoKey makes the rule's answer echo the request's credentials, as a
+	// misbehaving upstream or proxy might: the x-api-key value (else the
+	// Authorization value) in an x-echo-key header and, for an error
+	// (Status, StreamError), at the end of error.message. For tests that a
+	// gateway never passes a key on.
+	EchoKey bool `json:"echo_key,omitempty"`
 
 	// Latency delays the answer by this long (before any fault). Latencies
 	// of all applying rules add up.

@@ -153,7 +153,7 @@ func (s *Server) streamError(out *sse, p *plan, requestID string) {
 	if msg == "" {
 		msg = messageFor(typ, "")
 	}
-	out.event("error", marshal(errorBody{Type: "error", Error: errorDetail{Type: typ, Message: msg}, RequestID: requestID}))
+	out.event("error", marshal(errorBody{Type: "error", Error: errorDetail{Type: typ, Message: p.withEcho(msg)}, RequestID: requestID}))
 }
 
 func joinStrings(parts []string) string {

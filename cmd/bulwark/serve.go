@@ -15,6 +15,7 @@ import (
 	"github.com/bulwarkhq/bulwark/dashboard"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/metrics"
 	"github.com/bulwarkhq/bulwark/sim"
 	"github.com/bulwarkhq/bulwark/store"
@@ -40,12 +41,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	// Every line goes through the redactor the gateway registers its
+	// secrets into: no key, token or URL password is ever logged.
+	red := redact.New()
 	var log *slog.Logger
 	switch *logFormat {
 	case "json":
-		log = slog.New(slog.NewJSONHandler(stderr, nil))
+		log = slog.New(red.Handler(slog.NewJSONHandler(stderr, nil)))
 	case "text":
-		log = slog.New(slog.NewTextHandler(stderr, nil))
+		log = slog.New(red.Handler(slog.NewTextHandler(stderr, nil)))
 	default:
 		fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", *logFormat)
 		return errUsage
@@ -98,6 +102,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := gateway.New(
 		gateway.WithConfig(cfg),
 		gateway.WithAPIKey(apiKey),
+		gateway.WithRedactor(red),
 		gateway.WithEngine(eng),
 		gateway.WithStore(st),
 		gateway.WithLogger(log),
@@ -117,7 +122,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if simURL != "" {
 		fmt.Fprintf(stdout, "no ANTHROPIC_API_KEY and no upstream: started the built-in simulator at %s and using it as the upstream\n", simURL)
 	}
-	log.Info("serve.start", slog.String("addr", ln.Addr().String()), slog.String("upstream", cfg.Upstream),
+	log.Info("serve.start", slog.String("addr", ln.Addr().String()), slog.String("upstream", redact.Userinfo(cfg.Upstream)),
 		slog.Bool("simulator", simURL != ""), slog.Any("default_chain", cfg.Chains[config.DefaultChain]),
 		slog.Bool("upstream_key", apiKey != ""), slog.Int("client_keys", len(cfg.Clients)),
 		slog.Bool("admin_key", cfg.AdminKeyEnv != ""))

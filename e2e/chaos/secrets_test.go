@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
@@ -44,6 +45,43 @@ func (r *recorder) seen() []http.Header {
 	return append([]http.Header(nil), r.headers...)
 }
 
+// transcript sends requests to a gateway and keeps every answer, headers
+// and body, to look for secrets in.
+type transcript struct {
+	url string
+	c   *http.Client
+	b   strings.Builder
+}
+
+func (tr *transcript) call(t *testing.T, method, path, body string, header ...string) *answer {
+	t.Helper()
+	req, err := http.NewRequest(method, tr.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Anthropic-Version", "2023-06-01")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	start := time.Now()
+	resp, err := tr.c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	fmt.Fprintf(&tr.b, "%s %s -> %d\n", method, path, resp.StatusCode)
+	_ = resp.Header.Write(&tr.b)
+	tr.b.Write(b)
+	tr.b.WriteString("\n\n")
+	return &answer{status: resp.StatusCode, header: resp.Header, body: b, first: took, total: took}
+}
+
 // TestNoSecretEverLeaves runs traffic with failures of every kind through a
 // gateway process that holds an upstream key and a client key, then looks
 // for either key (or its distinctive tail) in every log line, in /metrics,
@@ -69,36 +107,11 @@ func TestNoSecretEverLeaves(t *testing.T) {
 	gw := startGatewayProc(t, simp.URL, secretsConfig,
 		"ANTHROPIC_API_KEY="+upstreamKey, "BULWARK_CHAOS_CLIENT_KEY="+clientKey)
 
-	var seen strings.Builder // every answer, headers and body
-	c := newClient(4)
-	defer c.CloseIdleConnections()
+	seen := &transcript{url: gw.URL, c: newClient(4)}
+	defer seen.c.CloseIdleConnections()
 	call := func(method, path, body string, header ...string) *answer {
 		t.Helper()
-		req, err := http.NewRequest(method, gw.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Anthropic-Version", "2023-06-01")
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		start := time.Now()
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		took := time.Since(start)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		fmt.Fprintf(&seen, "%s %s -> %d\n", method, path, resp.StatusCode)
-		_ = resp.Header.Write(&seen)
-		seen.Write(b)
-		seen.WriteString("\n\n")
-		return &answer{status: resp.StatusCode, header: resp.Header, body: b, first: took, total: took}
+		return seen.call(t, method, path, body, header...)
 	}
 	withKey := []string{"X-Api-Key", clientKey}
 	bearer := []string{"Authorization", "Bearer " + clientKey}
@@ -218,16 +231,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 		}
 	}
 
-	// Stop the gateway so that its shutdown lines are in the logs too.
-	if err := gw.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-gw.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the gateway did not stop on SIGTERM")
-	}
-	logs := gw.Logs()
+	logs := stopForLogs(t, gw)
 	if !strings.Contains(logs, `"msg":"serve.stopped"`) || strings.Count(logs, `"msg":"agent.request_complete"`) < 40 {
 		t.Fatalf("the logs miss lines:\n%s", logs)
 	}
@@ -236,7 +240,7 @@ func TestNoSecretEverLeaves(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("%q is in the logs", secret)
 		}
-		if strings.Contains(seen.String(), secret) {
+		if strings.Contains(seen.b.String(), secret) {
 			t.Errorf("%q is in an answer", secret)
 		}
 	}
@@ -260,6 +264,99 @@ func TestNoSecretEverLeaves(t *testing.T) {
 					t.Fatalf("the client key went upstream in %s", name)
 				}
 			}
+		}
+	}
+}
+
+// stopForLogs stops the gateway with SIGTERM, so that its shutdown lines are
+// in the logs too, and returns its logs.
+func stopForLogs(t *testing.T, gw *proc) string {
+	t.Helper()
+	if err := gw.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-gw.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not stop on SIGTERM")
+	}
+	return gw.Logs()
+}
+
+// TestEchoedKeyNeverLeavesTheGatewayWhenTheUpstreamEchoesIt runs a gateway
+// process in front of an upstream that echoes the key it receives (sim's
+// echo_key): in a response header, in a 4xx body (passed back, also on a
+// forwarded endpoint), in an SSE error event before the commit point (then
+// answered as an HTTP error, or fallen back from) and after it (then
+// forwarded to the client). The upstream URL carries a user and password.
+// Neither the key nor the URL's userinfo may appear in any byte a client
+// gets or in any log line; the marker stands where the key was.
+func TestEchoedKeyNeverLeavesTheGatewayWhenTheUpstreamEchoesIt(t *testing.T) {
+	const urlPassword = "url-password-SECRET-321"
+	_, simURL, stop, err := sim.Start(sim.WithSeed(46), sim.WithTokenDelay(time.Millisecond), sim.WithRules([]sim.Rule{
+		{Model: "claude-echo-401", Status: 401, EchoKey: true},
+		{Model: "claude-echo-stream-before", StreamError: true, ErrorType: "authentication_error", EchoKey: true},
+		{Model: primary, StreamError: true, EchoKey: true},
+		{Model: "claude-echo-stream-after", StreamErrorAfterTokens: 2, EchoKey: true},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	upstream := strings.Replace(simURL, "http://", "http://bob:"+urlPassword+"@", 1)
+	gw := startGatewayProc(t, upstream, secretsConfig,
+		"ANTHROPIC_API_KEY="+upstreamKey, "BULWARK_CHAOS_CLIENT_KEY="+clientKey)
+	seen := &transcript{url: gw.URL, c: newClient(2)}
+	defer seen.c.CloseIdleConnections()
+	withKey := []string{"X-Api-Key", clientKey}
+
+	for _, tc := range []struct {
+		name, path, model string
+		stream            bool
+		status            int
+		marked            bool // the marker is in the answer
+	}{
+		{"4xx body passed back", "/v1/messages", "claude-echo-401", false, 401, true},
+		{"4xx body of a forwarded endpoint", "/v1/messages/count_tokens", "claude-echo-401", false, 401, true},
+		{"stream error before commit, answered as an error", "/v1/messages", "claude-echo-stream-before", true, 401, true},
+		{"stream error before commit, fallen back from", "/v1/messages", primary, true, 200, false},
+		{"stream error after commit", "/v1/messages", "claude-echo-stream-after", true, 200, true},
+	} {
+		a := seen.call(t, http.MethodPost, tc.path, messageBody(tc.model, "hi", 16, tc.stream), withKey...)
+		a.stream = tc.stream
+		if a.status != tc.status || strings.Contains(string(a.body), redact.Marker) != tc.marked {
+			t.Errorf("%s: want %d, marker %t: %s", tc.name, tc.status, tc.marked, a)
+		}
+		if h := a.header.Get("X-Echo-Key"); h != "" && h != redact.Marker {
+			t.Errorf("%s: x-echo-key %q", tc.name, h)
+		}
+		if err := check(a); err != nil {
+			t.Errorf("%s: %v: %s", tc.name, err, a)
+		}
+		if tc.name == "stream error after commit" && a.kind != "stream_error" {
+			t.Errorf("%s: a %s, not a stream that ends with an error event: %s", tc.name, a.kind, a)
+		}
+	}
+	for _, path := range []string{"/readyz", "/v1/status"} {
+		if a := seen.call(t, http.MethodGet, path, "", withKey...); a.status != 200 || !strings.Contains(string(a.body), strings.TrimPrefix(simURL, "http://")) {
+			t.Errorf("%s: %s", path, a)
+		}
+	}
+
+	logs := stopForLogs(t, gw)
+	start := logLines(gw, "serve.start")
+	if len(start) != 1 || start[0]["upstream"] != simURL {
+		t.Errorf("serve.start: %v", start)
+	}
+	if !strings.Contains(logs, `"upstream_message":"invalid x-api-key (x-api-key: `+redact.Marker+`)"`) {
+		t.Errorf("no agent.misconfig line with the upstream message redacted in place:\n%s", logs)
+	}
+	for _, secret := range []string{upstreamKey, "SECRET-123", urlPassword, "SECRET-321", "bob:"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("%q is in the logs:\n%s", secret, logs)
+		}
+		if strings.Contains(seen.b.String(), secret) {
+			t.Errorf("%q is in an answer:\n%s", secret, seen.b.String())
 		}
 	}
 }
