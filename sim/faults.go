@@ -11,7 +11,7 @@ import (
 type plan struct {
 	latency time.Duration
 	kind    faultKind
-	rule    Rule // the rule that decided kind, when kind != faultNone
+	rule    Rule   // the rule that decided kind, when kind != faultNone
 	echo    string // the credentials to echo (Rule.EchoKey)
 }
 
