@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
@@ -14,6 +15,7 @@ import (
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 )
 
 // Outcome says how a call went: which model answered, whether it was a
@@ -32,7 +34,8 @@ type Guard struct {
 }
 
 // New returns a Guard. With no options it calls the real API with
-// $ANTHROPIC_API_KEY over DefaultChain with the interactive profile.
+// $ANTHROPIC_API_KEY over DefaultChain with the interactive profile. It fails
+// with ErrNoCredentials when it would call the real API with no credentials.
 func New(opts ...Option) (*Guard, error) {
 	s := settings{
 		chain:     DefaultChain,
@@ -52,6 +55,12 @@ func New(opts ...Option) (*Guard, error) {
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
+	// No key, token or URL password in any log line, even when an upstream
+	// echoes one back in its error message.
+	red := redact.New(s.apiKey, os.Getenv("ANTHROPIC_API_KEY"), os.Getenv("ANTHROPIC_AUTH_TOKEN"))
+	red.Add(redact.URLSecrets(s.baseURL)...)
+	red.Add(redact.URLSecrets(os.Getenv("ANTHROPIC_BASE_URL"))...)
+	s.logger = slog.New(red.Handler(s.logger.Handler()))
 	reqOpts := []option.RequestOption{}
 	if s.apiKey != "" {
 		reqOpts = append(reqOpts, option.WithAPIKey(s.apiKey))
@@ -80,12 +89,16 @@ func New(opts ...Option) (*Guard, error) {
 	if s.rnd != nil {
 		engOpts = append(engOpts, engine.WithRand(s.rnd))
 	}
+	client := anthropic.NewClient(reqOpts...)
+	if err := checkCredentials(&s, &client); err != nil {
+		return nil, err
+	}
 	for _, w := range catalog.Warnings(chain.Models, s.clock.Now(), catalog.DefaultWarnWithin) {
 		s.logger.Warn("model.end_of_life", slog.String("model", w.Model), slog.String("successor", w.Successor),
 			slog.Bool("retired", w.Retired), slog.String("message", w.Message))
 	}
 	return &Guard{
-		client:   anthropic.NewClient(reqOpts...),
+		client:   client,
 		eng:      engine.New(engOpts...),
 		chain:    chain,
 		profile:  s.profile,

@@ -12,6 +12,7 @@ import (
 	"github.com/bulwarkhq/bulwark/budget"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -37,7 +38,7 @@ func WithConfig(c config.Config) Option {
 		}
 		WithMessages(Messages(c.Messages))(s)
 		s.cache = c.Cache.Enabled
-		s.secrets = append(s.secrets, urlSecrets(c.Redis)...)
+		s.secrets = append(s.secrets, redact.URLSecrets(c.Redis)...)
 		for _, cl := range c.Clients {
 			key := os.Getenv(cl.KeyEnv)
 			if key == "" {

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bulwarkhq/bulwark/engine"
@@ -32,18 +31,8 @@ func (s *Server) registerSecrets() {
 	for _, c := range s.set.clients {
 		s.red.Add(c.Key)
 	}
-	s.red.Add(urlSecrets(s.set.upstream)...)
+	s.red.Add(redact.URLSecrets(s.set.upstream)...)
 	s.red.Add(s.set.secrets...)
-}
-
-// urlSecrets returns the user name and password of a URL's userinfo.
-func urlSecrets(raw string) []string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return nil
-	}
-	p, _ := u.User.Password()
-	return []string{u.User.Username(), p}
 }
 
 // redactor returns the redactor of this request: the Server's, plus the

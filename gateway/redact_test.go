@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 )
@@ -18,15 +19,21 @@ const (
 	echoClientKey = "ck-echo-client-key-4567"
 	echoSecret    = "admin-key-from-config-89"
 	echoPassword  = "upstream-url-password-77"
+	redisPassword = "redis-url-password-55"
 )
 
 // echoUpstream is an upstream that echoes the x-api-key it receives, the
 // way a misbehaving proxy or a hostile upstream would: in a response header
-// of every answer and in whatever the requested model asks for.
+// of every answer and in whatever the requested model asks for. It also
+// echoes the request's anthropic-echo header, standing for any other secret
+// an upstream could come to hold.
 func echoUpstream(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("X-Api-Key")
+		if e := r.Header.Get("Anthropic-Echo"); e != "" {
+			key += " " + e
+		}
 		body, _ := io.ReadAll(r.Body)
 		var req struct{ Model string }
 		_ = json.Unmarshal(body, &req)
@@ -84,6 +91,7 @@ func TestEchoedSecretsReachNoClientAndNoLogWhenAnUpstreamEchoesThem(t *testing.T
 	base := strings.Replace(up, "http://", "http://bob:"+echoPassword+"@", 1)
 	g := startGateway(t, base,
 		gateway.WithAPIKey(echoKey),
+		gateway.WithConfig(config.Config{Redis: "redis://:" + redisPassword + "@127.0.0.1:1/0"}),
 		gateway.WithSecrets(echoSecret),
 		gateway.WithClientKeys(gateway.ClientKey{Key: echoClientKey}),
 		gateway.WithChains(map[string][]string{
@@ -91,7 +99,7 @@ func TestEchoedSecretsReachNoClientAndNoLogWhenAnUpstreamEchoesThem(t *testing.T
 			"echo-500":           {"echo-500", "echo-400"},
 			"echo-stream-before": {"echo-stream-before"},
 		}))
-	auth := []string{"X-Api-Key", echoClientKey}
+	auth := []string{"X-Api-Key", echoClientKey, "Anthropic-Echo", echoSecret + " " + redisPassword}
 	var seen strings.Builder
 	record := func(resp *http.Response, b []byte) {
 		_ = resp.Header.Write(&seen)
@@ -117,7 +125,7 @@ func TestEchoedSecretsReachNoClientAndNoLogWhenAnUpstreamEchoesThem(t *testing.T
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, b)
 			}
-			if got := resp.Header.Get("X-Echo-Key"); got != redact.Marker {
+			if got := resp.Header.Get("X-Echo-Key"); got != strings.Repeat(redact.Marker+" ", 2)+redact.Marker {
 				t.Errorf("x-echo-key %q, want the marker", got)
 			}
 			if tt.marked && !strings.Contains(string(b), redact.Marker) {
@@ -145,7 +153,7 @@ func TestEchoedSecretsReachNoClientAndNoLogWhenAnUpstreamEchoesThem(t *testing.T
 	if len(g.logs.lines("agent.misconfig")) == 0 {
 		t.Error("no agent.misconfig line: the upstream message is not logged at all")
 	}
-	for _, secret := range []string{echoKey, echoClientKey, echoPassword, "bob:"} {
+	for _, secret := range []string{echoKey, echoClientKey, echoPassword, "bob:", echoSecret, redisPassword} {
 		if strings.Contains(seen.String(), secret) {
 			t.Errorf("%q reached a client:\n%s", secret, seen.String())
 		}
@@ -153,7 +161,7 @@ func TestEchoedSecretsReachNoClientAndNoLogWhenAnUpstreamEchoesThem(t *testing.T
 			t.Errorf("%q is in the logs:\n%s", secret, g.logs.String())
 		}
 	}
-	if !strings.Contains(g.logs.String(), `"upstream_message":"invalid x-api-key: `+redact.Marker) {
+	if !strings.Contains(g.logs.String(), `"upstream_message":"invalid x-api-key: `+redact.Marker+" "+redact.Marker) {
 		t.Errorf("upstream_message is not redacted in place:\n%s", g.logs.String())
 	}
 }

@@ -53,3 +53,14 @@ func Userinfo(s string) string {
 	b.WriteString(rest)
 	return b.String()
 }
+
+// URLSecrets returns the user name and password of a URL's userinfo, to
+// register as secrets; nil when it has none or does not parse.
+func URLSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	p, _ := u.User.Password()
+	return []string{u.User.Username(), p}
+}
