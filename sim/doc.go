@@ -35,7 +35,8 @@
 //     (e.g. "max_tokens: Field required"); unknown paths 404 and wrong methods
 //     405, both not_found_error; bodies over 32 MiB 413 request_too_large.
 //     API keys and anthropic-version are not checked, and keys are never
-//     echoed.
+//     echoed — unless a rule asks for it (echo_key), to test that a gateway
+//     passes no key on.
 //
 // # Faults
 //
