@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/bulwarkhq/bulwark/internal/redact"
 )
 
 // Validate checks that c can run and returns every problem found, as *Error
@@ -139,7 +141,7 @@ func (v *validator) url(key, s string, schemes ...string) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || !slices.Contains(schemes, u.Scheme) || (u.Host == "" && u.Scheme != "unix") {
-		v.add(key, "%q is not a URL with scheme %s", s, strings.Join(schemes, ", "))
+		v.add(key, "%q is not a URL with scheme %s", redact.Userinfo(s), strings.Join(schemes, ", "))
 	}
 }
 

@@ -87,6 +87,8 @@ func TestValidate(t *testing.T) {
 		{"empty addr", func(c *Config) { c.Addr = "" }, "addr: is required, e.g. 127.0.0.1:8080"},
 		{"addr without port", func(c *Config) { c.Addr = "localhost" }, `addr: "localhost" is not host:port`},
 		{"upstream without scheme", func(c *Config) { c.Upstream = "api.anthropic.com" }, `upstream: "api.anthropic.com" is not a URL with scheme http, https`},
+		{"a bad URL's password is not shown", func(c *Config) { c.Redis = "http://user:pa55word-x@host:6379" },
+			`redis: "http://host:6379" is not a URL with scheme redis, rediss, unix`},
 		{"redis without scheme", func(c *Config) { c.Redis = "localhost:6379" }, `redis: "localhost:6379" is not a URL with scheme redis, rediss, unix`},
 		{"empty message", func(c *Config) { c.Messages.Unavailable = " " }, "messages.unavailable: must not be empty"},
 		{"empty timeout message", func(c *Config) { c.Messages.Timeout = "" }, "messages.timeout: must not be empty"},
