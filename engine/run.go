@@ -45,6 +45,9 @@ type run struct {
 	dl    time.Time
 	hasDL bool
 	out   Outcome
+	// lastErr is the error text of the last attempt (attemptErr), on its
+	// agent.retry or agent.model_failed line.
+	lastErr slog.Attr
 }
 
 // left returns the time left before the deadline, less the reserve.
@@ -74,7 +77,7 @@ func (r *run) loop() {
 			continue
 		}
 		r.log(levelOf(last), "agent.model_failed", slog.String("model", model),
-			slog.String("class", last.Class.String()), slog.Bool("page", last.Severity == taxonomy.Page))
+			slog.String("class", last.Class.String()), slog.Bool("page", last.Severity == taxonomy.Page), r.lastErr)
 		if last.Next != taxonomy.NextYes {
 			r.end(Rejected)
 			return
@@ -139,7 +142,7 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 			// breaker refuses is a skip, not a retry.
 			r.e.obs.Retried(model, last.Class)
 			r.log(slog.LevelWarn, "agent.retry", slog.String("model", model), slog.Int("attempt", n),
-				slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", last.Class.String()))
+				slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", last.Class.String()), r.lastErr)
 		}
 		timeout := min(at, left)
 		if r.e.log.Enabled(r.ctx, slog.LevelDebug) {
@@ -148,6 +151,7 @@ func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last t
 		}
 		res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ti, N: n, Timeout: timeout})
 		end := r.e.clock.Now()
+		r.lastErr = attemptErr(res.Err)
 		if err := r.ctx.Err(); err != nil && !res.TimedOut {
 			res.Canceled = true
 		}
@@ -294,4 +298,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// attemptErr is the "error" attribute of an attempt's log lines: the text of
+// its transport error (a TLS failure, a refused connection), cut to 200
+// bytes; none without one. The caller's AttemptFunc has redacted it.
+func attemptErr(err error) slog.Attr {
+	if err == nil {
+		return slog.Attr{}
+	}
+	return slog.String("error", truncate(err.Error(), 200))
 }

@@ -181,3 +181,28 @@ func TestPassedThroughClientKeysAreNeverLoggedWhenNoUpstreamKeyIsSet(t *testing.
 		t.Errorf("the client's key in the logs, or no marker:\n%s", logs)
 	}
 }
+
+// failingTransport fails every call with err.
+type failingTransport struct{ err error }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
+
+// TestANetworkErrorIsLoggedWithItsTextRedacted: the text of a transport
+// error is on its attempt's log lines (a TLS failure is diagnosable), with
+// secrets and URL userinfo removed.
+func TestANetworkErrorIsLoggedWithItsTextRedacted(t *testing.T) {
+	err := fmt.Errorf("proxyconnect tcp: dial http://bob:%s@proxy:3128: tls: failed to verify certificate (key %s)", echoPassword, echoKey)
+	g := startGateway(t, "http://upstream.invalid", gateway.WithAPIKey(echoKey), gateway.WithSecrets(echoPassword),
+		gateway.WithTransport(failingTransport{err}))
+	if resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", false)); resp.StatusCode < 500 {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	lines := g.logs.lines("agent.model_failed")
+	want := "proxyconnect tcp: dial http://proxy:3128: tls: failed to verify certificate (key " + redact.Marker + ")"
+	if len(lines) == 0 || lines[0]["class"] != "network" || lines[0]["error"] != want {
+		t.Errorf("agent.model_failed lines %v, want error %q", lines, want)
+	}
+	if logs := g.logs.String(); strings.Contains(logs, echoKey) || strings.Contains(logs, echoPassword) {
+		t.Errorf("a secret is in the logs:\n%s", logs)
+	}
+}
