@@ -8,14 +8,11 @@ import (
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
-// Hot paths as the engine calls them, on the real clock, for a model already
-// seen.
+// Hot paths as the engine calls them, on the real clock, for a configured
+// model.
 
 func seen(s Settings) *Registry {
-	r := New(s, WithClock(clock.Real))
-	r.Record(model, taxonomy.CountSuccess)
-	r.Record("claude-haiku-5-5", taxonomy.CountSuccess)
-	return r
+	return New(s, WithClock(clock.Real), WithModels(model, "claude-haiku-5-5"))
 }
 
 func BenchmarkAllowRecordSuccess(b *testing.B) {

@@ -1,7 +1,6 @@
 package breaker
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -270,14 +269,14 @@ func TestUnknownModelsCostNothingUntilTheyCount(t *testing.T) {
 	if s := f.r.State("no-such-model"); s != Closed {
 		t.Fatalf("State = %v", s)
 	}
-	if snap := f.r.Snapshot(); len(snap) != 0 {
-		t.Fatalf("Snapshot = %+v, want nothing held", snap)
+	f.r.Record("fine-model", taxonomy.CountSuccess) // count mode: a success changes nothing
+	if n := f.r.others.Len(); n != 0 {
+		t.Fatalf("%d unconfigured models hold state, want none", n)
 	}
 	p, _ = f.r.Acquire("late")
 	p.Done(taxonomy.CountFailure)
-	f.r.Record("other", taxonomy.CountSuccess)
-	if snap := f.r.Snapshot(); len(snap) != 2 || snap[0].Model != "late" || snap[0].Failures != 1 {
-		t.Fatalf("Snapshot = %+v, want late (1 failure) and other", snap)
+	if snap := f.r.Snapshot(); len(snap) != 2 || snap[0].Model != model || snap[1].Model != "late" || snap[1].Failures != 1 {
+		t.Fatalf("Snapshot = %+v, want the configured model and late (1 failure)", snap)
 	}
 	Permit{}.Done(taxonomy.CountFailure) // the zero Permit does nothing
 }
@@ -330,29 +329,5 @@ func TestCallbacksMayCallBackIntoTheRegistry(t *testing.T) {
 	r.Cooldown(model, time.Hour)
 	if calls != 2 {
 		t.Fatalf("callbacks called %d times, want 2", calls)
-	}
-}
-
-func TestRegistryHoldsAtMostMaxModels(t *testing.T) {
-	f := newFixture(t, Settings{Failures: 1})
-	for i := range MaxModels {
-		f.r.Record(fmt.Sprintf("junk-%d", i), taxonomy.CountSuccess)
-	}
-	const extra = "one-too-many"
-	f.r.Record(extra, taxonomy.CountFailure)
-	p, _ := f.r.Acquire(extra)
-	p.Done(taxonomy.CountFailure)
-	f.r.Cooldown(extra, time.Hour)
-	f.r.ForceCooldown(extra, t0.Add(time.Hour))
-	f.r.Force(extra, t0.Add(time.Hour))
-	if v := f.r.Allow(extra); v != Allow {
-		t.Fatalf("Allow = %v for an untracked model, want allow", v)
-	}
-	if n := len(f.r.Snapshot()); n != MaxModels {
-		t.Fatalf("Snapshot has %d models, want %d", n, MaxModels)
-	}
-	f.r.Record("junk-7", taxonomy.CountFailure) // known models still work
-	if s := f.r.State("junk-7"); s != Open {
-		t.Fatalf("State = %v, want open", s)
 	}
 }

@@ -68,8 +68,8 @@ func TestForceOnAnUnknownModelCreatesIt(t *testing.T) {
 	if v := f.r.Allow("claude-haiku-5-5"); v != SkipOpen {
 		t.Fatalf("Allow = %v, want skip_open", v)
 	}
-	snap := f.r.Snapshot()
-	if len(snap) != 1 || snap[0].State != Open || snap[0].OpenLeft != time.Minute {
+	snap := f.r.Snapshot() // sorted: haiku, then the configured sonnet
+	if len(snap) != 2 || snap[0].State != Open || snap[0].OpenLeft != time.Minute {
 		t.Fatalf("Snapshot = %+v", snap)
 	}
 }

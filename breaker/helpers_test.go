@@ -55,10 +55,13 @@ type fixture struct {
 	ch  *changes
 }
 
-func newFixture(t *testing.T, s Settings) *fixture {
+// newFixture returns a Registry on a fake clock in which model is configured
+// (as the gateway's chains make it); other names are unconfigured.
+func newFixture(t *testing.T, s Settings, opts ...Option) *fixture {
 	t.Helper()
 	f := &fixture{t: t, clk: clock.NewFake(t0), ch: &changes{}}
-	f.r = New(s, WithClock(f.clk), WithOnChange(f.ch.add), WithOnCooldown(f.ch.cooldown))
+	all := []Option{WithClock(f.clk), WithOnChange(f.ch.add), WithOnCooldown(f.ch.cooldown), WithModels(model)}
+	f.r = New(s, append(all, opts...)...)
 	return f
 }
 

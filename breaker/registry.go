@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/internal/lru"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -15,13 +16,20 @@ import (
 // DESIGN §4 keys breakers by (upstream, model): use one Registry per
 // upstream.
 //
-// A model gets its state on first need: the first counted outcome
-// ([Registry.Record] or [Permit.Done] with CountSuccess or CountFailure), or
-// a Cooldown, Force or ForceCooldown (up to [MaxModels]). Until then it is
-// closed and Allow lets it through without allocating. Neutral outcomes
-// (such as the 404 of a misspelt model) never create state, so unknown names
-// sent by clients do not grow the registry unless the upstream fails on
-// them.
+// State is bounded and cannot be crowded out (DESIGN §4). The configured
+// models ([WithModels], [Registry.Reserve]) have their state from the start
+// and keep it for the Registry's life; their Allow is a lock-free lookup.
+// Every other model shares a table bounded in entries and bytes
+// ([WithOtherModels]) that evicts the least recently used model first and
+// forgets a model unused for its idle time: a client sending made-up model
+// names can fill that table, never take a configured model's breaker.
+//
+// An unconfigured model gets its state on first need: the first outcome that
+// counts ([Registry.Record] or [Permit.Done] with CountFailure, or
+// CountSuccess in rate mode), or a Cooldown, Force or ForceCooldown. Until
+// then it is closed and Allow lets it through without allocating. Neutral
+// outcomes (such as the 404 of a misspelt model), and successes in count
+// mode, never create state.
 type Registry struct {
 	settings   Settings
 	clock      clock.Clock
@@ -29,17 +37,17 @@ type Registry struct {
 	onChange   func(Change)
 	onCooldown func(model string, until time.Time)
 
-	// models is a read-only map, replaced whole (under mu) when a model is
-	// added, so that lookups take no lock.
-	models atomic.Pointer[map[string]*entry]
-	mu     sync.Mutex
+	// pinned holds the configured models: a read-only map, replaced whole
+	// (under mu) when models are reserved, so that lookups take no lock.
+	pinned atomic.Pointer[map[string]*entry]
+	// others holds every other model, under mu; nOthers is its length, so
+	// that a lookup while it is empty takes no lock.
+	others      *lru.Table[*entry]
+	nOthers     atomic.Int64
+	othersLimit limits
+	configured  []string // given to WithModels, reserved by New
+	mu          sync.Mutex
 }
-
-// MaxModels is the most models a Registry holds state for. Past it, new
-// models are not tracked: Allow lets them through, and their outcomes,
-// cooldowns and Force calls are dropped. It bounds memory should clients
-// send many made-up model names while the upstream is failing.
-const MaxModels = 4096
 
 // Change is one state change of a model's breaker, as passed to the
 // [WithOnChange] callback.
@@ -93,11 +101,16 @@ func WithOnCooldown(f func(model string, until time.Time)) Option {
 // defaults; see [Settings]).
 func New(s Settings, opts ...Option) *Registry {
 	r := &Registry{settings: s.withDefaults(), clock: clock.Real}
+	r.othersLimit = limits{entries: DefaultMaxOtherModels, bytes: DefaultMaxOtherBytes, idle: DefaultOtherIdle}
 	for _, opt := range opts {
 		opt(r)
 	}
+	r.othersLimit.idle = max(r.othersLimit.idle, r.settings.OpenFor, r.settings.Window)
 	r.base = r.clock.Now()
-	r.models.Store(&map[string]*entry{})
+	r.pinned.Store(&map[string]*entry{})
+	r.others = lru.New[*entry](r.othersLimit.entries, r.othersLimit.bytes)
+	r.Reserve(r.configured...)
+	r.configured = nil
 	return r
 }
 
@@ -127,7 +140,7 @@ func (r *Registry) Allow(model string) Verdict {
 // nothing is counted.
 func (r *Registry) Record(model string, e taxonomy.Effect) {
 	en := r.lookup(model)
-	if en == nil && e != taxonomy.Neutral {
+	if en == nil && r.settings.creates(e) {
 		en = r.getOrCreate(model)
 	}
 	if en != nil {
@@ -177,7 +190,7 @@ func (p Permit) Probe() bool { return p.probe }
 // of an earlier half-open period) is ignored and releases nothing.
 func (p Permit) Done(e taxonomy.Effect) {
 	en := p.e
-	if en == nil && p.r != nil && e != taxonomy.Neutral {
+	if en == nil && p.r != nil && p.r.settings.creates(e) {
 		en = p.r.getOrCreate(p.model)
 	}
 	if en != nil {
@@ -274,33 +287,6 @@ func (r *Registry) Force(model string, until time.Time) {
 	e.remote = false
 	e.openUntil = u
 	e.unlockAndEmit()
-}
-
-func (r *Registry) lookup(model string) *entry { return (*r.models.Load())[model] }
-
-// getOrCreate returns model's entry, created if need be; nil when the
-// Registry already holds MaxModels models.
-func (r *Registry) getOrCreate(model string) *entry {
-	if e := r.lookup(model); e != nil {
-		return e
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	old := *r.models.Load()
-	if e := old[model]; e != nil {
-		return e
-	}
-	if len(old) >= MaxModels {
-		return nil
-	}
-	e := newEntry(r, model)
-	m := make(map[string]*entry, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
-	m[model] = e
-	r.models.Store(&m)
-	return e
 }
 
 // offset returns t as nanoseconds since r.base (monotonic when both carry a

@@ -71,18 +71,36 @@ func ceilMS(d time.Duration) int64 {
 	return max(ms, 0)
 }
 
-// Snapshot returns the status of every model the Registry holds state for,
-// sorted by model. Open breakers whose OpenFor has passed move to half-open
-// here (and report the change), as with [Registry.State].
+// Snapshot returns the status of every configured model and of at most
+// [MaxSnapshotOthers] unconfigured ones (the most recently used of those
+// whose breaker is not closed, counts failures or has a cooldown; quiet ones
+// are left out), sorted by model. Open breakers whose OpenFor has passed
+// move to half-open here (and report the change), as with [Registry.State].
 func (r *Registry) Snapshot() []Status {
 	now := r.offset(r.clock.Now())
-	models := *r.models.Load()
-	out := make([]Status, 0, len(models))
-	for _, e := range models {
+	pinned := *r.pinned.Load()
+	out := make([]Status, 0, len(pinned))
+	for _, e := range pinned {
 		out = append(out, e.status(now))
+	}
+	n := 0
+	for _, e := range r.othersHeld() {
+		if n == MaxSnapshotOthers {
+			break
+		}
+		if s := e.status(now); !s.quiet() {
+			out = append(out, s)
+			n++
+		}
 	}
 	slices.SortFunc(out, func(a, b Status) int { return cmp.Compare(a.Model, b.Model) })
 	return out
+}
+
+// quiet reports whether s says nothing a status page needs: closed, no
+// failures counted, no cooldown.
+func (s Status) quiet() bool {
+	return s.State == Closed && s.Failures == 0 && s.CooldownLeft == 0
 }
 
 func (e *entry) status(now int64) Status {
