@@ -167,7 +167,7 @@ func TestAPermitOfAnEvictedModelSettlesHarmlessly(t *testing.T) {
 		t.Fatalf("Acquire = %v, entry %v", v, p.e)
 	}
 	f.r.Record("b", taxonomy.CountFailure) // evicts a
-	p.Done(taxonomy.CountFailure)           // counts on the evicted state only
+	p.Done(taxonomy.CountFailure)          // counts on the evicted state only
 	if s := f.r.State("a"); s != Closed {
 		t.Fatalf("a = %v, want closed: a fresh start", s)
 	}
