@@ -80,7 +80,8 @@ func New(opts ...Option) (*Guard, error) {
 	engOpts := []engine.Option{
 		engine.WithClock(s.clock),
 		engine.WithLogger(s.logger),
-		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock), breaker.WithOnChange(s.onBreakerChange))),
+		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock), breaker.WithOnChange(s.onBreakerChange),
+			breaker.WithModels(chain.Models...))),
 		engine.WithBudget(budget.New(s.ratio, s.minPerSec, budget.WithClock(s.clock))),
 	}
 	if s.observer != nil {

@@ -53,7 +53,9 @@ func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 		user = *req.UserID
 	}
 	if !x.checkUser(user) {
-		x.agentAnswer(s.set.messages.Unavailable, false, "")
+		if x.status == 0 { // cut off by the per-user breaker: an answer, not an error
+			x.agentAnswer(s.set.messages.Unavailable, false, "")
+		}
 		return
 	}
 	// Build the Messages request the agent turn stands for.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
@@ -89,6 +90,24 @@ func decide(out *engine.Outcome) verdict {
 // upstream's answer as it is.
 func gaveUp(out *engine.Outcome) bool {
 	return out.Reason == engine.Exhausted || out.Reason == engine.DeadlineExceeded
+}
+
+// MaxUserIDBytes is the longest user id accepted, in bytes (DESIGN §6):
+// metadata.user_id (as decoded from JSON) and the bulwark-user-id header.
+// A longer one is answered 400 invalid_request_error without an upstream
+// call, so that no client can make the gateway hold big keys.
+const MaxUserIDBytes = 256
+
+// userIDProblem returns the 400 message for user ids over MaxUserIDBytes,
+// "" when both are within it.
+func userIDProblem(metadataUser, header string) string {
+	switch {
+	case len(metadataUser) > MaxUserIDBytes:
+		return "metadata.user_id: must be at most " + strconv.Itoa(MaxUserIDBytes) + " bytes long (got " + strconv.Itoa(len(metadataUser)) + ")."
+	case len(header) > MaxUserIDBytes:
+		return UserHeader + ": must be at most " + strconv.Itoa(MaxUserIDBytes) + " bytes long (got " + strconv.Itoa(len(header)) + ")."
+	}
+	return ""
 }
 
 // userFor names the user a request counts against (DESIGN §6): the body's

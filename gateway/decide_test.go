@@ -73,6 +73,28 @@ func TestUserFor(t *testing.T) {
 	}
 }
 
+func TestUserIDProblemRefusesIDsOver256Bytes(t *testing.T) {
+	max, over := strings.Repeat("u", MaxUserIDBytes), strings.Repeat("u", MaxUserIDBytes+1)
+	tests := []struct {
+		meta, header string
+		want         string // a part of the message; "" for none
+	}{
+		{"", "", ""},
+		{max, max, ""},
+		{strings.Repeat("é", MaxUserIDBytes/2), "", ""}, // 256 bytes, 128 characters
+		{over, "", "metadata.user_id: must be at most 256 bytes long (got 257)"},
+		{"", over, "bulwark-user-id: must be at most 256 bytes long (got 257)"},
+		{over, over, "metadata.user_id"},
+		{strings.Repeat("é", MaxUserIDBytes/2+1), "", "(got 258)"},
+	}
+	for _, tt := range tests {
+		got := userIDProblem(tt.meta, tt.header)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("userIDProblem(%d bytes, %d bytes) = %q, want %q", len(tt.meta), len(tt.header), got, tt.want)
+		}
+	}
+}
+
 func TestCountsAgainstUser(t *testing.T) {
 	tests := []struct {
 		name string

@@ -148,13 +148,19 @@ func (x *exchange) pickProfile() bool {
 	return true
 }
 
-// checkUser applies the per-user breaker: a user who is cut off gets 429
-// with no upstream call.
+// checkUser refuses user ids over MaxUserIDBytes (400, on both endpoints)
+// and applies the per-user breaker: a user who is cut off gets 429 with no
+// upstream call (on /v1/agent, false with nothing answered yet).
 func (x *exchange) checkUser(metadataUser string) bool {
+	header := x.r.Header.Get(UserHeader)
+	if msg := userIDProblem(metadataUser, header); msg != "" {
+		x.fail(http.StatusBadRequest, "invalid_request_error", msg, 0)
+		return false
+	}
 	if x.s.store == nil {
 		return true
 	}
-	x.user = userFor(metadataUser, x.r.Header.Get(UserHeader), x.clientUser)
+	x.user = userFor(metadataUser, header, x.clientUser)
 	if x.user == "" {
 		return true
 	}

@@ -106,6 +106,9 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.resolveChains(); err != nil {
 		return nil, err
 	}
+	// The chains' models keep their breakers whatever model names clients
+	// send (DESIGN §4).
+	s.eng.Breakers().Reserve(s.chainCfg.Models()...)
 	if _, ok := set.profiles[config.ProfileInteractive]; !ok {
 		return nil, fmt.Errorf("%w: no %q profile", ErrConfig, config.ProfileInteractive)
 	}
