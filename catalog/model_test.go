@@ -20,3 +20,19 @@ func TestAliasStripsOnlyASnapshotDate(t *testing.T) {
 		}
 	}
 }
+
+func TestKnownIsTrueForSDKModelsTheirSnapshotsAndRetiredOnes(t *testing.T) {
+	for model, want := range map[string]bool{
+		"claude-sonnet-5-5":          true,
+		"claude-opus-5-5-20261101":   true, // a dated snapshot of a known alias
+		"claude-sonnet-4-5-20250929": true,
+		"claude-mythos-preview":      true,
+		"claude-sonnet-5-5x":         false,
+		"junk-model-17":              false,
+		"":                           false,
+	} {
+		if got := Known(model); got != want {
+			t.Errorf("Known(%q) = %v, want %v", model, got, want)
+		}
+	}
+}

@@ -23,9 +23,10 @@
 // # Metrics
 //
 // Every name has the prefix bulwark_ and every label is bounded: outcomes,
-// status classes and reasons are fixed sets, models are capped by
-// [WithMaxModels] (later ones are counted as "other"), and no user or request
-// id is ever a label.
+// status classes and reasons are fixed sets; a model has a label of its own
+// only when it is configured ([WithModels]), priced or known to the catalog
+// ([catalog.Known]), within [WithMaxModels], and any other name a client
+// sends is counted as "other"; and no user or request id is ever a label.
 //
 //	bulwark_requests_total{outcome}                    requests by how they ended
 //	bulwark_request_duration_seconds{outcome}          histogram of request time
@@ -60,7 +61,9 @@
 // # Status
 //
 // [Metrics.Status] returns rates over the last minute and five minutes, a
-// per-second series of the last five minutes, spend by model and by user,
+// per-second series of the last five minutes, spend by model and by user
+// (bounded by [WithMaxUsers] and [WithMaxUserBytes], idle users forgotten
+// after [WithUserIdle]),
 // and the last 100 incidents, all kept in memory on the clock given by
 // [WithClock]. The dashboard package documents the JSON it reads.
 package metrics

@@ -47,7 +47,7 @@ func TestBreakerChangedSetsStateAndCountsLocalTransitions(t *testing.T) {
 }
 
 func TestCooldownCountsStartsNotExtensions(t *testing.T) {
-	m, fc := newTest(t)
+	m, fc := newTest(t, WithModels("h"))
 	m.CooldownStarted("h", t0.Add(10*time.Second))
 	fc.Advance(5 * time.Second)
 	m.CooldownStarted("h", t0.Add(20*time.Second)) // extends the running one

@@ -42,7 +42,8 @@ type outcomeSeries struct {
 // New returns a Metrics registered in its own Prometheus registry, or in the
 // one given by [WithRegistry].
 func New(opts ...Option) *Metrics {
-	c := config{clock: clock.Real, maxModels: DefaultMaxModels, maxUsers: DefaultMaxUsers, topUsers: DefaultTopUsers}
+	c := config{clock: clock.Real, maxModels: DefaultMaxModels, maxUsers: DefaultMaxUsers, maxUserBytes: DefaultMaxUserBytes,
+		userIdle: DefaultUserIdle, topUsers: DefaultTopUsers}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -58,13 +59,13 @@ func New(opts ...Option) *Metrics {
 		reg:              c.reg,
 		f:                newFamilies(),
 		win:              newWindow(),
-		users:            newUsers(c.maxUsers),
+		users:            newUsers(c.maxUsers, c.maxUserBytes, c.userIdle),
 		top:              c.topUsers,
 		started:          c.clock.Now(),
 		misconfigClasses: make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.f.collectors()...)
-	m.models = newModels(m.f, c.prices, c.maxModels)
+	m.models = newModels(m.f, c.prices, c.maxModels, c.models)
 	for i := range m.byOut {
 		o := outcome(i)
 		m.byOut[i] = outcomeSeries{

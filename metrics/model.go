@@ -96,24 +96,29 @@ func newModel(f *families, name string, price catalog.Price, priced, other bool)
 // models is the table of model entries: a copy-on-write map read with one
 // atomic load, written under mu.
 type models struct {
-	f      *families
-	prices catalog.Prices
-	max    int
+	f          *families
+	prices     catalog.Prices
+	max        int
+	configured map[string]bool
 
 	m     atomic.Pointer[map[string]*model]
 	mu    sync.Mutex
 	other *model
 }
 
-func newModels(f *families, prices catalog.Prices, max int) *models {
-	t := &models{f: f, prices: prices, max: max}
+func newModels(f *families, prices catalog.Prices, max int, configured []string) *models {
+	t := &models{f: f, prices: prices, max: max, configured: make(map[string]bool, len(configured))}
+	for _, m := range configured {
+		t.configured[m] = true
+	}
 	empty := map[string]*model{}
 	t.m.Store(&empty)
 	return t
 }
 
-// get returns the entry of model name, creating it on first use; past the
-// cap it returns the OtherModel entry.
+// get returns the entry of model name, creating it on first use; for a
+// model with no label of its own (see [WithModels]) or past the cap, the
+// OtherModel entry.
 func (t *models) get(name string) *model {
 	if e, ok := (*t.m.Load())[name]; ok {
 		return e
@@ -128,7 +133,7 @@ func (t *models) create(name string) *model {
 	if e, ok := old[name]; ok {
 		return e
 	}
-	if name == "" || name == OtherModel || len(old) >= t.max {
+	if name == "" || name == OtherModel || len(old) >= t.max || !t.known(name) {
 		if t.other == nil {
 			t.other = newModel(t.f, OtherModel, catalog.Price{}, false, true)
 		}
@@ -143,6 +148,17 @@ func (t *models) create(name string) *model {
 	next[name] = e
 	t.m.Store(&next)
 	return e
+}
+
+// known reports whether name gets a label of its own: configured, priced or
+// in the catalog. Any other name a client sent counts as OtherModel, so
+// that made-up names cannot grow the label sets.
+func (t *models) known(name string) bool {
+	if t.configured[name] {
+		return true
+	}
+	_, ok := t.prices.Lookup(name)
+	return ok || catalog.Known(name)
 }
 
 // all returns every entry, the OtherModel one last if it exists.

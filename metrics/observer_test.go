@@ -93,7 +93,7 @@ func TestMisconfigSeriesOfPageClassesExistFromTheStart(t *testing.T) {
 }
 
 func TestRetriedSkippedFellBack(t *testing.T) {
-	m, _ := newTest(t)
+	m, _ := newTest(t, WithModels("s", "h", "o"))
 	m.Retried("s", taxonomy.Overloaded)
 	m.Retried("s", taxonomy.Overloaded)
 	m.Retried("s", taxonomy.RateLimited)

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwarkhq/bulwark/catalog"
@@ -15,12 +17,20 @@ const (
 	// DefaultMaxUsers is the default of [WithMaxUsers]: users whose spend is
 	// kept in memory.
 	DefaultMaxUsers = 10_000
+	// DefaultMaxUserBytes is the default of [WithMaxUserBytes]: 4 MiB of
+	// user ids (each counted with about 100 bytes of overhead).
+	DefaultMaxUserBytes = 4 << 20
+	// DefaultUserIdle is the default of [WithUserIdle]: a user with no
+	// request for an hour is forgotten.
+	DefaultUserIdle = time.Hour
 	// DefaultTopUsers is the default of [WithTopUsers]: users listed in
 	// [Status].Spend.Users.
 	DefaultTopUsers = 10
 	// MaxIncidents is the number of incidents [Status] keeps, newest first.
 	MaxIncidents = 100
-	// OtherModel is the model label of the models past [WithMaxModels].
+	// OtherModel is the model label of the models that get no label of
+	// their own: neither configured ([WithModels]) nor priced nor known to
+	// the catalog, or past [WithMaxModels].
 	OtherModel = "other"
 )
 
@@ -35,6 +45,9 @@ type config struct {
 	maxModels int
 	maxUsers  int
 	topUsers  int
+
+	maxUserBytes int64
+	userIdle     time.Duration
 }
 
 // WithPrices sets the price table that usage is priced with (USD per million
@@ -76,13 +89,19 @@ func WithRegistry(reg *prometheus.Registry) Option {
 // (breaker state 0, token counters, misconfig counters) exist from the start,
 // before any traffic: alerts built on increase() then see their first
 // increment. Default none.
+//
+// Model label values are bounded (clients may send any model name): a model
+// has a label of its own when it is named here, has a price ([WithPrices])
+// or is known to the catalog ([catalog.Known]); every other model is
+// counted under [OtherModel].
 func WithModels(models ...string) Option {
 	return func(c *config) { c.models = append(c.models, models...) }
 }
 
 // WithMaxModels caps the distinct model label values (default
 // [DefaultMaxModels]); models seen after the cap is reached are counted under
-// [OtherModel]. Models given to [WithModels] count toward the cap.
+// [OtherModel] even when configured or priced. Models given to [WithModels]
+// count toward the cap.
 func WithMaxModels(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -92,12 +111,35 @@ func WithMaxModels(n int) Option {
 }
 
 // WithMaxUsers caps the users whose spend is kept in memory (default
-// [DefaultMaxUsers]). When the cap is reached the half that spent least is
-// dropped, so the top spenders survive a flood of new users.
+// [DefaultMaxUsers]). When this cap or [WithMaxUserBytes]' is reached the
+// users that spent least are dropped until half of each is left, so the top
+// spenders survive a flood of new users.
 func WithMaxUsers(n int) Option {
 	return func(c *config) {
 		if n > 0 {
 			c.maxUsers = n
+		}
+	}
+}
+
+// WithMaxUserBytes caps the bytes of the user ids kept for spend by user,
+// each counted with about 100 bytes of overhead (default
+// [DefaultMaxUserBytes]); see [WithMaxUsers].
+func WithMaxUserBytes(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxUserBytes = n
+		}
+	}
+}
+
+// WithUserIdle sets how long a user with no request keeps its spend in
+// memory (default [DefaultUserIdle]); [Spend].UsersDropped counts the users
+// forgotten. Zero or negative keeps the default.
+func WithUserIdle(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.userIdle = d
 		}
 	}
 }

@@ -107,7 +107,7 @@ func (m *Metrics) Request(r RequestInfo) {
 		}
 	}
 	if r.User != "" {
-		m.users.add(r.User, usd, unknown)
+		m.users.add(r.User, usd, unknown, end.UnixNano())
 	}
 }
 

@@ -1,10 +1,13 @@
 package metrics
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 func TestRequestCountsOutcomeDurationAndTTFT(t *testing.T) {
@@ -154,7 +157,7 @@ func TestRequestCountsDiscardedSpendOnItsOwnModel(t *testing.T) {
 
 func TestModelsPastTheCapCountAsOtherAndArePricedByTheirOwnModel(t *testing.T) {
 	prices := catalog.Prices{"a": {Input: 1}, "c": {Input: 2}}
-	m, _ := newTest(t, WithPrices(prices), WithMaxModels(2))
+	m, _ := newTest(t, WithPrices(prices), WithMaxModels(2), WithModels("b"))
 	for _, model := range []string{"a", "b", "c", "d"} {
 		m.Request(RequestInfo{Outcome: OutcomeAnswered, Model: model, Usage: catalog.Usage{InputTokens: 1_000_000}})
 	}
@@ -172,6 +175,49 @@ func TestModelsPastTheCapCountAsOtherAndArePricedByTheirOwnModel(t *testing.T) {
 	}
 	if got := val(t, m, "bulwark_cost_unknown_tokens_total", "model", OtherModel); got != 1e6 {
 		t.Errorf("unknown{other} = %v, want 1e6 (d has no price)", got)
+	}
+}
+
+func TestMadeUpModelNamesShareTheOtherLabel(t *testing.T) {
+	m, fc := newTest(t, WithModels("claude-sonnet-5-5"))
+	d := taxonomy.Classify(taxonomy.Result{Status: 500}, t0)
+	for i := range 1000 {
+		junk := fmt.Sprintf("junk-model-%d", i)
+		m.Request(RequestInfo{Outcome: OutcomeStatic, Model: junk, User: "u", Usage: catalog.Usage{InputTokens: 1}})
+		m.Attempted(junk, 500, d, time.Millisecond)
+		m.Retried(junk, taxonomy.ServerError)
+		m.Skipped(junk, breaker.SkipOpen)
+		m.FellBack(junk, "claude-sonnet-5-5")
+		m.BreakerChanged(breaker.Change{Model: junk, To: breaker.Open, At: fc.Now()})
+		m.CooldownStarted(junk, fc.Now().Add(time.Second))
+	}
+	m.Attempted("claude-opus-5-5", 500, d, time.Millisecond) // not configured, but a real model
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range fams {
+		for _, mt := range f.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				n := lp.GetName()
+				if n == "model" || f.GetName() == "bulwark_fallbacks_total" && (n == "from" || n == "to") {
+					seen[lp.GetValue()] = true
+				}
+			}
+		}
+	}
+	want := map[string]bool{"claude-sonnet-5-5": true, "claude-opus-5-5": true, OtherModel: true}
+	if len(seen) != len(want) {
+		t.Fatalf("model label values = %v, want %v", seen, want)
+	}
+	for v := range seen {
+		if !want[v] {
+			t.Fatalf("model label values = %v, want %v", seen, want)
+		}
+	}
+	if got := val(t, m, "bulwark_cost_unknown_tokens_total", "model", OtherModel); got != 1000 {
+		t.Errorf("unknown{other} = %v, want 1000", got)
 	}
 }
 

@@ -169,6 +169,37 @@ func TestStatusJSONHasTheDashboardKeys(t *testing.T) {
 	}
 }
 
+func TestUserSpendStaysWithinItsByteBoundUnderLongIDs(t *testing.T) {
+	const bound = 64 << 10
+	m, _ := newTest(t, WithMaxUsers(1_000_000), WithMaxUserBytes(bound))
+	for i := range 5000 {
+		id := fmt.Sprintf("%0256d", i) // 256 bytes, the longest the gateway accepts
+		m.Request(RequestInfo{Outcome: OutcomeAnswered, Model: "m", User: id, Usage: catalog.Usage{InputTokens: 1}})
+		if b := m.users.bytes; b > bound {
+			t.Fatalf("after %d users their ids are counted as %d bytes, bound %d", i+1, b, bound)
+		}
+	}
+	sp := m.Status().Spend
+	if per := int64(256 + userOverhead); sp.UsersTracked > bound/int(per) || sp.UsersTracked+int(sp.UsersDropped) != 5000 {
+		t.Fatalf("%d users tracked, %d dropped; want at most %d tracked, 5000 in all", sp.UsersTracked, sp.UsersDropped, bound/per)
+	}
+}
+
+func TestIdleUsersAreForgotten(t *testing.T) {
+	m, fc := newTest(t, WithUserIdle(time.Hour))
+	for i := range 100 {
+		m.Request(RequestInfo{Outcome: OutcomeAnswered, Model: "m", User: fmt.Sprint("early", i)})
+	}
+	fc.Advance(30 * time.Minute)
+	m.Request(RequestInfo{Outcome: OutcomeAnswered, Model: "m", User: "later"})
+	fc.Advance(30 * time.Minute)
+	m.Request(RequestInfo{Outcome: OutcomeAnswered, Model: "m", User: "last"})
+	sp := m.Status().Spend
+	if sp.UsersTracked != 2 || sp.UsersDropped != 100 {
+		t.Fatalf("%d users tracked, %d dropped; want later and last kept, the 100 idle ones dropped", sp.UsersTracked, sp.UsersDropped)
+	}
+}
+
 func TestUsersAreBoundedAndKeepTheTopSpenders(t *testing.T) {
 	prices := catalog.Prices{"m": {Input: 1}}
 	m, _ := newTest(t, WithPrices(prices), WithMaxUsers(100), WithTopUsers(3))

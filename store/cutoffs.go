@@ -1,6 +1,8 @@
 package store
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -11,12 +13,18 @@ const shardCount = 32
 // cutTable holds the users that are cut off, with the end of their cut-off
 // (unix nanoseconds). Reads take no lock and never allocate: each shard is an
 // immutable map behind an atomic pointer, copied on write. Writes are rare
-// (a user trips once per window), and a copy prunes expired entries.
+// (a user trips once per window), and a copy prunes expired entries. Each
+// shard holds at most maxEntries users and maxBytes bytes (ids plus
+// userEntryOverhead each): past that, the cut-offs that end soonest are
+// dropped first.
 type cutTable struct {
 	// live counts the entries held over all shards, expired ones included
 	// until a write prunes them. While it is 0, lookups skip hashing.
-	live   atomic.Int64
-	shards [shardCount]cutShard
+	live       atomic.Int64
+	bytes      atomic.Int64
+	shards     [shardCount]cutShard
+	maxEntries int   // per shard
+	maxBytes   int64 // per shard
 }
 
 type cutShard struct {
@@ -36,9 +44,12 @@ func (t *cutTable) lookup(h uint64, user string) (int64, bool) {
 	return until, ok
 }
 
+func cutSize(user string) int64 { return int64(len(user)) + userEntryOverhead }
+
 // extend cuts user off until until (never shortening a later cut-off in
-// force) and drops the shard's entries that ended by now. It reports whether
-// the cut-off was created or lengthened.
+// force) and drops the shard's entries that ended by now, then the ones that
+// end soonest while the shard is over its bounds. It reports whether the
+// cut-off was created or lengthened (and kept).
 func (t *cutTable) extend(h uint64, user string, until, now int64) bool {
 	s := &t.shards[h&(shardCount-1)]
 	s.mu.Lock()
@@ -51,13 +62,40 @@ func (t *cutTable) extend(h uint64, user string, until, now int64) bool {
 		return false
 	}
 	next := make(map[string]int64, len(old)+1)
+	var oldBytes, bytes int64
 	for u, end := range old {
-		if end > now {
+		oldBytes += cutSize(u)
+		if end > now && u != user {
 			next[u] = end
+			bytes += cutSize(u)
 		}
 	}
 	next[user] = until
+	bytes += cutSize(user)
+	if len(next) > t.maxEntries || bytes > t.maxBytes {
+		bytes = shed(next, bytes, t.maxEntries, t.maxBytes)
+	}
 	s.m.Store(&next)
 	t.live.Add(int64(len(next) - len(old)))
-	return true
+	t.bytes.Add(bytes - oldBytes)
+	_, kept := next[user] // shed may drop it when it ends soonest
+	return kept
+}
+
+// shed drops the entries of m that end soonest until m holds at most
+// maxEntries entries and maxBytes bytes, and returns the bytes left.
+func shed(m map[string]int64, bytes int64, maxEntries int, maxBytes int64) int64 {
+	users := make([]string, 0, len(m))
+	for u := range m {
+		users = append(users, u)
+	}
+	slices.SortFunc(users, func(a, b string) int { return cmp.Compare(m[a], m[b]) })
+	for _, u := range users {
+		if len(m) <= maxEntries && bytes <= maxBytes {
+			break
+		}
+		delete(m, u)
+		bytes -= cutSize(u)
+	}
+	return bytes
 }

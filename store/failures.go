@@ -1,58 +1,71 @@
 package store
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/bulwarkhq/bulwark/internal/lru"
+)
+
+// userEntryOverhead is the bytes counted per user in the user tables on top
+// of the user id (and, for a failure window, its 8-byte timestamps): the
+// table's node, the map slot and the window.
+const userEntryOverhead = 192
 
 // failTable counts users' request-caused failures, one [failureWindow] per
-// user that failed recently, in shards with their own locks.
+// user that failed recently, in shards with their own locks. Each shard is
+// a bounded table ([lru.Table]): a window is forgotten once its newest
+// failure is a window old, and when the shard is full the user who failed
+// least recently is dropped first.
 type failTable struct {
-	shards [shardCount]failShard
+	shards     [shardCount]failShard
+	maxEntries int   // per shard
+	maxBytes   int64 // per shard
 }
 
 type failShard struct {
-	mu      sync.Mutex
-	m       map[string]*failureWindow
-	sweptAt int64 // when stale windows were last dropped (unix ns)
+	mu sync.Mutex
+	t  *lru.Table[*failureWindow]
 }
 
+func newFailTable(maxEntries int, maxBytes int64) *failTable {
+	return &failTable{maxEntries: perShard(maxEntries), maxBytes: int64(perShard(int(maxBytes)))}
+}
+
+// perShard splits a bound over the shards, rounding up.
+func perShard(n int) int { return (n + shardCount - 1) / shardCount }
+
 // record counts a failure of user at now and reports whether it trips the
-// limit (limit failures within window). Every window, a shard drops the
-// users whose failures all aged out, so memory follows the users failing now.
+// limit (limit failures within window).
 func (t *failTable) record(h uint64, user string, limit int, now, window int64) bool {
 	s := &t.shards[h&(shardCount-1)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = make(map[string]*failureWindow)
-		s.sweptAt = now
+	if s.t == nil {
+		s.t = lru.New[*failureWindow](t.maxEntries, t.maxBytes)
 	}
-	if now-s.sweptAt >= window {
-		for u, w := range s.m {
-			if w.stale(now, window) {
-				delete(s.m, u)
-			}
-		}
-		s.sweptAt = now
-	}
-	w := s.m[user]
-	if w == nil {
+	s.t.Expire(now)
+	w, ok := s.t.Get(user, now)
+	if !ok {
 		w = newFailureWindow(limit)
-		s.m[user] = w
 	}
-	trip := w.record(now, window)
-	if trip {
-		delete(s.m, user)
+	if w.record(now, window) {
+		s.t.Delete(user)
+		return true
 	}
-	return trip
+	s.t.Put(user, w, int64(len(user)+8*limit+userEntryOverhead), now+window)
+	return false
 }
 
-// len returns the number of users with a window held (tests).
-func (t *failTable) len() int {
-	n := 0
+// usage returns the windows held and the bytes they are counted as.
+func (t *failTable) usage() (n int, bytes int64) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		n += len(s.m)
+		if s.t != nil {
+			n += s.t.Len()
+			bytes += s.t.Bytes()
+		}
 		s.mu.Unlock()
 	}
-	return n
+	return n, bytes
 }

@@ -16,8 +16,8 @@ import (
 type Memory struct {
 	cfg   config
 	seed  maphash.Seed
-	cut   cutTable
-	fails failTable
+	cut   *cutTable
+	fails *failTable
 	cache *lruCache
 	since time.Time
 }
@@ -25,15 +25,44 @@ type Memory struct {
 var _ Shared = (*Memory)(nil)
 
 // NewMemory returns a memory store configured by opts (see [WithUserLimit],
-// [WithCacheTTL], [WithCacheSize], [WithClock]).
+// [WithUserBounds], [WithCacheTTL], [WithCacheSize], [WithClock]).
 func NewMemory(opts ...Option) *Memory {
 	cfg := newConfig(opts)
 	return &Memory{
 		cfg:   cfg,
 		seed:  maphash.MakeSeed(),
+		cut:   &cutTable{maxEntries: perShard(cfg.userEntries), maxBytes: int64(perShard(int(cfg.userBytes)))},
+		fails: newFailTable(cfg.userEntries, cfg.userBytes),
 		cache: newLRU(cfg.cacheEntries, cfg.cacheBytes),
 		since: cfg.clock.Now(),
 	}
+}
+
+// Usage is what a [Memory] store holds: each table's entries and the bytes
+// they are counted as (ids, keys and bodies plus a fixed overhead each).
+type Usage struct {
+	// FailingUsers is the users with request-caused failures in the window.
+	FailingUsers int `json:"failing_users"`
+	// FailingUserBytes is the bytes of their failure windows.
+	FailingUserBytes int64 `json:"failing_user_bytes"`
+	// CutOffUsers is the users cut off (ended cut-offs included until the
+	// next write to their shard drops them).
+	CutOffUsers int `json:"cut_off_users"`
+	// CutOffBytes is the bytes of the cut-off table.
+	CutOffBytes int64 `json:"cut_off_bytes"`
+	// CacheEntries is the cached answers.
+	CacheEntries int `json:"cache_entries"`
+	// CacheBytes is the bytes of the cached answers.
+	CacheBytes int64 `json:"cache_bytes"`
+}
+
+// Usage returns what the store holds now.
+func (m *Memory) Usage() Usage {
+	var u Usage
+	u.FailingUsers, u.FailingUserBytes = m.fails.usage()
+	u.CutOffUsers, u.CutOffBytes = int(m.cut.live.Load()), m.cut.bytes.Load()
+	u.CacheEntries, u.CacheBytes = m.cache.stats()
+	return u
 }
 
 // UserLimit returns the per-user breaker's settings in force: failures within
@@ -125,7 +154,7 @@ func (m *Memory) CachePut(_ context.Context, key string, e Entry) {
 	if expires <= now.UnixNano() {
 		return
 	}
-	m.cache.put(key, e, expires)
+	m.cache.put(key, e, expires, now.UnixNano())
 }
 
 // BreakerChanged does nothing: one process has no peers.

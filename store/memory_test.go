@@ -133,7 +133,7 @@ func TestExpiredCutOffsAndStaleWindowsAreDropped(t *testing.T) {
 	if got := m.cut.live.Load(); got != int64(n) {
 		t.Fatalf("live cut-offs = %d, want %d (the expired 100 pruned)", got, n)
 	}
-	if got := m.fails.len(); got != 0 {
+	if got, _ := m.fails.usage(); got != 0 {
 		t.Fatalf("failure windows held = %d, want 0 (stale ones swept, tripped ones dropped)", got)
 	}
 }

@@ -24,6 +24,13 @@ const (
 	// MaxUserFailures caps the per-user failure limit: each failing user
 	// holds that many timestamps.
 	MaxUserFailures = 1000
+	// DefaultUserEntries is the most users each user table holds (the
+	// failure windows, the cut-offs): 10,000.
+	DefaultUserEntries = 10_000
+	// DefaultUserBytes is the most bytes each user table holds, each user
+	// counted as its id plus a fixed overhead (and 8 bytes per failure
+	// timestamp): 4 MiB.
+	DefaultUserBytes = 4 << 20
 )
 
 // Option configures a [Memory] store (and through it a Redis store, which
@@ -33,6 +40,8 @@ type Option func(*config)
 type config struct {
 	userFailures int
 	userWindow   time.Duration
+	userEntries  int
+	userBytes    int64
 	cacheTTL     time.Duration
 	cacheEntries int
 	cacheBytes   int64
@@ -43,6 +52,8 @@ func newConfig(opts []Option) config {
 	c := config{
 		userFailures: DefaultUserFailures,
 		userWindow:   DefaultUserWindow,
+		userEntries:  DefaultUserEntries,
+		userBytes:    DefaultUserBytes,
 		cacheTTL:     DefaultCacheTTL,
 		cacheEntries: DefaultCacheEntries,
 		cacheBytes:   DefaultCacheBytes,
@@ -65,6 +76,25 @@ func WithUserLimit(failures int, window time.Duration) Option {
 		}
 		if window > 0 {
 			c.userWindow = window
+		}
+	}
+}
+
+// WithUserBounds bounds each table keyed by user id (DESIGN §6: clients
+// choose the ids): at most entries users and bytes bytes. A failure window
+// is forgotten once its newest failure is a window old, a cut-off once it
+// ends; when a table is full, the user who failed least recently (failure
+// windows) or whose cut-off ends soonest (cut-offs) is dropped first. The
+// bounds are split over 32 shards, so a table may be dropping users a
+// little before it is full. A zero or negative value keeps its default
+// ([DefaultUserEntries], [DefaultUserBytes]).
+func WithUserBounds(entries int, bytes int64) Option {
+	return func(c *config) {
+		if entries > 0 {
+			c.userEntries = entries
+		}
+		if bytes > 0 {
+			c.userBytes = bytes
 		}
 	}
 }

@@ -34,16 +34,6 @@ func (w *failureWindow) record(now, window int64) (trip bool) {
 	return true
 }
 
-// stale reports whether every failure held is older than window at now, so
-// that the window can be forgotten.
-func (w *failureWindow) stale(now, window int64) bool {
-	if w.n == 0 {
-		return true
-	}
-	newest := w.times[(w.next-1+len(w.times))%len(w.times)]
-	return now-newest >= window
-}
-
 func (w *failureWindow) reset() {
 	w.n, w.next = 0, 0
 }

@@ -31,19 +31,3 @@ func TestFailureWindow(t *testing.T) {
 		})
 	}
 }
-
-func TestFailureWindowStale(t *testing.T) {
-	s := int64(time.Second)
-	w := newFailureWindow(5)
-	if !w.stale(0, 60*s) {
-		t.Fatal("an empty window should be stale")
-	}
-	w.record(10*s, 60*s)
-	w.record(20*s, 60*s)
-	if w.stale(79*s, 60*s) {
-		t.Fatal("stale while the newest failure is within the window")
-	}
-	if !w.stale(80*s, 60*s) {
-		t.Fatal("not stale once the newest failure aged out")
-	}
-}
