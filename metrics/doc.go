@@ -63,7 +63,7 @@
 // [Metrics.Status] returns rates over the last minute and five minutes, a
 // per-second series of the last five minutes, spend by model and by user
 // (bounded by [WithMaxUsers] and [WithMaxUserBytes], idle users forgotten
-// after [WithUserIdle]),
-// and the last 100 incidents, all kept in memory on the clock given by
-// [WithClock]. The dashboard package documents the JSON it reads.
+// after [WithUserIdle]), and the last 100 incidents, all kept in memory on
+// the clock given by [WithClock]. The dashboard package documents the JSON
+// it reads.
 package metrics
