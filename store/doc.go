@@ -16,4 +16,11 @@
 // without allocating, and sharded failure counters. The cache is an LRU
 // bounded by entries and bytes, each answer kept for the TTL ([WithCacheTTL],
 // [WithCacheSize]).
+//
+// Users and cache keys come from clients, so every table is bounded in
+// entries and bytes and forgets idle entries (DESIGN §6): a failure window
+// goes a window after its newest failure, a cut-off when it ends, an answer
+// at its TTL, and a full table drops the least recently failed user, the
+// cut-off that ends soonest, the least recently used answer
+// ([WithUserBounds], [WithCacheSize], [Memory.Usage]).
 package store

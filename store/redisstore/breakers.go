@@ -31,7 +31,7 @@ func (s *Store) Attach(reg *breaker.Registry) {
 	s.mu.Lock()
 	s.reg = reg
 	var known []event
-	for k, until := range s.remote {
+	for k, until := range s.remote.m {
 		if until > now {
 			known = append(known, event{Kind: k.kind, Key: k.key, Until: until})
 		}
@@ -70,10 +70,7 @@ func (s *Store) share(ev event) {
 	ev.Src = s.cfg.instance
 	if ev.Kind != kindUser {
 		s.mu.Lock()
-		s.mine[ev.id()] = max(s.mine[ev.id()], ev.Until)
-		if len(s.mine) > 64 {
-			prune(s.mine, s.clock.Now().UnixMilli())
-		}
+		s.mine.put(ev.id(), ev.Until, s.clock.Now().UnixMilli())
 		s.mu.Unlock()
 	}
 	if s.link.isUp() {
@@ -91,27 +88,20 @@ func (s *Store) share(ev event) {
 func (s *Store) toOutbox(ev event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := ev.id()
-	if _, ok := s.outbox[k]; !ok && len(s.outbox) >= maxOutbox {
-		prune(s.outbox, s.clock.Now().UnixMilli())
-		if len(s.outbox) >= maxOutbox {
-			return
-		}
-	}
-	s.outbox[k] = max(s.outbox[k], ev.Until)
+	s.outbox.put(ev.id(), ev.Until, s.clock.Now().UnixMilli())
 }
 
 // flushOutbox queues the events kept during an outage that are still in force.
 func (s *Store) flushOutbox() {
 	now := s.clock.Now().UnixMilli()
 	s.mu.Lock()
-	pending := make([]event, 0, len(s.outbox))
-	for k, until := range s.outbox {
+	pending := make([]event, 0, len(s.outbox.m))
+	for k, until := range s.outbox.m {
 		if until > now {
 			pending = append(pending, event{Src: s.cfg.instance, Kind: k.kind, Key: k.key, Until: until})
 		}
 	}
-	clear(s.outbox)
+	clear(s.outbox.m)
 	s.mu.Unlock()
 	for i, ev := range pending {
 		select {
@@ -136,10 +126,7 @@ func (s *Store) apply(ev event) {
 		return
 	}
 	s.mu.Lock()
-	s.remote[ev.id()] = max(s.remote[ev.id()], ev.Until)
-	if len(s.remote) > 64 {
-		prune(s.remote, now)
-	}
+	s.remote.put(ev.id(), ev.Until, now) // when full, applied all the same
 	reg := s.reg
 	s.mu.Unlock()
 	force(reg, ev)
@@ -149,14 +136,5 @@ func (s *Store) apply(ev event) {
 func (s *Store) isMine(ev event) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.mine[ev.id()] >= ev.Until
-}
-
-// prune drops the entries that ended by now (ms).
-func prune(m map[eventKey]int64, now int64) {
-	for k, until := range m {
-		if until <= now {
-			delete(m, k)
-		}
-	}
+	return s.mine.m[ev.id()] >= ev.Until
 }

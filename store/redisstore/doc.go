@@ -16,6 +16,10 @@
 //     a replica that starts or reconnects loads what it missed.
 //   - Cache answers are written behind (a bounded queue, dropped when full)
 //     with the TTL, and read on the cache path with a short timeout.
+//   - Every key expires: a user's failures a window after the newest, a
+//     cached answer at its TTL, each set of entries in force when its last
+//     entry ends (and each set keeps at most 10,000 entries, those that end
+//     last).
 //
 // When Redis is down, slow or unreachable, the store serves on local state as
 // [store.Memory] would, logs the outage once (and the recovery once), reports

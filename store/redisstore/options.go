@@ -34,6 +34,10 @@ const (
 	eventQueue = 256
 	// maxOutbox bounds the events kept while Redis is down.
 	maxOutbox = 10_000
+	// maxShared bounds each set of entries in force in Redis (cut-offs,
+	// breaker opens, cooldowns), and the peers' and this replica's events
+	// kept in memory: past it, the entries that end soonest are dropped.
+	maxShared = 10_000
 )
 
 // Option configures a [Store].

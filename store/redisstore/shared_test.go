@@ -98,7 +98,7 @@ func TestRemoteChangesAreNotPublishedBack(t *testing.T) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.mine) != 0 {
+	if len(c.mine.m) != 0 {
 		t.Fatalf("C published events it only received: %v", c.mine)
 	}
 }

@@ -35,9 +35,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	reg    *breaker.Registry
-	remote map[eventKey]int64 // peers' breaker opens and cooldowns in force (ms)
-	mine   map[eventKey]int64 // this replica's, as published (ms)
-	outbox map[eventKey]int64 // this replica's events not yet published (ms)
+	remote eventTimes // peers' breaker opens and cooldowns in force (ms)
+	mine   eventTimes // this replica's, as published (ms)
+	outbox eventTimes // this replica's events not yet published (ms)
 
 	psMu sync.Mutex
 	ps   *redis.PubSub // the live subscription, for Close to cut
@@ -79,9 +79,9 @@ func New(ctx context.Context, url string, local *store.Memory, opts ...Option) (
 		clock:   local.Clock(),
 		events:  make(chan event, eventQueue),
 		puts:    make(chan cachePut, cfg.queue),
-		remote:  make(map[eventKey]int64),
-		mine:    make(map[eventKey]int64),
-		outbox:  make(map[eventKey]int64),
+		remote:  newEventTimes(maxShared),
+		mine:    newEventTimes(maxShared),
+		outbox:  newEventTimes(maxOutbox),
 		started: make(chan struct{}),
 	}
 	s.link = newLink(s.clock, cfg.logger, ropt.Addr)
@@ -142,7 +142,7 @@ func (s *Store) UserFailed(ctx context.Context, user string) bool {
 	cut, err := failScript.Run(opCtx, s.rdb,
 		[]string{s.keys.failures(user), s.keys.state(kindUser)},
 		now.UnixMilli(), window.Milliseconds(), failures, member,
-		s.keys.channel, encodeEvent(ev), user, ev.Until,
+		s.keys.channel, encodeEvent(ev), user, ev.Until, maxShared,
 	).Int()
 	cancel()
 	switch {

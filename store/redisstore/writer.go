@@ -46,7 +46,7 @@ func (s *Store) publish(ev event) {
 	ctx, cancel := context.WithTimeout(s.ctx, bgTimeout)
 	defer cancel()
 	err := shareScript.Run(ctx, s.rdb, []string{s.keys.state(ev.Kind)},
-		ev.Key, ev.Until, s.clock.Now().UnixMilli(), s.keys.channel, encodeEvent(ev),
+		ev.Key, ev.Until, s.clock.Now().UnixMilli(), s.keys.channel, encodeEvent(ev), maxShared,
 	).Err()
 	if err != nil {
 		s.fault(s.ctx, err)
