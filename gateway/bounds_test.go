@@ -8,11 +8,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/budget"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/metrics"
 	"github.com/bulwarkhq/bulwark/sim"
 	"github.com/bulwarkhq/bulwark/store"
 )
@@ -124,5 +128,45 @@ func TestUserIDOver256BytesIsA400WithNoUpstreamCall(t *testing.T) {
 				t.Errorf("%s with 256-byte ids: %d %s", path, resp.StatusCode, b)
 			}
 		}
+	}
+}
+
+func TestManyDistinctLongUserIDsKeepTheUserTablesWithinTheirBounds(t *testing.T) {
+	const bytes = 64 << 10
+	s, up := startSim(t)
+	s.SetRules([]sim.Rule{{Model: sonnet, Status: 400}}) // the user's fault: counts against the user
+	mem := store.NewMemory(store.WithUserLimit(2, time.Minute), store.WithUserBounds(1_000_000, bytes))
+	m := metrics.New(metrics.WithRegistry(prometheus.NewRegistry()), metrics.WithMaxUserBytes(bytes))
+	g := startGateway(t, up, gateway.WithStore(mem), gateway.WithObserver(gateway.MetricsObserver(m)))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				id := fmt.Sprintf("%0256d", i)
+				body := messagesBody(sonnet, "hi", false)
+				if i%2 == 1 { // half in the header, half in the body
+					body = strings.Replace(body, `"model"`, `"metadata":{"user_id":"`+id+`"},"model"`, 1)
+					id = ""
+				}
+				if resp, b := call(t, "POST", g.url+"/v1/messages", body, "Bulwark-User-Id", id); resp.StatusCode != 400 {
+					t.Errorf("status %d: %s", resp.StatusCode, b)
+				}
+			}
+		})
+	}
+	for i := range 3000 {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	u := mem.Usage()
+	sp := m.Status().Spend
+	t.Logf("after 3,000 users with 256-byte ids: store %+v; metrics: %d users tracked, %d dropped", u, sp.UsersTracked, sp.UsersDropped)
+	if u.FailingUserBytes > bytes || u.FailingUsers == 0 {
+		t.Errorf("failure windows: %d users, %d bytes; bound %d bytes", u.FailingUsers, u.FailingUserBytes, bytes)
+	}
+	if most := bytes / (256 + 64); sp.UsersTracked > most || sp.UsersTracked+int(sp.UsersDropped) != 3000 {
+		t.Errorf("spend by user: %d tracked (at most %d fit in %d bytes), %d dropped", sp.UsersTracked, most, bytes, sp.UsersDropped)
 	}
 }
