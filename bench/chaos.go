@@ -62,6 +62,10 @@ type ChaosScenario struct {
 	// Warmup is run (unmeasured) before the measured load, e.g. to open a
 	// breaker first.
 	Warmup time.Duration
+	// Junk, when > 0, is the requests for made-up model names (each failing
+	// upstream) sent before the faults; the scenario is then also run on a
+	// fresh gateway without them, for comparison (flood).
+	Junk int
 	// judge returns the scenario's checks.
 	judge func(r *ChaosResult, healthy *ChaosResult) []Check
 }
@@ -129,6 +133,7 @@ func ChaosScenarios() []ChaosScenario {
 				return []Check{AtMostRatio("streams cut without an error event", silent, 0)}
 			},
 		},
+		floodScenario(),
 	}
 }
 
@@ -159,6 +164,10 @@ type ChaosResult struct {
 	Checks []Check
 	// Healthy is the baseline run, when there was one.
 	Healthy *ChaosResult
+	// Junk is what the junk requests got, for a scenario with Junk; Fresh
+	// is the same scenario on a fresh gateway, without them.
+	Junk  *JunkResult
+	Fresh *ChaosResult
 }
 
 // CallsPerRequest is upstream calls (the simulator's requests) per client
@@ -174,8 +183,9 @@ func (r *ChaosResult) Max() time.Duration {
 
 // RunChaos runs the fault scenarios: one simulator for all, a fresh gateway
 // (with ChaosConfigYAML) per scenario so breakers start closed, 300 ms of
-// healthy warm-up load, the faults set, the scenario's own warm-up if any,
-// the simulator's counters reset, then an open-loop load for Duration.
+// healthy warm-up load (or, for a scenario with Junk, the junk requests),
+// the faults set, the scenario's own warm-up if any, the simulator's
+// counters reset, then an open-loop load for Duration.
 func RunChaos(ctx context.Context, cfg ChaosConfig) ([]*ChaosResult, error) {
 	all := ChaosScenarios()
 	picked, err := pickScenarios(all, cfg.Scenarios)
@@ -255,6 +265,15 @@ func pickScenarios(all []ChaosScenario, names []string) ([]ChaosScenario, error)
 }
 
 func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, cfgFile string, sc ChaosScenario, shape Shape) (*ChaosResult, error) {
+	var fresh *ChaosResult
+	if sc.Junk > 0 {
+		base := sc
+		base.Junk = 0
+		var err error
+		if fresh, err = runScenario(ctx, cfg, sim, simURL, cfgFile, base, shape); err != nil {
+			return nil, err
+		}
+	}
 	if err := sim.SetFaults(ctx, ""); err != nil {
 		return nil, err
 	}
@@ -269,8 +288,15 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 		Classify: ChaosClassify,
 	}
 	// A healthy warm-up first, so that connections and pools are ready
-	// and only the faults make a difference.
-	if _, err := load.Run(ctx, gw.URL, shape, chaosWarmup); err != nil {
+	// and only the faults make a difference. With junk, the junk is the
+	// warm-up: the gateway sees it before it sees the primary.
+	var junk *JunkResult
+	if sc.Junk > 0 {
+		junk, err = sendJunk(ctx, sim, gw.URL, sc.Junk)
+	} else {
+		_, err = load.Run(ctx, gw.URL, shape, chaosWarmup)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := sim.SetFaults(ctx, sc.Rules); err != nil {
@@ -295,7 +321,7 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	if err := gw.Stop(); err != nil {
 		return nil, err
 	}
-	return &ChaosResult{Scenario: sc, Result: res, Upstream: st}, nil
+	return &ChaosResult{Scenario: sc, Result: res, Upstream: st, Junk: junk, Fresh: fresh}, nil
 }
 
 // chaosWarmup is the healthy load a fresh gateway gets before the faults.
@@ -367,7 +393,8 @@ func WriteChaosTable(w io.Writer, rs []*ChaosResult) {
 			FormatDuration(p50), FormatDuration(p99), FormatDuration(r.Max()), vs,
 			fmt.Sprintf("%.3f", r.CallsPerRequest()), JoinChecks(r.Checks))
 		notes = append(notes, fmt.Sprintf("- **%s** (%s). Client saw: %s. Upstream saw: %s.%s",
-			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res)))
+			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res))+
+			floodNote(r))
 	}
 	t.Notes = append([]string{"p50/p99 are of successful requests (of all requests when none succeeded); slowest is of all."}, notes...)
 	t.Write(w)

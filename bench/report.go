@@ -185,6 +185,14 @@ func AtMostRatio(what string, got, ceiling float64) Check {
 	return Check{What: what, Text: fmt.Sprintf("%.3f > %.2f", got, ceiling), Miss: fmt.Sprintf("%.3f", got-ceiling)}
 }
 
+// AtMostCount checks a count against its ceiling.
+func AtMostCount(what string, got, ceiling int64) Check {
+	if got <= ceiling {
+		return Check{What: what, Met: true, Text: fmt.Sprintf("%d ≤ %d", got, ceiling)}
+	}
+	return Check{What: what, Text: fmt.Sprintf("%d > %d", got, ceiling), Miss: fmt.Sprint(got - ceiling)}
+}
+
 // JoinChecks prints checks separated by "; ", or "—" with none.
 func JoinChecks(cs []Check) string {
 	if len(cs) == 0 {
