@@ -1,8 +1,12 @@
 // Package breaker keeps a dead or overloaded model out of the way (DESIGN §4):
 // one circuit breaker per model, plus the 429 cooldowns.
 //
-// A [Registry] holds a breaker and a cooldown for every model it has seen. The
-// engine asks it before each attempt and tells it the outcome after:
+// A [Registry] holds a breaker and a cooldown per model: always for the
+// configured models ([WithModels], [Registry.Reserve]), and for other models
+// in a table bounded in entries and bytes that evicts the least recently used
+// first and forgets idle models ([WithOtherModels]), so that made-up model
+// names sent by clients can never take a configured model's breaker (DESIGN
+// §4). The engine asks it before each attempt and tells it the outcome after:
 //
 //	p, v := reg.Acquire(model)   // or v := reg.Allow(model)
 //	if v != breaker.Allow { /* skip this tier at once */ }
@@ -58,10 +62,11 @@
 //     HalfOpenProbes probes run at once. A [Permit] remembers the breaker
 //     epoch it was taken in; results from an earlier epoch are not counted
 //     in half-open.
-//   - A lock-free fast path: Allow on a closed breaker without a cooldown is
-//     a lock-free map lookup and two atomic loads, with no clock read; a
+//   - A lock-free fast path: Allow on a configured model's closed breaker
+//     without a cooldown is a lock-free map lookup and two atomic loads, with
+//     no clock read (an unconfigured model takes the table's lock); a
 //     success while closed (count mode) cannot change failsafe-go's decision,
 //     so it is not handed to it.
-//   - Cooldowns, Force from peers, neutral outcomes, per-model registry,
-//     snapshots for /v1/status.
+//   - Cooldowns, Force from peers, neutral outcomes, a bounded per-model
+//     registry, snapshots for /v1/status.
 package breaker

@@ -36,6 +36,10 @@
 // x-should-retry: false, so that the SDKs' retries do not multiply its own.
 //
 // Decisions (how an outcome maps to an HTTP answer, which user a request
-// counts against, the cache key, who may see an admin path) are pure functions apart from the
-// mechanics of proxying, and are table-tested on their own.
+// counts against and whether its id is acceptable — at most
+// [MaxUserIDBytes] — the cache key, who may see an admin path) are pure
+// functions apart from the mechanics of proxying, and are table-tested on
+// their own. [New] reserves a breaker for every model tier of the chains
+// (breaker.Registry.Reserve), so that no model name a client sends can
+// crowd them out.
 package gateway
