@@ -15,7 +15,7 @@ const shardCount = 32
 // immutable map behind an atomic pointer, copied on write. Writes are rare
 // (a user trips once per window), and a copy prunes expired entries. Each
 // shard holds at most maxEntries users and maxBytes bytes (ids plus
-// userEntryOverhead each): past that, the cut-offs that end soonest are
+// userEntryOverhead each): past that, the other cut-offs that end soonest are
 // dropped first.
 type cutTable struct {
 	// live counts the entries held over all shards, expired ones included
@@ -47,8 +47,8 @@ func (t *cutTable) lookup(h uint64, user string) (int64, bool) {
 func cutSize(user string) int64 { return int64(len(user)) + userEntryOverhead }
 
 // extend cuts user off until until (never shortening a later cut-off in
-// force) and drops the shard's entries that ended by now, then the ones that
-// end soonest while the shard is over its bounds. It reports whether the
+// force) and drops the shard's entries that ended by now, then the others
+// that end soonest while the shard is over its bounds. It reports whether the
 // cut-off was created or lengthened (and kept).
 func (t *cutTable) extend(h uint64, user string, until, now int64) bool {
 	s := &t.shards[h&(shardCount-1)]
@@ -73,23 +73,27 @@ func (t *cutTable) extend(h uint64, user string, until, now int64) bool {
 	next[user] = until
 	bytes += cutSize(user)
 	if len(next) > t.maxEntries || bytes > t.maxBytes {
-		bytes = shed(next, bytes, t.maxEntries, t.maxBytes)
+		bytes = shed(next, user, bytes, t.maxEntries, t.maxBytes)
 	}
 	s.m.Store(&next)
 	t.live.Add(int64(len(next) - len(old)))
 	t.bytes.Add(bytes - oldBytes)
-	_, kept := next[user] // shed may drop it when it ends soonest
+	_, kept := next[user] // shed drops it only when it alone is over the bounds
 	return kept
 }
 
-// shed drops the entries of m that end soonest until m holds at most
-// maxEntries entries and maxBytes bytes, and returns the bytes left.
-func shed(m map[string]int64, bytes int64, maxEntries int, maxBytes int64) int64 {
+// shed drops the entries of m that end soonest, keep (the one being
+// written) last, until m holds at most maxEntries entries and maxBytes bytes,
+// and returns the bytes left.
+func shed(m map[string]int64, keep string, bytes int64, maxEntries int, maxBytes int64) int64 {
 	users := make([]string, 0, len(m))
 	for u := range m {
-		users = append(users, u)
+		if u != keep {
+			users = append(users, u)
+		}
 	}
 	slices.SortFunc(users, func(a, b string) int { return cmp.Compare(m[a], m[b]) })
+	users = append(users, keep)
 	for _, u := range users {
 		if len(m) <= maxEntries && bytes <= maxBytes {
 			break
