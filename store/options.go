@@ -84,11 +84,10 @@ func WithUserLimit(failures int, window time.Duration) Option {
 // choose the ids): at most entries users and bytes bytes. A failure window
 // is forgotten once its newest failure is a window old, a cut-off once it
 // ends; when a table is full, the user who failed least recently (failure
-// windows) or whose cut-off ends soonest (cut-offs; never the one being made) is
-// dropped first. The
-// bounds are split over 32 shards, so a table may be dropping users a
-// little before it is full. A zero or negative value keeps its default
-// ([DefaultUserEntries], [DefaultUserBytes]).
+// windows) or whose cut-off ends soonest (cut-offs; never the one being
+// made) is dropped first. The bounds are split over 32 shards, so a table
+// may be dropping users a little before it is full. A zero or negative
+// value keeps its default ([DefaultUserEntries], [DefaultUserBytes]).
 func WithUserBounds(entries int, bytes int64) Option {
 	return func(c *config) {
 		if entries > 0 {
