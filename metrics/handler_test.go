@@ -11,9 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/catalog"
-	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 func TestHandlerServesPrometheusText(t *testing.T) {
@@ -84,7 +82,6 @@ func TestWindowIgnoresSecondsOutOfRange(t *testing.T) {
 // TestConcurrentUse runs every entry point at once; run with -race.
 func TestConcurrentUse(t *testing.T) {
 	m, fc := newTest(t, WithMaxModels(4), WithMaxUsers(8))
-	d := taxonomy.Classify(taxonomy.Result{Status: 529}, t0)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -92,14 +89,7 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			model := []string{"a", "b", "c", "d", "e", "f"}[g%6]
 			for i := range 200 {
-				m.Request(RequestInfo{Outcome: outcomeNames[i%int(nOutcomes)], Model: model, User: string(rune('a' + i%20)),
-					Usage: catalog.Usage{InputTokens: 10}})
-				m.Attempted(model, 529, d, time.Millisecond)
-				m.Retried(model, taxonomy.Overloaded)
-				m.Skipped(model, breaker.SkipCooldown)
-				m.FellBack(model, "z")
-				m.BreakerChanged(breaker.Change{Model: model, To: breaker.Open, At: fc.Now()})
-				m.CooldownStarted(model, fc.Now().Add(time.Second))
+				feedEveryEntryPoint(m, fc, outcomeNames[i%int(nOutcomes)], model, "z", string(rune('a'+i%20)), 10)
 				if i%50 == 0 {
 					_ = m.Status()
 					fc.Advance(time.Second)

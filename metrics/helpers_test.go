@@ -7,7 +7,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -86,4 +89,18 @@ func has(t testing.TB, m *Metrics, name string, labels ...string) bool {
 func near(a, b float64) bool {
 	d := a - b
 	return d < 1e-12 && d > -1e-12
+}
+
+// feedEveryEntryPoint sends one request of model (by user, with tokens input
+// tokens) and one of every observer and breaker event about it, as a busy
+// gateway would; model falls back to "to".
+func feedEveryEntryPoint(m *Metrics, fc *clock.Fake, outcome, model, to, user string, tokens int64) {
+	d := taxonomy.Classify(taxonomy.Result{Status: 529}, t0)
+	m.Request(RequestInfo{Outcome: outcome, Model: model, User: user, Usage: catalog.Usage{InputTokens: tokens}})
+	m.Attempted(model, 529, d, time.Millisecond)
+	m.Retried(model, taxonomy.Overloaded)
+	m.Skipped(model, breaker.SkipCooldown)
+	m.FellBack(model, to)
+	m.BreakerChanged(breaker.Change{Model: model, To: breaker.Open, At: fc.Now()})
+	m.CooldownStarted(model, fc.Now().Add(time.Second))
 }

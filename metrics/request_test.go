@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -180,17 +179,10 @@ func TestModelsPastTheCapCountAsOtherAndArePricedByTheirOwnModel(t *testing.T) {
 
 func TestMadeUpModelNamesShareTheOtherLabel(t *testing.T) {
 	m, fc := newTest(t, WithModels("claude-sonnet-5-5"))
-	d := taxonomy.Classify(taxonomy.Result{Status: 500}, t0)
 	for i := range 1000 {
-		junk := fmt.Sprintf("junk-model-%d", i)
-		m.Request(RequestInfo{Outcome: OutcomeStatic, Model: junk, User: "u", Usage: catalog.Usage{InputTokens: 1}})
-		m.Attempted(junk, 500, d, time.Millisecond)
-		m.Retried(junk, taxonomy.ServerError)
-		m.Skipped(junk, breaker.SkipOpen)
-		m.FellBack(junk, "claude-sonnet-5-5")
-		m.BreakerChanged(breaker.Change{Model: junk, To: breaker.Open, At: fc.Now()})
-		m.CooldownStarted(junk, fc.Now().Add(time.Second))
+		feedEveryEntryPoint(m, fc, OutcomeStatic, fmt.Sprintf("junk-model-%d", i), "claude-sonnet-5-5", "u", 1)
 	}
+	d := taxonomy.Classify(taxonomy.Result{Status: 500}, t0)
 	m.Attempted("claude-opus-5-5", 500, d, time.Millisecond) // not configured, but a real model
 	fams, err := m.Gatherer().Gather()
 	if err != nil {

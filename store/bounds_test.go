@@ -56,17 +56,10 @@ func TestUserTablesForgetIdleUsers(t *testing.T) {
 	}
 	c.Advance(time.Minute)
 	// Each shard forgets what aged out at its next write; write to all.
-	hit := map[uint64]bool{}
-	n := 0
-	for ; len(hit) < shardCount; n++ {
-		u := fmt.Sprint("later-", n)
-		hit[maphash.String(m.seed, u)&(shardCount-1)] = true
-		m.UserFailed(ctx, u)
-		m.UserFailed(ctx, u)
-	}
-	want := int64(0)
-	for i := range n {
-		want += cutSize(fmt.Sprint("later-", i))
+	later := cutInEveryShard(m, "later-")
+	n, want := len(later), int64(0)
+	for _, u := range later {
+		want += cutSize(u)
 	}
 	if u := m.Usage(); u.FailingUsers != 0 || u.CutOffUsers != n || u.CutOffBytes != want {
 		t.Fatalf("usage = %+v after a minute, want no failing user and the %d new cut-offs (%d bytes) only", u, n, want)

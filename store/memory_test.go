@@ -119,23 +119,31 @@ func TestExpiredCutOffsAndStaleWindowsAreDropped(t *testing.T) {
 		m.UserFailed(ctx, fmt.Sprint("once", i))
 	}
 	c.Advance(2 * time.Minute)
-	// New users trip until every shard has had a write: each write prunes
-	// its shard. (Users hash to shards with a random seed: loop until all
-	// are hit rather than hope a fixed count does.)
-	hit := map[uint64]bool{}
-	n := 0
-	for ; len(hit) < shardCount; n++ {
-		u := fmt.Sprint("new", n)
-		hit[maphash.String(m.seed, u)&(shardCount-1)] = true
-		m.UserFailed(ctx, u)
-		m.UserFailed(ctx, u)
-	}
+	n := len(cutInEveryShard(m, "new"))
 	if got := m.cut.live.Load(); got != int64(n) {
 		t.Fatalf("live cut-offs = %d, want %d (the expired 100 pruned)", got, n)
 	}
 	if got, _ := m.fails.usage(); got != 0 {
 		t.Fatalf("failure windows held = %d, want 0 (stale ones swept, tripped ones dropped)", got)
 	}
+}
+
+// cutInEveryShard cuts off new users (prefix0, prefix1, ...; each fails
+// twice, the limit of the tests that call it) until every shard has had a
+// write, each write pruning its shard, and returns them. Users hash to
+// shards with a random seed: it loops until all are hit rather than hope a
+// fixed count does.
+func cutInEveryShard(m *Memory, prefix string) []string {
+	hit := map[uint64]bool{}
+	var users []string
+	for n := 0; len(hit) < shardCount; n++ {
+		u := fmt.Sprint(prefix, n)
+		hit[maphash.String(m.seed, u)&(shardCount-1)] = true
+		m.UserFailed(context.Background(), u)
+		m.UserFailed(context.Background(), u)
+		users = append(users, u)
+	}
+	return users
 }
 
 func TestUserAllowedDoesNotAllocate(t *testing.T) {

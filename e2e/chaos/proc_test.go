@@ -181,12 +181,19 @@ func metric(exposition []byte, name string) (float64, bool) {
 // goroutines reads go_goroutines from a gateway process's /metrics.
 func goroutines(t testing.TB, gwURL string) int {
 	t.Helper()
-	status, _, b := get(t, gwURL+"/metrics")
-	v, ok := metric(b, "go_goroutines")
-	if status != 200 || !ok {
-		t.Fatalf("/metrics: %d, no go_goroutines", status)
+	v, ok := gauge(t, gwURL, "go_goroutines")
+	if !ok {
+		t.Fatal("/metrics: no go_goroutines")
 	}
 	return int(v)
+}
+
+// gauge reads the unlabelled sample name from a gateway process's /metrics.
+func gauge(t testing.TB, gwURL, name string) (float64, bool) {
+	t.Helper()
+	status, _, b := get(t, gwURL+"/metrics")
+	v, ok := metric(b, name)
+	return v, ok && status == 200
 }
 
 // eventually polls cond every 10 ms until it holds or within passes.
