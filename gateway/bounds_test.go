@@ -151,6 +151,11 @@ func TestManyDistinctLongUserIDsKeepTheUserTablesWithinTheirBounds(t *testing.T)
 	}
 	close(next)
 	wg.Wait()
+	// The observer hears of a request just after its answer went out.
+	waitFor(t, "every request to reach the metrics", func() bool {
+		sp := m.Status().Spend
+		return sp.UsersTracked+int(sp.UsersDropped) == 3000
+	})
 	u := mem.Usage()
 	sp := m.Status().Spend
 	t.Logf("after 3,000 users with 256-byte ids: store %+v; metrics: %d users tracked, %d dropped", u, sp.UsersTracked, sp.UsersDropped)
