@@ -40,7 +40,10 @@ type Attempt struct {
 // AttemptFunc performs one upstream call and reports what it saw. ctx is the
 // caller's context; the function itself enforces a.Timeout, so that a stream
 // can outlive its attempt once it has committed. A result with Status 2xx and
-// no error means the attempt succeeded and the run ends.
+// no error means the attempt succeeded and the run ends. A stream attempt
+// returns at its commit point (its first token), a whole-answer attempt once
+// the answer is read: the engine times successful attempts from the call to
+// the return, so these are the latencies behind the fallback reserve.
 type AttemptFunc func(ctx context.Context, a Attempt) taxonomy.Result
 
 // Call is one request to run.
@@ -50,6 +53,10 @@ type Call struct {
 	Chain     Chain
 	// Profile is the timing policy; nil means Interactive().
 	Profile *Profile
+	// Stream says the attempts are streams, which return at their first
+	// token (see AttemptFunc): their latencies are kept apart from those of
+	// whole answers.
+	Stream bool
 	// Do performs one attempt.
 	Do AttemptFunc
 }
@@ -64,6 +71,8 @@ type Engine struct {
 	obs      Observer
 	reserve  time.Duration
 	rnd      func() float64
+	// lat holds the fallback models' recent latencies (fallback reserve).
+	lat latencies
 }
 
 // Option configures an Engine.

@@ -6,6 +6,23 @@ import (
 	"github.com/bulwarkhq/bulwark/backoff"
 )
 
+// Defaults of the deadline-budgeting fields of [Profile] (DESIGN §3), the one
+// home of these values: config's defaults are built from them.
+const (
+	// DefaultFallbackReserve is Profile.FallbackReserve's default: the time
+	// kept back for the next model tier before any of its attempts was
+	// measured.
+	DefaultFallbackReserve = 8 * time.Second
+	// DefaultMinFallbackReserve is Profile.MinFallbackReserve's default: the
+	// least time ever kept back for the next model tier.
+	DefaultMinFallbackReserve = 2 * time.Second
+	// DefaultMinAttempt is Profile.MinAttempt's default: the least attempt
+	// time a retry must have to be worth making.
+	DefaultMinAttempt = 2 * time.Second
+	// DefaultAttemptTimeout is Profile.AttemptTimeout's default.
+	DefaultAttemptTimeout = 20 * time.Second
+)
+
 // Profile is the timing policy of one kind of caller (DESIGN §3).
 type Profile struct {
 	// Name is "interactive", "batch" or a configured name; used in logs.
@@ -26,33 +43,57 @@ type Profile struct {
 	// IdleTimeout is the longest gap between stream events after the first
 	// token; default 30s. Enforced by the stream reader.
 	IdleTimeout time.Duration
+
+	// FallbackReserve is the time a tier that has a next model tier keeps
+	// back for it before that next tier has any measured attempt. Once it
+	// has, the reserve is the p90 of its recent successful attempts of the
+	// same kind (stream: time to first token; otherwise: time to the whole
+	// answer). Either is clamped to [MinFallbackReserve, AttemptTimeout].
+	// 0 means DefaultFallbackReserve (8s).
+	FallbackReserve time.Duration
+	// MinFallbackReserve is the least fallback reserve; 0 means
+	// DefaultMinFallbackReserve (2s).
+	MinFallbackReserve time.Duration
+	// MinAttempt is the least attempt time a retry must get, after its wait
+	// and the fallback reserve, to be made (at most AttemptTimeout); 0
+	// means DefaultMinAttempt (2s).
+	MinAttempt time.Duration
 }
 
 // Interactive returns the profile for a person waiting on the answer:
-// 3 attempts per tier, 25 s deadline, 20 s per attempt.
+// 3 attempts per tier, 25 s deadline, 20 s per attempt, an 8 s fallback
+// reserve (at least 2 s) and 2 s at least for a retry.
 func Interactive() Profile {
 	return Profile{
-		Name:              "interactive",
-		Attempts:          3,
-		Backoff:           backoff.Policy{Initial: time.Second, Max: time.Minute},
-		Deadline:          25 * time.Second,
-		AttemptTimeout:    20 * time.Second,
-		FirstTokenTimeout: 10 * time.Second,
-		IdleTimeout:       30 * time.Second,
+		Name:               "interactive",
+		Attempts:           3,
+		Backoff:            backoff.Policy{Initial: time.Second, Max: time.Minute},
+		Deadline:           25 * time.Second,
+		AttemptTimeout:     DefaultAttemptTimeout,
+		FirstTokenTimeout:  10 * time.Second,
+		IdleTimeout:        30 * time.Second,
+		FallbackReserve:    DefaultFallbackReserve,
+		MinFallbackReserve: DefaultMinFallbackReserve,
+		MinAttempt:         DefaultMinAttempt,
 	}
 }
 
 // Batch returns the profile for unattended work: 1 attempt on the primary,
-// then up to 5 on each fallback, no deadline.
+// then up to 5 on each fallback, no deadline. Its fallback reserve and
+// minimum attempt are Interactive's; they matter only when the caller's
+// context sets a deadline.
 func Batch() Profile {
 	return Profile{
-		Name:              "batch",
-		Attempts:          5,
-		PrimaryAttempts:   1,
-		Backoff:           backoff.Policy{Initial: time.Second, Max: time.Minute},
-		AttemptTimeout:    5 * time.Minute,
-		FirstTokenTimeout: time.Minute,
-		IdleTimeout:       time.Minute,
+		Name:               "batch",
+		Attempts:           5,
+		PrimaryAttempts:    1,
+		Backoff:            backoff.Policy{Initial: time.Second, Max: time.Minute},
+		AttemptTimeout:     5 * time.Minute,
+		FirstTokenTimeout:  time.Minute,
+		IdleTimeout:        time.Minute,
+		FallbackReserve:    DefaultFallbackReserve,
+		MinFallbackReserve: DefaultMinFallbackReserve,
+		MinAttempt:         DefaultMinAttempt,
 	}
 }
 
@@ -68,8 +109,22 @@ func (p *Profile) attempts(i int) int {
 }
 
 func (p *Profile) attemptTimeout() time.Duration {
-	if p.AttemptTimeout > 0 {
-		return p.AttemptTimeout
+	return orDefault(p.AttemptTimeout, DefaultAttemptTimeout)
+}
+
+func (p *Profile) fallbackReserve() time.Duration {
+	return orDefault(p.FallbackReserve, DefaultFallbackReserve)
+}
+
+func (p *Profile) minFallbackReserve() time.Duration {
+	return orDefault(p.MinFallbackReserve, DefaultMinFallbackReserve)
+}
+
+func (p *Profile) minAttempt() time.Duration { return orDefault(p.MinAttempt, DefaultMinAttempt) }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
 	}
-	return 20 * time.Second
+	return def
 }

@@ -12,16 +12,19 @@ import (
 
 // Run takes call through its chain's model tiers and returns how it ended. It
 // never sleeps past the deadline: a wait that does not fit moves on to the next
-// tier at once, and an attempt (or retry wait) on a tier starts only if the
-// next model tier keeps one full attempt timeout after it — except for a tier's
-// first attempt, which is always made while time is left.
+// tier at once. A tier that has a next model tier keeps back a fallback
+// reserve for it (DESIGN §3, see [Profile.FallbackReserve]): its first
+// attempt is cut to leave the reserve, and a retry is made only if its wait
+// and a minimal attempt fit before it. When every tier failed, a tier that
+// was rate limited and whose cooldown ends inside the deadline is tried again
+// with its attempts left before the run gives up.
 func (e *Engine) Run(ctx context.Context, call Call) Outcome {
 	p := call.Profile
 	if p == nil {
 		ip := Interactive()
 		p = &ip
 	}
-	r := run{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now(), allRL: true}
+	r := run{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now(), allRL: true, at: p.attemptTimeout()}
 	r.dl, r.hasDL = e.Deadline(ctx, p, r.start)
 	r.out.Attempts = make([]Record, 0, 2)
 	r.loop()
@@ -36,11 +39,23 @@ type run struct {
 	// are tiers. A failed run was rate limited when every tier was.
 	tierRL, allRL, inTier bool
 	tiers                 int
+	// cur is the index of the tier being tried.
+	cur int
+	// rlTiers has bit i set when model tier i last ended rate limited;
+	// revisited has it set once tier i was tried again after its cooldown;
+	// noRetry once an answer of tier i asked for no retry (x-should-retry:
+	// false), which rules out a revisit too. Tiers past the 64th are never
+	// revisited.
+	rlTiers, revisited, noRetry uint64
+	// rlUntil is the soonest end of a cooldown the run met (zero for none):
+	// the failed run's retry-after is counted from it when the run ends.
+	rlUntil time.Time
 
 	e     *Engine
 	ctx   context.Context
 	call  *Call
 	p     *Profile
+	at    time.Duration
 	start time.Time
 	dl    time.Time
 	hasDL bool
@@ -53,33 +68,29 @@ type run struct {
 // left returns the time left before the deadline, less the reserve.
 func (r *run) left(now time.Time) time.Duration {
 	if !r.hasDL {
-		return 1<<63 - 1
+		return noDeadline
 	}
 	return r.dl.Sub(now) - r.e.reserve
 }
 
 func (r *run) loop() {
 	models := r.call.Chain.Models
-	at := r.p.attemptTimeout()
 	for ti, model := range models {
 		if ti > 0 {
 			r.e.obs.FellBack(models[ti-1], model)
 			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", models[ti-1]), slog.String("to", model))
 		}
-		hasNext := ti < len(models)-1
-		r.tierRL, r.inTier = false, true
-		last, tried, done := r.tier(ti, model, at, hasNext)
-		if done {
+		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(models)-1})) {
 			return
 		}
-		r.closeTier()
-		if !tried {
-			continue
+	}
+	for {
+		ps, ok := r.nextRevisit()
+		if !ok {
+			break
 		}
-		r.log(levelOf(last), "agent.model_failed", slog.String("model", model),
-			slog.String("class", last.Class.String()), slog.Bool("page", last.Severity == taxonomy.Page), r.lastErr)
-		if last.Next != taxonomy.NextYes {
-			r.end(Rejected)
+		r.revisited |= 1 << ps.ti
+		if r.endTier(r.tier(ps)) {
 			return
 		}
 	}
@@ -96,122 +107,61 @@ func (r *run) loop() {
 	r.end(Exhausted)
 }
 
-// tier makes the attempts on one model tier. It returns the last decision,
-// whether any attempt was made, and whether the run is over.
-func (r *run) tier(ti int, model string, at time.Duration, hasNext bool) (last taxonomy.Decision, tried, done bool) {
-	var prevWait time.Duration
-	for n := 1; n <= r.p.attempts(ti); n++ {
-		var wait time.Duration
-		if n > 1 {
-			if !last.Retry {
-				return last, tried, false
-			}
-			wait = r.p.Backoff.Delay(n-1, prevWait, r.e.rnd)
-			prevWait = wait
-			if last.HasRetryAfter && last.RetryAfter > wait {
-				wait = last.RetryAfter // jitter never shortens a server's retry-after
-			}
-			if !r.fits(wait, at, hasNext) {
-				r.log(slog.LevelInfo, "agent.retry_skipped", slog.String("model", model),
-					slog.Int64("wait_ms", wait.Milliseconds()), slog.String("why", "deadline"))
-				return last, tried, false
-			}
-			if !r.e.budget.TryRetryAt(r.e.clock.Now()) {
-				r.log(slog.LevelWarn, "agent.retry_skipped", slog.String("model", model), slog.String("why", "retry_budget"))
-				return last, tried, false
-			}
-			if !r.sleep(wait) {
-				return last, tried, true
-			}
-		}
-		now := r.e.clock.Now()
-		left := r.left(now)
-		if left <= 0 {
-			r.hardTimeout()
-			return last, tried, true
-		}
-		permit, v := r.e.breakers.Acquire(model)
-		if v != breaker.Allow {
-			r.skip(model, n, v, wait)
-			return last, tried, false
-		}
-		if n == 1 {
-			r.e.budget.OnAttemptAt(now)
-		} else {
-			// Counted once the breaker lets the retry through: a retry the
-			// breaker refuses is a skip, not a retry.
-			r.e.obs.Retried(model, last.Class)
-			r.log(slog.LevelWarn, "agent.retry", slog.String("model", model), slog.Int("attempt", n),
-				slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", last.Class.String()), r.lastErr)
-		}
-		timeout := min(at, left)
-		if r.e.log.Enabled(r.ctx, slog.LevelDebug) {
-			r.log(slog.LevelDebug, "agent.call", slog.String("model", model), slog.Int("attempt", n),
-				slog.Int64("timeout_ms", timeout.Milliseconds()))
-		}
-		res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ti, N: n, Timeout: timeout})
-		end := r.e.clock.Now()
-		r.lastErr = attemptErr(res.Err)
-		if err := r.ctx.Err(); err != nil && !res.TimedOut {
-			res.Canceled = true
-		}
-		d := taxonomy.Classify(res, end)
-		if res.Committed && d.OK() {
-			// A committed stream is settled at its real end, by the caller.
-			r.out.Pending = &Pending{e: r.e, permit: permit}
-		} else {
-			permit.Done(d.Model)
-		}
-		if d.Cooldown > 0 {
-			r.e.breakers.Cooldown(model, d.Cooldown)
-		}
-		r.e.obs.Attempted(model, res.Status, d, end.Sub(now))
-		r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Class: d.Class, Status: res.Status, Waited: wait, Took: end.Sub(now)})
-		r.out.Last, r.out.Tier = d, ti
-		last, tried = d, true
-		switch {
-		case d.OK():
-			r.out.Model = model
-			r.out.Fallback = ti > 0
-			r.end(Answered)
-			return last, tried, true
-		case d.Class == taxonomy.Canceled:
-			if errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
-				r.hardTimeout()
-			} else {
-				r.end(Canceled)
-			}
-			return last, tried, true
-		}
-		r.tierRL = d.Class == taxonomy.RateLimited
-		if r.tierRL {
-			r.retryAfter(d.Cooldown)
-		}
-		if d.Severity == taxonomy.Page {
-			r.out.Paged = true
-			r.log(slog.LevelError, "agent.misconfig", slog.String("model", model), slog.Int("status", res.Status),
-				slog.String("class", d.Class.String()), slog.String("error_type", res.ErrorType),
-				slog.String("upstream_message", truncate(res.Message, 200)), slog.Bool("page", true))
-		}
-	}
-	return last, tried, false
-}
-
-// fits reports whether a retry that first waits wait may start: the wait must
-// fit in the time left, and the next model tier must keep one full attempt
-// timeout after this attempt.
-func (r *run) fits(wait, at time.Duration, hasNext bool) bool {
-	if !r.hasDL {
+// endTier closes a tier pass that tier returned, and reports whether the run
+// is over: it answered, the caller gave up, the deadline passed, or its last
+// decision stops the chain.
+func (r *run) endTier(ps pass, last taxonomy.Decision, tried, done bool) bool {
+	if done {
 		return true
 	}
+	r.closeTier()
+	if !tried {
+		return false
+	}
+	r.log(levelOf(last), "agent.model_failed", slog.String("model", ps.model),
+		slog.String("class", last.Class.String()), slog.Bool("page", last.Severity == taxonomy.Page), r.lastErr)
+	if last.Next != taxonomy.NextYes {
+		r.end(Rejected)
+		return true
+	}
+	return false
+}
+
+// nextRevisit picks the tier to try again once every tier has failed: one
+// that last ended rate limited, was not revisited yet, has attempts left, and
+// whose cooldown ends soonest, early enough for the wait and a minimal
+// attempt to fit before the deadline.
+func (r *run) nextRevisit() (pass, bool) {
+	best, found := pass{}, false
+	var soonest time.Duration
 	left := r.left(r.e.clock.Now())
-	if wait >= left {
-		return false
+	for ti, model := range r.call.Chain.Models {
+		bit := uint64(1) << ti
+		if ti >= 64 || r.rlTiers&bit == 0 || (r.revisited|r.noRetry)&bit != 0 {
+			continue
+		}
+		used := r.calls(model)
+		if used >= r.p.attempts(ti) {
+			continue
+		}
+		cd := r.e.breakers.CooldownLeft(model)
+		plan := planRetry(retryInput{RetryAfter: cd, Left: left, MinAttempt: r.p.minAttempt(), AttemptTimeout: r.at})
+		if plan.Skip == retryFits && (!found || cd < soonest) {
+			best, found, soonest = pass{ti: ti, model: model, from: used + 1, revisit: true}, true, cd
+		}
 	}
-	if hasNext && left-wait-min(at, left-wait) < at {
-		return false
+	return best, found
+}
+
+// calls counts the attempts of the run that reached model's upstream.
+func (r *run) calls(model string) int {
+	n := 0
+	for i := range r.out.Attempts {
+		if a := &r.out.Attempts[i]; a.Model == model && a.Skipped == breaker.Allow {
+			n++
+		}
 	}
-	return true
+	return n
 }
 
 func (r *run) sleep(d time.Duration) bool {
@@ -238,24 +188,35 @@ func (r *run) skip(model string, n int, v breaker.Verdict, waited time.Duration)
 	r.e.obs.Skipped(model, v)
 	r.tierRL = v == breaker.SkipCooldown
 	if r.tierRL {
-		r.retryAfter(r.e.breakers.CooldownLeft(model))
+		r.cooledUntil(r.e.breakers.CooldownLeft(model))
 	}
 	r.log(slog.LevelInfo, "agent.tier_skipped", slog.String("model", model), slog.String("why", v.String()))
 }
 
-// retryAfter keeps the shortest wait a rate-limited tier asked for.
-func (r *run) retryAfter(d time.Duration) {
-	if d > 0 && (r.out.RetryAfter == 0 || d < r.out.RetryAfter) {
-		r.out.RetryAfter = d
+// cooledUntil keeps the soonest end of a cooldown d from now.
+func (r *run) cooledUntil(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	if u := r.e.clock.Now().Add(d); r.rlUntil.IsZero() || u.Before(r.rlUntil) {
+		r.rlUntil = u
 	}
 }
 
-// closeTier ends the current tier for the rate-limit account.
+// closeTier ends the current tier pass for the rate-limit account.
 func (r *run) closeTier() {
-	if r.inTier {
-		r.tiers++
-		r.allRL = r.allRL && r.tierRL
-		r.inTier = false
+	if !r.inTier {
+		return
+	}
+	r.tiers++
+	r.allRL = r.allRL && r.tierRL
+	r.inTier = false
+	if r.cur < 64 {
+		if r.tierRL {
+			r.rlTiers |= 1 << r.cur
+		} else {
+			r.rlTiers &^= 1 << r.cur
+		}
 	}
 }
 
@@ -271,8 +232,10 @@ func (r *run) end(reason Reason) {
 		r.closeTier()
 		r.out.RateLimited = r.tiers > 0 && r.allRL
 	}
-	if !r.out.RateLimited {
-		r.out.RetryAfter = 0
+	if r.out.RateLimited && !r.rlUntil.IsZero() {
+		// Counted now, not when the cooldown was met: the run may have
+		// waited on other tiers since.
+		r.out.RetryAfter = max(r.rlUntil.Sub(r.e.clock.Now()), 0)
 	}
 }
 

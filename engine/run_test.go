@@ -25,15 +25,17 @@ var chain = engine.Chain{Models: []string{sonnet, haiku}, Static: true}
 // upstream is a scripted fake upstream: per model, a function of the attempt
 // that returns a result and how long the call takes on the fake clock.
 type upstream struct {
-	mu    sync.Mutex
-	fc    *clock.Fake
-	calls map[string][]time.Duration // call start times, relative to t0
-	t0    time.Time
-	reply map[string]func(a engine.Attempt) (taxonomy.Result, time.Duration)
+	mu       sync.Mutex
+	fc       *clock.Fake
+	calls    map[string][]time.Duration // call start times, relative to t0
+	timeouts map[string][]time.Duration // each call's Attempt.Timeout
+	t0       time.Time
+	reply    map[string]func(a engine.Attempt) (taxonomy.Result, time.Duration)
 }
 
 func newUpstream(fc *clock.Fake) *upstream {
-	return &upstream{fc: fc, t0: fc.Now(), calls: map[string][]time.Duration{}, reply: map[string]func(engine.Attempt) (taxonomy.Result, time.Duration){}}
+	return &upstream{fc: fc, t0: fc.Now(), calls: map[string][]time.Duration{}, timeouts: map[string][]time.Duration{},
+		reply: map[string]func(engine.Attempt) (taxonomy.Result, time.Duration){}}
 }
 
 func (u *upstream) on(model string, f func(a engine.Attempt) (taxonomy.Result, time.Duration)) {
@@ -45,6 +47,7 @@ func (u *upstream) on(model string, f func(a engine.Attempt) (taxonomy.Result, t
 func (u *upstream) do(_ context.Context, a engine.Attempt) taxonomy.Result {
 	u.mu.Lock()
 	u.calls[a.Model] = append(u.calls[a.Model], u.fc.Now().Sub(u.t0))
+	u.timeouts[a.Model] = append(u.timeouts[a.Model], a.Timeout)
 	f := u.reply[a.Model]
 	u.mu.Unlock()
 	if f == nil {
@@ -98,16 +101,49 @@ func newFixture(t *testing.T, bs breaker.Settings, opts ...engine.Option) *fixtu
 // run runs one call, firing the fake clock's timers as the engine waits on them.
 func (f *fixture) run(t *testing.T, p engine.Profile) engine.Outcome {
 	t.Helper()
-	done := make(chan engine.Outcome, 1)
+	return f.runCall(engine.Call{RequestID: "req_test", Chain: chain, Profile: &p, Do: f.up.do})
+}
+
+// runCall runs c on the fixture's engine (c.Do defaults to the fake upstream).
+func (f *fixture) runCall(c engine.Call) engine.Outcome {
+	if c.Do == nil {
+		c.Do = f.up.do
+	}
+	var out engine.Outcome
+	f.drive(func() { out = f.eng.Run(context.Background(), c) })
+	return out
+}
+
+// drive calls fn, and fires the fake clock's timers one by one, earliest
+// first, as the code under test waits on them, until fn returns. Then a
+// sentinel timer, made only after done is closed, wakes the driver from
+// WaitForTimers; done is checked again after each firing, in case the one
+// fired was the sentinel.
+func (f *fixture) drive(fn func()) {
+	done := make(chan struct{})
+	sentinel := make(chan clock.Timer, 1)
 	go func() {
-		done <- f.eng.Run(context.Background(), engine.Call{RequestID: "req_test", Chain: chain, Profile: &p, Do: f.up.do})
+		fn()
+		close(done)
+		sentinel <- f.fc.NewTimer(time.Hour)
 	}()
-	for {
+	over := func() bool {
 		select {
-		case out := <-done:
-			return out
-		case <-time.After(200 * time.Microsecond):
-			f.fc.AdvanceToNext()
+		case <-done:
+			(<-sentinel).Stop()
+			return true
+		default:
+			return false
+		}
+	}
+	for {
+		f.fc.WaitForTimers(1)
+		if over() {
+			return
+		}
+		f.fc.AdvanceToNext()
+		if over() {
+			return
 		}
 	}
 }
@@ -292,13 +328,19 @@ func TestRetryBudgetStopsRetryStorms(t *testing.T) {
 		func() engine.Option { return engine.WithBudget(budget.New(0.2, -1, budget.WithClock(clock.Real))) }())
 	f.up.on(sonnet, status(529))
 	f.up.on(haiku, status(529))
-	var wg sync.WaitGroup
 	const callers = 50
-	for range callers {
-		wg.Add(1)
-		go func() { defer wg.Done(); f.run(t, profile(3, 0, 5*time.Second)) }()
-	}
-	wg.Wait()
+	f.drive(func() {
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := profile(3, 0, 5*time.Second)
+				f.eng.Run(context.Background(), engine.Call{Chain: chain, Profile: &p, Do: f.up.do})
+			}()
+		}
+		wg.Wait()
+	})
 	first := 2 * callers // one first attempt per tier per caller
 	retries := f.up.count(sonnet) + f.up.count(haiku) - first
 	if max := int(0.2*float64(first)) + 1; retries > max {
@@ -371,7 +413,9 @@ func TestAFailedRunIsRateLimitedOnlyWhenEveryTierWas(t *testing.T) {
 		rateLimited bool
 		retryAfter  time.Duration
 	}{
-		{"every tier 429", status(429, "retry-after", "40"), true, 30 * time.Second},
+		// The primary's 30 s, counted from the run's end: the fallback's 429
+		// came 10 ms after the primary's.
+		{"every tier 429", status(429, "retry-after", "40"), true, 30*time.Second - 10*time.Millisecond},
 		{"the fallback overloaded", status(529), false, 0},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// naiveP90 is the nearest-rank p90 of the last latencySamples of all.
+func naiveP90(all []time.Duration) time.Duration {
+	last := slices.Clone(all[max(len(all)-latencySamples, 0):])
+	slices.Sort(last)
+	rank := (9*len(last) + 9) / 10 // ceil(0.9 n)
+	return last[rank-1]
+}
+
+func TestWindowP90IsTheNearestRankOfTheLastSamples(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var w window
+	if _, ok := w.p90(); ok {
+		t.Fatal("an empty window has a p90")
+	}
+	var all []time.Duration
+	for i := range 500 {
+		// Few distinct values, so that duplicates are evicted too.
+		d := time.Duration(rnd.IntN(20)) * time.Millisecond
+		if i%50 == 0 {
+			d = time.Hour // outliers leave the window again
+		}
+		all = append(all, d)
+		w.add(d)
+		got, ok := w.p90()
+		if want := naiveP90(all); !ok || got != want {
+			t.Fatalf("after %d samples p90 = %v, want %v", i+1, got, want)
+		}
+	}
+}
+
+func TestWindowP90OfFewSamples(t *testing.T) {
+	var w window
+	for _, d := range []time.Duration{3, 1, 2} {
+		w.add(d * time.Second)
+	}
+	if got, _ := w.p90(); got != 3*time.Second {
+		t.Fatalf("p90 of 1s, 2s, 3s = %v, want 3s", got)
+	}
+	for i := range 7 {
+		w.add(time.Duration(i+4) * time.Second) // 1..10 s
+	}
+	if got, _ := w.p90(); got != 9*time.Second {
+		t.Fatalf("p90 of 1..10 s = %v, want 9s", got)
+	}
+}
+
+func TestLatenciesKeepStreamsAndWholeAnswersApart(t *testing.T) {
+	var l latencies
+	l.track("m")
+	l.record("m", true, 300*time.Millisecond)
+	l.record("m", false, 5*time.Second)
+	m := l.track("m")
+	if d, ok := m.p90(true); !ok || d != 300*time.Millisecond {
+		t.Fatalf("stream p90 = %v %v", d, ok)
+	}
+	if d, ok := m.p90(false); !ok || d != 5*time.Second {
+		t.Fatalf("whole p90 = %v %v", d, ok)
+	}
+}
+
+func TestLatenciesAreKeptOnlyForTrackedModelsAndBounded(t *testing.T) {
+	var l latencies
+	l.record("untracked", false, time.Second)
+	if l.lookup("untracked") != nil {
+		t.Fatal("a model nobody falls back to got a window")
+	}
+	for i := range 10 * latencyModels {
+		l.track(fmt.Sprintf("model-%d", i))
+	}
+	if n := len(*l.m.Load()); n != latencyModels {
+		t.Fatalf("%d windows, want the cap %d", n, latencyModels)
+	}
+	if m := l.track("one-too-many"); m != nil {
+		t.Fatal("a model past the cap got a window")
+	}
+	if _, ok := l.track("one-too-many").p90(false); ok {
+		t.Fatal("a model without a window has a p90")
+	}
+	if l.track("model-0") == nil {
+		t.Fatal("a tracked model lost its window")
+	}
+}

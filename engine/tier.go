@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// pass is one series of attempts on a tier.
+type pass struct {
+	ti    int
+	model string
+	// from is the number, on this tier, of the pass's first attempt.
+	from int
+	// hasNext: a model tier follows, for which the pass keeps a reserve.
+	hasNext bool
+	// revisit: the tier is tried again after its cooldown, once every tier
+	// failed; the pass's first attempt waits for the cooldown, as a retry.
+	revisit bool
+}
+
+// step is how one attempt of a pass went.
+type step uint8
+
+const (
+	stepFailed  step = iota // the attempt failed; the pass may go on
+	stepSkipped             // the breaker refused it: no upstream call
+	stepOver                // the run is over (answered, canceled, deadline)
+)
+
+// tier makes the attempts of one pass. It returns the pass, the last
+// decision, whether any attempt was made, and whether the run is over.
+func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
+	r.tierRL, r.inTier, r.cur = false, true, ps.ti
+	reserve := r.reserve(ps)
+	var prevWait time.Duration
+	for n := ps.from; n <= r.p.attempts(ps.ti); n++ {
+		var wait, timeout time.Duration
+		if n == 1 && !ps.revisit {
+			left := r.left(r.e.clock.Now())
+			if left <= 0 {
+				r.hardTimeout()
+				return ps, last, tried, true
+			}
+			timeout = firstTimeout(r.at, left, reserve, r.p.minAttempt(), ps.hasNext)
+		} else {
+			var ok bool
+			if wait, timeout, ok, done = r.retryWait(ps, n, last, reserve, &prevWait); !ok {
+				return ps, last, tried, done
+			}
+		}
+		d, st := r.attempt(ps, n, last, wait, timeout)
+		switch st {
+		case stepSkipped:
+			return ps, last, tried, false
+		case stepOver:
+			return ps, d, true, true
+		}
+		last, tried = d, true
+	}
+	return ps, last, tried, false
+}
+
+// reserve is the time pass ps keeps back for the next model tier: the p90 of
+// the next model's recent successful attempts of this call's kind, or the
+// profile's FallbackReserve before any, clamped to [MinFallbackReserve,
+// attempt timeout]; 0 when no model tier follows.
+func (r *run) reserve(ps pass) time.Duration {
+	if !ps.hasNext {
+		return 0
+	}
+	expected := r.p.fallbackReserve()
+	if d, ok := r.e.lat.track(r.call.Chain.Models[ps.ti+1]).p90(r.call.Stream); ok {
+		expected = d
+	}
+	return clampReserve(expected, r.p.minFallbackReserve(), r.at)
+}
+
+// retryWait decides whether attempt n of pass ps (a retry, or a revisit's
+// first attempt) is made, and waits for it. ok=false means no: done then
+// says whether the run is over.
+func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Duration, prevWait *time.Duration) (wait, timeout time.Duration, ok, done bool) {
+	in := retryInput{Reserve: reserve, MinAttempt: r.p.minAttempt(), AttemptTimeout: r.at, HasNext: ps.hasNext}
+	switch {
+	case ps.revisit && n == ps.from:
+		// A retry after the cooldown (and a backoff, if the tier failed
+		// before).
+		in.RetryAfter = r.e.breakers.CooldownLeft(ps.model)
+		if n > 1 {
+			in.Backoff = r.p.Backoff.Delay(n-1, 0, r.e.rnd)
+		}
+	case !last.Retry:
+		return 0, 0, false, false
+	default:
+		in.Backoff = r.p.Backoff.Delay(n-1, *prevWait, r.e.rnd)
+		*prevWait = in.Backoff
+		if last.HasRetryAfter {
+			in.RetryAfter = last.RetryAfter
+		}
+	}
+	now := r.e.clock.Now()
+	in.Left = r.left(now)
+	plan := planRetry(in)
+	if plan.Skip != retryFits {
+		r.log(slog.LevelInfo, "agent.retry_skipped", slog.String("model", ps.model),
+			slog.Int64("wait_ms", plan.Wait.Milliseconds()), slog.String("why", plan.Skip.String()))
+		return 0, 0, false, false
+	}
+	if !r.e.budget.TryRetryAt(now) {
+		r.log(slog.LevelWarn, "agent.retry_skipped", slog.String("model", ps.model), slog.String("why", "retry_budget"))
+		return 0, 0, false, false
+	}
+	if !r.sleep(plan.Wait) {
+		return 0, 0, false, true
+	}
+	left := r.left(r.e.clock.Now())
+	if left <= 0 {
+		r.hardTimeout()
+		return 0, 0, false, true
+	}
+	return plan.Wait, min(plan.Timeout, left), true, false
+}
+
+// attempt makes attempt n of pass ps, if the model's breaker lets it
+// through, and records it.
+func (r *run) attempt(ps pass, n int, last taxonomy.Decision, wait, timeout time.Duration) (taxonomy.Decision, step) {
+	model := ps.model
+	permit, v := r.e.breakers.Acquire(model)
+	if v != breaker.Allow {
+		r.skip(model, n, v, wait)
+		return taxonomy.Decision{}, stepSkipped
+	}
+	now := r.e.clock.Now()
+	if n == 1 && !ps.revisit {
+		r.e.budget.OnAttemptAt(now)
+	} else {
+		// Counted once the breaker lets the retry through: a retry the
+		// breaker refuses is a skip, not a retry.
+		class, after := last.Class, last.Class.String()
+		if ps.revisit && n == ps.from {
+			class, after = taxonomy.RateLimited, "cooldown"
+		}
+		r.e.obs.Retried(model, class)
+		r.log(slog.LevelWarn, "agent.retry", slog.String("model", model), slog.Int("attempt", n),
+			slog.Int64("wait_ms", wait.Milliseconds()), slog.String("after", after), r.lastErr)
+	}
+	if r.e.log.Enabled(r.ctx, slog.LevelDebug) {
+		r.log(slog.LevelDebug, "agent.call", slog.String("model", model), slog.Int("attempt", n),
+			slog.Int64("timeout_ms", timeout.Milliseconds()))
+	}
+	res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ps.ti, N: n, Timeout: timeout})
+	end := r.e.clock.Now()
+	r.lastErr = attemptErr(res.Err)
+	if err := r.ctx.Err(); err != nil && !res.TimedOut {
+		res.Canceled = true
+	}
+	d := taxonomy.Classify(res, end)
+	if res.Committed && d.OK() {
+		// A committed stream is settled at its real end, by the caller.
+		r.out.Pending = &Pending{e: r.e, permit: permit}
+	} else {
+		permit.Done(d.Model)
+	}
+	if d.Cooldown > 0 {
+		r.e.breakers.Cooldown(model, d.Cooldown)
+	}
+	took := end.Sub(now)
+	r.e.obs.Attempted(model, res.Status, d, took)
+	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Class: d.Class, Status: res.Status, Waited: wait, Took: took})
+	r.out.Last, r.out.Tier = d, ps.ti
+	return d, r.settle(ps, d, &res, took)
+}
+
+// settle ends the run on an answer or a cancellation, and otherwise notes
+// what the failure means for the rate-limit account and the pager.
+func (r *run) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took time.Duration) step {
+	switch {
+	case d.OK():
+		r.e.lat.record(ps.model, r.call.Stream, took)
+		r.out.Model = ps.model
+		r.out.Fallback = ps.ti > 0
+		r.end(Answered)
+		return stepOver
+	case d.Class == taxonomy.Canceled:
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
+			r.hardTimeout()
+		} else {
+			r.end(Canceled)
+		}
+		return stepOver
+	}
+	r.tierRL = d.Class == taxonomy.RateLimited
+	if r.tierRL {
+		r.cooledUntil(d.Cooldown)
+	}
+	if !d.Retry && ps.ti < 64 {
+		r.noRetry |= 1 << ps.ti
+	}
+	if d.Severity == taxonomy.Page {
+		r.out.Paged = true
+		r.log(slog.LevelError, "agent.misconfig", slog.String("model", ps.model), slog.Int("status", res.Status),
+			slog.String("class", d.Class.String()), slog.String("error_type", res.ErrorType),
+			slog.String("upstream_message", truncate(res.Message, 200)), slog.Bool("page", true))
+	}
+	return stepFailed
+}
