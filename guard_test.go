@@ -201,6 +201,22 @@ func TestHungPrimaryTimesOutAndTheFallbackAnswers(t *testing.T) {
 	}
 }
 
+func TestAHungPrimaryLeavesTheFallbackItsReserve(t *testing.T) {
+	f := newFixture(t, sim.Rule{Model: sonnet, Hang: true})
+	// An attempt timeout longer than the deadline: only the reserve cuts
+	// the primary's attempt, at 1 s − 600 ms.
+	g := f.guard(t, bulwark.WithDeadline(time.Second), bulwark.WithAttemptTimeout(5*time.Second),
+		bulwark.WithFallbackReserve(600*time.Millisecond, 100*time.Millisecond), bulwark.WithMinAttempt(100*time.Millisecond))
+	start := time.Now()
+	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+	if !resp.Success || resp.ModelUsed != haiku {
+		t.Fatalf("got %+v", resp)
+	}
+	if took := time.Since(start); took < 350*time.Millisecond || took > 900*time.Millisecond {
+		t.Fatalf("took %v, want about 400 ms", took)
+	}
+}
+
 func TestTheDeadlineHoldsWhateverTheFaults(t *testing.T) {
 	f := newFixture(t, sim.Rule{Model: "*", Hang: true})
 	const deadline = 400 * time.Millisecond

@@ -102,6 +102,19 @@ func WithStreamTimeouts(firstToken, idle time.Duration) Option {
 	return func(s *settings) { s.profile.FirstTokenTimeout, s.profile.IdleTimeout = firstToken, idle }
 }
 
+// WithFallbackReserve sets the time a tier keeps back for the next model tier
+// before that tier has any measured attempt (default 8s), and the least it
+// ever keeps back (default 2s); once the next tier has answered, the reserve
+// is the p90 of its recent answers (streams: time to first token), clamped
+// to [minReserve, attempt timeout]. A zero keeps the default.
+func WithFallbackReserve(reserve, minReserve time.Duration) Option {
+	return func(s *settings) { s.profile.FallbackReserve, s.profile.MinFallbackReserve = reserve, minReserve }
+}
+
+// WithMinAttempt sets the least attempt time a retry must get, after its
+// wait and the fallback reserve, to be made; default 2s.
+func WithMinAttempt(d time.Duration) Option { return func(s *settings) { s.profile.MinAttempt = d } }
+
 // WithBackoff sets the wait between attempts on one tier; default 1s..60s, full jitter.
 func WithBackoff(p backoff.Policy) Option { return func(s *settings) { s.profile.Backoff = p } }
 

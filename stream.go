@@ -81,6 +81,7 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 		RequestID: requestID(ctx),
 		Chain:     g.chain,
 		Profile:   &g.profile,
+		Stream:    true,
 		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
 			p := params
 			p.Model = anthropic.Model(a.Model)

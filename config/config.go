@@ -75,7 +75,8 @@ type Config struct {
 }
 
 // Profile is the retry and timing policy for one kind of caller. Every
-// Duration of 0 means "no bound" except AttemptTimeout, which must be > 0.
+// Duration of 0 means "no bound" except AttemptTimeout, FallbackReserve,
+// MinFallbackReserve and MinAttempt, which must be > 0.
 type Profile struct {
 	// Attempts is the number of attempts per model tier, at least 1.
 	// Default 3 (interactive), 5 (batch).
@@ -97,6 +98,20 @@ type Profile struct {
 	// IdleTimeout bounds the gap between stream events after the first token;
 	// 0 means none. Default 30s (interactive), 60s (batch).
 	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout"`
+	// FallbackReserve is the time a tier keeps back for the next model tier
+	// before that tier has any measured attempt; afterwards the reserve is
+	// the p90 of its recent successful attempts of the same kind (streams:
+	// time to first token), clamped to [MinFallbackReserve,
+	// AttemptTimeout]. Must be > 0. Default engine.DefaultFallbackReserve
+	// (8s) in both profiles.
+	FallbackReserve Duration `yaml:"fallback_reserve" json:"fallback_reserve"`
+	// MinFallbackReserve is the least time kept back for the next model
+	// tier. Must be > 0. Default engine.DefaultMinFallbackReserve (2s).
+	MinFallbackReserve Duration `yaml:"min_fallback_reserve" json:"min_fallback_reserve"`
+	// MinAttempt is the least attempt time a retry must get, after its wait
+	// and the fallback reserve, to be made (at most AttemptTimeout). Must be
+	// > 0. Default engine.DefaultMinAttempt (2s).
+	MinAttempt Duration `yaml:"min_attempt" json:"min_attempt"`
 }
 
 // AttemptsFor returns the number of attempts for the tier at index tier of a

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/engine"
 )
 
 // Default texts of [Messages].
@@ -15,7 +16,8 @@ const (
 
 // DefaultInteractive returns the default "interactive" profile: 3 attempts per
 // tier, backoff 1s..60s with full jitter, 25s deadline, 20s per attempt, 10s
-// to the first token, 30s between stream events.
+// to the first token, 30s between stream events, and the engine's fallback
+// reserve defaults (8s before history, 2s at least, 2s at least per retry).
 func DefaultInteractive() Profile {
 	return Profile{
 		Attempts:          3,
@@ -24,13 +26,14 @@ func DefaultInteractive() Profile {
 		AttemptTimeout:    Duration(20 * time.Second),
 		FirstTokenTimeout: Duration(10 * time.Second),
 		IdleTimeout:       Duration(30 * time.Second),
-	}
+	}.withReserveDefaults()
 }
 
 // DefaultBatch returns the default "batch" profile: 1 attempt on the primary,
 // then up to 5 per fallback tier, backoff 1s..60s with full jitter, no
 // deadline, 10m per attempt (the longest the API lets a non-streaming request
-// run), 60s to the first token and 60s between stream events.
+// run), 60s to the first token and 60s between stream events, and the
+// engine's fallback reserve defaults (they matter only under a deadline).
 func DefaultBatch() Profile {
 	return Profile{
 		Attempts:          5,
@@ -40,7 +43,16 @@ func DefaultBatch() Profile {
 		AttemptTimeout:    Duration(10 * time.Minute),
 		FirstTokenTimeout: Duration(time.Minute),
 		IdleTimeout:       Duration(time.Minute),
-	}
+	}.withReserveDefaults()
+}
+
+// withReserveDefaults sets the deadline-budgeting fields to the engine's
+// defaults, their one home.
+func (p Profile) withReserveDefaults() Profile {
+	p.FallbackReserve = Duration(engine.DefaultFallbackReserve)
+	p.MinFallbackReserve = Duration(engine.DefaultMinFallbackReserve)
+	p.MinAttempt = Duration(engine.DefaultMinAttempt)
+	return p
 }
 
 // Default returns the configuration used when there is no file: every

@@ -289,12 +289,14 @@ func everything() Config {
 			Backoff:  Backoff{Initial: Duration(200 * time.Millisecond), Max: Duration(5 * time.Second), Jitter: JitterDecorrelated},
 			Deadline: Duration(8 * time.Second), AttemptTimeout: Duration(3 * time.Second),
 			FirstTokenTimeout: Duration(1500 * time.Millisecond), IdleTimeout: Duration(4 * time.Second),
+			FallbackReserve: Duration(3 * time.Second), MinFallbackReserve: Duration(time.Second), MinAttempt: Duration(500 * time.Millisecond),
 		},
 		ProfileBatch: {
 			Attempts: 7, PrimaryAttempts: 2,
 			Backoff:  Backoff{Initial: Duration(2 * time.Second), Max: Duration(2 * time.Minute), Jitter: JitterFull},
 			Deadline: Duration(time.Hour), AttemptTimeout: Duration(90 * time.Second),
 			FirstTokenTimeout: Duration(45 * time.Second), IdleTimeout: Duration(50 * time.Second),
+			FallbackReserve: Duration(time.Minute), MinFallbackReserve: Duration(10 * time.Second), MinAttempt: Duration(5 * time.Second),
 		},
 		"nightly": DefaultBatch(),
 	}

@@ -19,8 +19,8 @@ import (
 // exists; every chain names at least one tier, no tier twice, and "cache" and
 // "static" only at its end, "cache" before "static"; the "interactive" and
 // "batch" profiles exist; attempts ≥ 1, primary_attempts ≥ 0, durations ≥ 0,
-// attempt_timeout > 0, backoff max ≥ initial and jitter "full" or
-// "decorrelated"; breaker and user_breaker failures ≥ 1 and windows > 0,
+// attempt_timeout, fallback_reserve, min_fallback_reserve and min_attempt
+// > 0, backoff max ≥ initial and jitter "full" or "decorrelated"; breaker and user_breaker failures ≥ 1 and windows > 0,
 // half_open_probes ≥ 1; retry_budget ratio in [0, 1] and min_per_second ≥ 0;
 // cache ttl > 0 when enabled; no message is empty; prices are ≥ 0; every
 // client has a key_env that is an environment variable name, each once;
@@ -203,6 +203,9 @@ func (v *validator) profiles(profiles map[string]Profile) {
 		v.positive(key+"attempt_timeout", p.AttemptTimeout)
 		v.nonNegative(key+"first_token_timeout", p.FirstTokenTimeout)
 		v.nonNegative(key+"idle_timeout", p.IdleTimeout)
+		v.positive(key+"fallback_reserve", p.FallbackReserve)
+		v.positive(key+"min_fallback_reserve", p.MinFallbackReserve)
+		v.positive(key+"min_attempt", p.MinAttempt)
 	}
 }
 

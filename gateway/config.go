@@ -70,6 +70,10 @@ func Profile(name string, p config.Profile) engine.Profile {
 		AttemptTimeout:    p.AttemptTimeout.Std(),
 		FirstTokenTimeout: p.FirstTokenTimeout.Std(),
 		IdleTimeout:       p.IdleTimeout.Std(),
+
+		FallbackReserve:    p.FallbackReserve.Std(),
+		MinFallbackReserve: p.MinFallbackReserve.Std(),
+		MinAttempt:         p.MinAttempt.Std(),
 	}
 }
 

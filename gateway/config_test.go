@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/backoff"
 	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -22,6 +23,32 @@ func TestProfileFromConfig(t *testing.T) {
 	if p.Name != "batch" || p.Attempts != 5 || p.PrimaryAttempts != 1 || p.Deadline != 0 ||
 		p.AttemptTimeout != 10*time.Minute || p.FirstTokenTimeout != time.Minute || p.Backoff.Jitter != backoff.Decorrelated {
 		t.Fatalf("%+v", p)
+	}
+}
+
+func TestProfileFromConfigCarriesTheFallbackReserve(t *testing.T) {
+	c := config.DefaultInteractive()
+	c.FallbackReserve = config.Duration(3 * time.Second)
+	c.MinFallbackReserve = config.Duration(time.Second)
+	c.MinAttempt = config.Duration(500 * time.Millisecond)
+	p := gateway.Profile("interactive", c)
+	if p.FallbackReserve != 3*time.Second || p.MinFallbackReserve != time.Second || p.MinAttempt != 500*time.Millisecond {
+		t.Fatalf("%+v", p)
+	}
+}
+
+// The library runs on engine.Interactive(), the gateway on the config's
+// defaults: both faces must budget deadlines alike.
+func TestTheGatewaysDefaultReserveIsTheLibrarys(t *testing.T) {
+	for name, pair := range map[string][2]engine.Profile{
+		"interactive": {gateway.Profile("interactive", config.DefaultInteractive()), engine.Interactive()},
+		"batch":       {gateway.Profile("batch", config.DefaultBatch()), engine.Batch()},
+	} {
+		g, l := pair[0], pair[1]
+		if g.FallbackReserve != l.FallbackReserve || g.MinFallbackReserve != l.MinFallbackReserve || g.MinAttempt != l.MinAttempt {
+			t.Errorf("%s: gateway %v/%v/%v, library %v/%v/%v", name, g.FallbackReserve, g.MinFallbackReserve, g.MinAttempt,
+				l.FallbackReserve, l.MinFallbackReserve, l.MinAttempt)
+		}
 	}
 }
 

@@ -44,6 +44,7 @@ func (x *exchange) run() engine.Outcome {
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
+		Stream:    x.f.stream,
 		Do:        x.boundary(do),
 	})
 	x.out = &out
