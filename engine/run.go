@@ -41,6 +41,9 @@ type run struct {
 	tiers                 int
 	// cur is the index of the tier being tried.
 	cur int
+	// outOfTime: the last pass ended on an attempt timeout with no time
+	// left for a retry; a run that ends so ends as DeadlineExceeded.
+	outOfTime bool
 	// rlTiers has bit i set when model tier i last ended rate limited;
 	// revisited has it set once tier i was tried again after its cooldown;
 	// noRetry once an answer of tier i asked for no retry (x-should-retry:
@@ -94,7 +97,7 @@ func (r *run) loop() {
 			return
 		}
 	}
-	if r.left(r.e.clock.Now()) <= 0 {
+	if r.outOfTime || r.left(r.e.clock.Now()) <= 0 {
 		r.hardTimeout()
 		return
 	}

@@ -35,7 +35,7 @@ const (
 // tier makes the attempts of one pass. It returns the pass, the last
 // decision, whether any attempt was made, and whether the run is over.
 func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
-	r.tierRL, r.inTier, r.cur = false, true, ps.ti
+	r.tierRL, r.inTier, r.cur, r.outOfTime = false, true, ps.ti, false
 	reserve := r.reserve(ps)
 	var prevWait time.Duration
 	for n := ps.from; n <= r.p.attempts(ps.ti); n++ {
@@ -106,6 +106,9 @@ func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Dur
 	in.Left = r.left(now)
 	plan := planRetry(in)
 	if plan.Skip != retryFits {
+		// An attempt that timed out with no time left for another: the
+		// deadline, not the model, is what ends the pass.
+		r.outOfTime = plan.Skip == skipDeadline && last.Class == taxonomy.Timeout
 		r.log(slog.LevelInfo, "agent.retry_skipped", slog.String("model", ps.model),
 			slog.Int64("wait_ms", plan.Wait.Milliseconds()), slog.String("why", plan.Skip.String()))
 		return 0, 0, false, false

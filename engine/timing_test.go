@@ -222,3 +222,25 @@ func TestAFailedRunsRetryAfterIsCountedFromItsEnd(t *testing.T) {
 		t.Fatalf("rateLimited=%v retryAfter=%v; want the primary's cooldown, 9 s after the fallback's 1 s", out.RateLimited, out.RetryAfter)
 	}
 }
+
+func TestHungTiersWithNoTimeLeftForARetryEndOnTheDeadline(t *testing.T) {
+	// 60 ms attempts in a 150 ms deadline: after two timeouts 10 ms are
+	// left, too little for a retry. The deadline, not the models, ended it.
+	f := newFixture(t, breaker.Settings{Failures: 100})
+	f.up.on(sonnet, hang)
+	f.up.on(haiku, hang)
+	out := f.run(t, profile(2, 150*time.Millisecond, 60*time.Millisecond))
+	if out.Reason != engine.DeadlineExceeded || f.up.count(sonnet)+f.up.count(haiku) != 2 {
+		t.Fatalf("reason=%v after %d calls; want deadline after 2", out.Reason, f.up.count(sonnet)+f.up.count(haiku))
+	}
+}
+
+func TestFastFailuresWithNoTimeLeftForARetryAreExhaustedNotTimedOut(t *testing.T) {
+	f := newFixture(t, breaker.Settings{Failures: 100})
+	f.up.on(sonnet, status(529))
+	f.up.on(haiku, status(529))
+	out := f.run(t, profile(2, 150*time.Millisecond, 60*time.Millisecond))
+	if out.Reason != engine.Exhausted {
+		t.Fatalf("reason=%v, want exhausted", out.Reason)
+	}
+}
