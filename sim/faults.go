@@ -30,13 +30,16 @@ func (p *plan) outcome() string { return p.kind.outcome(p.rule.Status) }
 // the current script phase's.
 func (s *Server) plan(model string, stream bool) plan {
 	var phase []Rule
+	var phaseHits []uint64
 	if s.script != nil {
-		phase = s.script.Phases[s.script.phaseAt(s.clock.Now().Sub(s.start))].Rules
+		i := s.script.phaseAt(s.clock.Now().Sub(s.start))
+		phase, phaseHits = s.script.Phases[i].Rules, s.phaseHits[i]
 	}
 	var p plan
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, set := range [2][]Rule{s.rules, phase} {
+	hits := [2][]uint64{s.hits, phaseHits}
+	for k, set := range [2][]Rule{s.rules, phase} {
 		for i := range set {
 			r := &set[i]
 			if !r.matches(model) {
@@ -44,6 +47,13 @@ func (s *Server) plan(model string, stream bool) plan {
 			}
 			if r.Rate > 0 && r.Rate < 1 && s.rng.Float64() >= r.Rate {
 				continue
+			}
+			if r.Every > 1 {
+				n := hits[k][i]
+				hits[k][i]++
+				if n%uint64(r.Every) != 0 {
+					continue
+				}
 			}
 			p.latency += time.Duration(r.Latency)
 			if p.kind == faultNone {

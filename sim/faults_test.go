@@ -360,3 +360,35 @@ func TestEchoKeyEchoesTheRequestsKeyInAHeaderAndTheErrorMessage(t *testing.T) {
 		t.Errorf("stream error %v", apierr)
 	}
 }
+
+func TestEveryAppliesARuleToOneMatchingRequestInN(t *testing.T) {
+	pattern := func(s *sim.Server, model string, n int) string {
+		var b strings.Builder
+		for range n {
+			rec := serve(s, "POST", "/v1/messages", body(model, "hi"))
+			b.WriteString(map[int]string{200: "o", 529: "x"}[rec.Code])
+		}
+		return b.String()
+	}
+	s := sim.New(sim.WithRules([]sim.Rule{{Model: "claude-sonnet-5-5", Status: 529, Every: 2}}))
+	if got := pattern(s, "claude-haiku-5-5", 3); got != "ooo" {
+		t.Errorf("another model: %s", got)
+	}
+	if got := pattern(s, "claude-sonnet-5-5", 6); got != "xoxoxo" {
+		t.Errorf("every 2: %s, want xoxoxo", got)
+	}
+	s.SetRules([]sim.Rule{{Model: "*", Status: 529, Every: 3}})
+	if got := pattern(s, "claude-sonnet-5-5", 7); got != "xooxoox" {
+		t.Errorf("every 3, counted from when the rules were set: %s, want xooxoox", got)
+	}
+	sc, err := sim.ParseScript([]byte(`{"phases":[{"name":"blip","duration":"1h","rules":[{"model":"*","status":529,"every":2}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pattern(sim.New(sim.WithScript(sc)), "claude-sonnet-5-5", 4); got != "xoxo" {
+		t.Errorf("a script's rule: %s, want xoxo", got)
+	}
+	if _, err := sim.ParseRules([]byte(`{"rules":[{"model":"*","status":529,"every":-1}]}`)); err == nil || !strings.Contains(err.Error(), "every -1 is negative") {
+		t.Errorf("every -1: %v", err)
+	}
+}

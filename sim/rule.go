@@ -14,9 +14,10 @@ import (
 //	{"model":"*","latency":"20ms"}
 //	{"model":"*","stall_after_tokens":5,"stall":"500ms"}
 //	{"model":"*","stream_error":true,"stream_error_after_tokens":0}
+//	{"model":"claude-sonnet-5-5","status":529,"every":2}
 //
 // Every rule whose Model matches a request is considered in order, each with
-// its own Rate draw. All that apply add their Latency; the first that applies
+// its own Rate draw (and, with Every, its own count). All that apply add their Latency; the first that applies
 // and produces a fault (Reset, Hang, Status, Malformed, or on streams
 // StreamError / a stall) decides the fault. Stream-only faults are skipped for
 // non-streaming requests, leaving the next rule free to fault.
@@ -33,6 +34,15 @@ type Rule struct {
 	// Rate is the chance, 0..1, that the rule applies to a matching request,
 	// drawn from the server's seeded generator. 0 (or absent) means 1: always.
 	Rate float64 `json:"rate,omitempty"`
+	// Every, when above 1, applies the rule to one matching request in every
+	// Every, starting with the first (the 1st, the Every+1th, ...); the
+	// others pass as if it did not exist. The count is the rule's own, over
+	// the requests it matches (after Rate), from when it was set (PUT
+	// /_sim/faults, WithRules, or the start of the server for a script's).
+	// {"status":529,"every":2} fails every other call: one request at a
+	// time, each fails its first call and is answered on its retry. 0 or 1
+	// means every matching request.
+	Every int `json:"every,omitempty"`
 
 	// Status answers with this HTTP status (400..599) and an Anthropic error
 	// body, {"type":"error","error":{"type":...,"message":...},"request_id":...}.
@@ -171,6 +181,8 @@ func (r *Rule) validate() error {
 		return fmt.Errorf("error_type %q needs status or stream_error", r.ErrorType)
 	case r.RetryAfter != 0 && r.Status == 0:
 		return fmt.Errorf("retry_after needs status")
+	case r.Every < 0:
+		return fmt.Errorf("every %d is negative", r.Every)
 	case r.StallAfterTokens < 0:
 		return fmt.Errorf("stall_after_tokens %d is negative", r.StallAfterTokens)
 	case r.StreamErrorAfterTokens < 0:

@@ -28,9 +28,13 @@ type Server struct {
 	script     *Script
 	limits     *limiter
 
-	mu    sync.Mutex // guards rules and rng
+	mu    sync.Mutex // guards rules, hits and rng
 	rules []Rule
-	rng   *rand.Rand
+	// hits counts the requests each live rule matched (for Rule.Every);
+	// phaseHits the same for each script phase's rules.
+	hits      []uint64
+	phaseHits [][]uint64
+	rng       *rand.Rand
 
 	stats statsBook
 
@@ -72,6 +76,12 @@ func New(opts ...Option) *Server {
 		done:       make(chan struct{}),
 	}
 	s.start = s.clock.Now()
+	if s.script != nil {
+		s.phaseHits = make([][]uint64, len(s.script.Phases))
+		for i, p := range s.script.Phases {
+			s.phaseHits[i] = make([]uint64, len(p.Rules))
+		}
+	}
 	s.stats.reset()
 	s.SetRules(cfg.rules)
 	return s
@@ -88,6 +98,7 @@ func (s *Server) SetRules(rules []Rule) {
 	}
 	s.mu.Lock()
 	s.rules = cp
+	s.hits = make([]uint64, len(cp))
 	s.mu.Unlock()
 }
 
@@ -256,5 +267,6 @@ func normalize(r Rule) Rule {
 	r.RetryAfter = max(r.RetryAfter, 0)
 	r.StallAfterTokens = max(r.StallAfterTokens, 0)
 	r.StreamErrorAfterTokens = max(r.StreamErrorAfterTokens, 0)
+	r.Every = max(r.Every, 0)
 	return r
 }
