@@ -49,6 +49,19 @@ retry_budget: {ratio: 0.2, min_per_second: 10}
 user_breaker: {failures: 1000000, window: 1s}
 `
 
+// ChaosBlipConfigYAML is the gateway's config file in the blip scenario: the
+// shipped timing defaults (25 s deadline, 20 s attempts, 1 s..60 s backoff,
+// 8 s fallback reserve) — the point of the scenario — with the breaker in
+// rate mode, since a primary failing every other call would open the
+// default count-mode breaker (5 failures in 30 s) within seconds.
+const ChaosBlipConfigYAML = `# written by bulwark bench chaos (blip): shipped timing defaults
+breaker: {failure_ratio: 0.6}
+`
+
+// ChaosBlipCallsPerRequest is the most upstream calls per request in the
+// blip scenario: the failed first call and its retry (issue 11).
+const ChaosBlipCallsPerRequest = 2.1
+
 // ChaosScenario is a named fault scenario.
 type ChaosScenario struct {
 	// Name identifies it on the command line.
@@ -66,6 +79,12 @@ type ChaosScenario struct {
 	// upstream) sent before the faults; the scenario is then also run on a
 	// fresh gateway without them, for comparison (flood).
 	Junk int
+	// Config, when set, is the gateway's config file instead of
+	// ChaosConfigYAML.
+	Config string
+	// Concurrency, when above 0, replaces the open-loop load with a closed
+	// loop of this many requests in flight.
+	Concurrency int
 	// judge returns the scenario's checks.
 	judge func(r *ChaosResult, healthy *ChaosResult) []Check
 }
@@ -121,6 +140,19 @@ func ChaosScenarios() []ChaosScenario {
 			Rules: `[{"model":"*","hang":true}]`,
 			judge: func(r, _ *ChaosResult) []Check {
 				return []Check{AtMost("slowest answer past the 2 s deadline", r.Max()-ChaosDeadline, ChaosSlack)}
+			},
+		},
+		{
+			Name: "blip",
+			About: "the primary answers 529 to every other call, one request at a time, so each request's first call " +
+				"fails and its retry does not; shipped timing defaults (config below)",
+			Rules:       `[{"model":"` + primary + `","status":529,"every":2}]`,
+			Config:      ChaosBlipConfigYAML,
+			Concurrency: 1,
+			judge: func(r, _ *ChaosResult) []Check {
+				byPrimary := Ratio(float64(r.Result.Outcomes["200 "+primary]), float64(r.Result.Requests()))
+				return []Check{success(r), AtLeast("answered by the primary", byPrimary, 1),
+					AtMostRatio("upstream calls/request", r.CallsPerRequest(), ChaosBlipCallsPerRequest)}
 			},
 		},
 		{
@@ -277,6 +309,15 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	if err := sim.SetFaults(ctx, ""); err != nil {
 		return nil, err
 	}
+	if sc.Config != "" {
+		cfgFile = filepath.Join(filepath.Dir(cfgFile), "gateway-"+sc.Name+".yaml")
+		if err := os.WriteFile(cfgFile, []byte(sc.Config), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if sc.Concurrency > 0 {
+		shape = Shape{Concurrency: sc.Concurrency}
+	}
 	gw, err := cfg.Launcher.Start(ctx, "gateway-"+sc.Name, ServeArgs(simURL, cfgFile)...)
 	if err != nil {
 		return nil, err
@@ -392,10 +433,28 @@ func WriteChaosTable(w io.Writer, rs []*ChaosResult) {
 		t.Add(r.Scenario.Name, fmt.Sprint(res.Requests()), FormatPercent(res.SuccessRate()),
 			FormatDuration(p50), FormatDuration(p99), FormatDuration(r.Max()), vs,
 			fmt.Sprintf("%.3f", r.CallsPerRequest()), JoinChecks(r.Checks))
-		notes = append(notes, fmt.Sprintf("- **%s** (%s). Client saw: %s. Upstream saw: %s.%s",
-			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res))+
-			floodNote(r))
+		notes = append(notes, fmt.Sprintf("- **%s** (%s). Client saw: %s. Upstream saw: %s.%s%s",
+			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res),
+			ownSetup(r.Scenario))+floodNote(r))
 	}
 	t.Notes = append([]string{"p50/p99 are of successful requests (of all requests when none succeeded); slowest is of all."}, notes...)
 	t.Write(w)
+}
+
+// ownSetup describes a scenario's own load shape and gateway config, if any.
+func ownSetup(sc ChaosScenario) string {
+	var b strings.Builder
+	if sc.Concurrency > 0 {
+		fmt.Fprintf(&b, " Closed loop, %d in flight.", sc.Concurrency)
+	}
+	if sc.Config != "" {
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(sc.Config), "\n") {
+			if !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+		fmt.Fprintf(&b, " Gateway config: `%s`.", strings.Join(lines, "; "))
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +12,14 @@ import (
 )
 
 func TestTheGatewayConfigFilesParse(t *testing.T) {
-	for name, y := range map[string]string{"chaos": ChaosConfigYAML, "streams": StreamsConfigYAML} {
+	for name, y := range map[string]string{"chaos": ChaosConfigYAML, "streams": StreamsConfigYAML, "blip": ChaosBlipConfigYAML} {
 		c, err := config.Parse([]byte(y))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
+		}
+		if name == "blip" && !reflect.DeepEqual(c.Profiles, config.Default().Profiles) {
+			t.Errorf("the blip scenario's profiles %+v are not the shipped defaults", c.Profiles)
 		}
 		if name == "chaos" {
 			p := c.Profiles[config.ProfileInteractive]
@@ -139,6 +143,32 @@ func TestChaosRunReportsUpstreamCallsAndVerdicts(t *testing.T) {
 	}
 	if _, err := RunChaos(context.Background(), ChaosConfig{Launcher: l, Duration: time.Millisecond, Scenarios: []string{"nope"}}); err == nil {
 		t.Error("an unknown scenario was accepted")
+	}
+}
+
+func TestChaosBlipIsAnsweredByThePrimaryOnItsRetry(t *testing.T) {
+	t.Parallel()
+	l := testLauncher(t)
+	rs, err := RunChaos(context.Background(), ChaosConfig{Launcher: l, Duration: 1500 * time.Millisecond, Scenarios: []string{"blip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rs[0]
+	if n := r.Result.Requests(); n < 2 || r.Result.Outcomes["200 "+primary] != n {
+		t.Fatalf("outcomes %v upstream %v", r.Result.Outcomes, r.Upstream.Outcomes())
+	}
+	if got := r.Upstream.Models[primary].Outcomes["status_529"]; got != r.Result.Requests() {
+		t.Errorf("%d 529s for %d requests, want one each", got, r.Result.Requests())
+	}
+	for _, c := range r.Checks {
+		if !c.Met {
+			t.Errorf("check failed: %+v", c)
+		}
+	}
+	var out bytes.Buffer
+	WriteChaosTable(&out, rs)
+	if !strings.Contains(out.String(), "| blip ") || !strings.Contains(out.String(), "failure_ratio: 0.6") {
+		t.Errorf("table:\n%s", out.String())
 	}
 }
 
