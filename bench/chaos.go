@@ -145,7 +145,7 @@ func ChaosScenarios() []ChaosScenario {
 		{
 			Name: "blip",
 			About: "the primary answers 529 to every other call, one request at a time, so each request's first call " +
-				"fails and its retry does not; shipped timing defaults (config below)",
+				"fails and its retry does not; the shipped timing defaults",
 			Rules:       `[{"model":"` + primary + `","status":529,"every":2}]`,
 			Config:      ChaosBlipConfigYAML,
 			Concurrency: 1,

@@ -231,7 +231,7 @@ func runBenchChaos(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	header(stdout, "chaos", args)
-	fmt.Fprintf(stdout, "Open loop at %g requests/s for %v per scenario. Gateway config:\n\n```yaml\n%s```\n\n", *rate, *duration, bench.ChaosConfigYAML)
+	fmt.Fprintf(stdout, "Open loop at %g requests/s for %v per scenario (a scenario's own load and config, if any, are in its note). Gateway config:\n\n```yaml\n%s```\n\n", *rate, *duration, bench.ChaosConfigYAML)
 	bench.WriteChaosTable(stdout, rs)
 	return err
 }
