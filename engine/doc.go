@@ -10,4 +10,15 @@
 // that reaches its commit point reports Result.Committed; the engine then
 // leaves its breaker permit to the caller ([Outcome.Pending]), who settles it
 // when the stream really ends.
+//
+// Deadline budgeting (DESIGN §3): a tier that has a next model tier keeps a
+// fallback reserve for it — the p90 of the next model's recent successful
+// attempts of the same kind ([Call.Stream]), or [Profile.FallbackReserve]
+// before any — so that its first attempt is cut to leave the reserve and a
+// retry is made only when its wait and [Profile.MinAttempt] fit before it.
+// When every tier failed, a tier that was rate limited is tried again if its
+// cooldown ends inside the deadline. Files: run.go (the chain, revisits,
+// the outcome), tier.go (one tier's attempts), wait.go (the wait rule, pure
+// functions), latency.go (the bounded latency windows), profile.go (the
+// timing policy and its defaults), pending.go (a committed stream's permit).
 package engine
