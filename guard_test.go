@@ -189,31 +189,32 @@ func TestRetiredModelFallsToTheNextTierAndPages(t *testing.T) {
 }
 
 func TestHungPrimaryTimesOutAndTheFallbackAnswers(t *testing.T) {
-	f := newFixture(t, sim.Rule{Model: sonnet, Hang: true})
-	g := f.guard(t, bulwark.WithDeadline(time.Second), bulwark.WithAttemptTimeout(300*time.Millisecond))
-	start := time.Now()
-	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
-	if !resp.Success || resp.ModelUsed != haiku {
-		t.Fatalf("got %+v", resp)
+	tests := []struct {
+		name     string
+		opts     []bulwark.Option
+		min, max time.Duration
+	}{
+		{"cut by its attempt timeout", []bulwark.Option{bulwark.WithAttemptTimeout(300 * time.Millisecond)},
+			300 * time.Millisecond, 800 * time.Millisecond},
+		// An attempt timeout longer than the deadline: only the fallback
+		// reserve cuts the primary's attempt, at 1 s − 600 ms.
+		{"cut to leave the fallback its reserve", []bulwark.Option{bulwark.WithAttemptTimeout(5 * time.Second),
+			bulwark.WithFallbackReserve(600*time.Millisecond, 100*time.Millisecond), bulwark.WithMinAttempt(100 * time.Millisecond)},
+			350 * time.Millisecond, 900 * time.Millisecond},
 	}
-	if took := time.Since(start); took < 300*time.Millisecond || took > 800*time.Millisecond {
-		t.Fatalf("took %v, want about one attempt timeout", took)
-	}
-}
-
-func TestAHungPrimaryLeavesTheFallbackItsReserve(t *testing.T) {
-	f := newFixture(t, sim.Rule{Model: sonnet, Hang: true})
-	// An attempt timeout longer than the deadline: only the reserve cuts
-	// the primary's attempt, at 1 s − 600 ms.
-	g := f.guard(t, bulwark.WithDeadline(time.Second), bulwark.WithAttemptTimeout(5*time.Second),
-		bulwark.WithFallbackReserve(600*time.Millisecond, 100*time.Millisecond), bulwark.WithMinAttempt(100*time.Millisecond))
-	start := time.Now()
-	resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
-	if !resp.Success || resp.ModelUsed != haiku {
-		t.Fatalf("got %+v", resp)
-	}
-	if took := time.Since(start); took < 350*time.Millisecond || took > 900*time.Millisecond {
-		t.Fatalf("took %v, want about 400 ms", took)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, sim.Rule{Model: sonnet, Hang: true})
+			g := f.guard(t, append([]bulwark.Option{bulwark.WithDeadline(time.Second)}, tt.opts...)...)
+			start := time.Now()
+			resp := g.Handle(context.Background(), bulwark.Request{Message: "hi"})
+			if !resp.Success || resp.ModelUsed != haiku {
+				t.Fatalf("got %+v", resp)
+			}
+			if took := time.Since(start); took < tt.min || took > tt.max {
+				t.Fatalf("took %v, want %v..%v", took, tt.min, tt.max)
+			}
+		})
 	}
 }
 

@@ -100,8 +100,7 @@ type gw struct {
 // profiles and a log buffer. opts come after the defaults.
 func startGateway(t *testing.T, upstream string, opts ...gateway.Option) *gw {
 	t.Helper()
-	logs := &logBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs, log := newLogs()
 	all := []gateway.Option{
 		gateway.WithUpstream(upstream),
 		gateway.WithAPIKey("sk-upstream-test"),
@@ -109,7 +108,20 @@ func startGateway(t *testing.T, upstream string, opts ...gateway.Option) *gw {
 		gateway.WithEngine(testEngine(log)),
 		gateway.WithLogger(log),
 	}
-	srv, err := gateway.New(append(all, opts...)...)
+	return serveGateway(t, logs, append(all, opts...)...)
+}
+
+// newLogs returns a log buffer and a debug-level JSON logger writing to it.
+func newLogs() (*logBuffer, *slog.Logger) {
+	logs := &logBuffer{}
+	return logs, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// serveGateway serves a gateway made with opts on loopback; its logs (in
+// logs) are printed when the test fails.
+func serveGateway(t *testing.T, logs *logBuffer, opts ...gateway.Option) *gw {
+	t.Helper()
+	srv, err := gateway.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

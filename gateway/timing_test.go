@@ -1,9 +1,7 @@
 package gateway_test
 
 import (
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -16,21 +14,9 @@ import (
 // config.Default(), with whatever the caller changed) in front of upstream.
 func startShipped(t *testing.T, upstream string, c config.Config) *gw {
 	t.Helper()
-	logs := &logBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := gateway.New(gateway.WithConfig(c), gateway.WithUpstream(upstream), gateway.WithAPIKey("sk-upstream-test"),
+	logs, log := newLogs()
+	return serveGateway(t, logs, gateway.WithConfig(c), gateway.WithUpstream(upstream), gateway.WithAPIKey("sk-upstream-test"),
 		gateway.WithEngine(gateway.NewEngine(c, log, nil, nil)), gateway.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		if t.Failed() {
-			t.Logf("gateway logs:\n%s", logs.String())
-		}
-	})
-	return &gw{srv: srv, url: hs.URL, logs: logs}
 }
 
 // answeredBy checks a whole or streamed answer and names its model.
