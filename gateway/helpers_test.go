@@ -108,7 +108,7 @@ func startGateway(t *testing.T, upstream string, opts ...gateway.Option) *gw {
 		gateway.WithEngine(testEngine(log)),
 		gateway.WithLogger(log),
 	}
-	return serveGateway(t, logs, append(all, opts...)...)
+	return httptestGateway(t, logs, append(all, opts...)...)
 }
 
 // newLogs returns a log buffer and a debug-level JSON logger writing to it.
@@ -117,9 +117,9 @@ func newLogs() (*logBuffer, *slog.Logger) {
 	return logs, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// serveGateway serves a gateway made with opts on loopback; its logs (in
-// logs) are printed when the test fails.
-func serveGateway(t *testing.T, logs *logBuffer, opts ...gateway.Option) *gw {
+// httptestGateway serves a gateway made with opts on an httptest server; its
+// logs (in logs) are printed when the test fails.
+func httptestGateway(t *testing.T, logs *logBuffer, opts ...gateway.Option) *gw {
 	t.Helper()
 	srv, err := gateway.New(opts...)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 func startShipped(t *testing.T, upstream string, c config.Config) *gw {
 	t.Helper()
 	logs, log := newLogs()
-	return serveGateway(t, logs, gateway.WithConfig(c), gateway.WithUpstream(upstream), gateway.WithAPIKey("sk-upstream-test"),
+	return httptestGateway(t, logs, gateway.WithConfig(c), gateway.WithUpstream(upstream), gateway.WithAPIKey("sk-upstream-test"),
 		gateway.WithEngine(gateway.NewEngine(c, log, nil, nil)), gateway.WithLogger(log))
 }
 
