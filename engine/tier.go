@@ -35,7 +35,9 @@ const (
 // tier makes the attempts of one pass. It returns the pass, the last
 // decision, whether any attempt was made, and whether the run is over.
 func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
-	r.tierRL, r.inTier, r.cur, r.outOfTime = false, true, ps.ti, false
+	// A revisited tier ended rate limited; only a new outcome changes that
+	// (a revisit the retry budget refuses leaves it so).
+	r.tierRL, r.inTier, r.cur, r.outOfTime = ps.revisit, true, ps.ti, false
 	reserve := r.reserve(ps)
 	var prevWait time.Duration
 	for n := ps.from; n <= r.p.attempts(ps.ti); n++ {

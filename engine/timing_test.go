@@ -207,8 +207,13 @@ func TestTryingATierAgainIsBoundedByItsAttemptsAndTheRetryBudget(t *testing.T) {
 		f := newFixture(t, breaker.Settings{Failures: 100}, engine.WithBudget(budget.New(-1, -1)))
 		f.eng.Breakers().Cooldown(sonnet, 3*time.Second)
 		f.up.on(haiku, status(429, "retry-after", "30"))
-		if out := f.run(t, engine.Interactive()); out.Reason != engine.Exhausted || f.up.count(sonnet) != 0 {
+		out := f.run(t, engine.Interactive())
+		if out.Reason != engine.Exhausted || f.up.count(sonnet) != 0 {
 			t.Fatalf("with no retry budget: reason=%v, %d primary calls", out.Reason, f.up.count(sonnet))
+		}
+		// The refused revisit changes nothing: every tier was rate limited.
+		if !out.RateLimited || out.RetryAfter <= 0 || out.RetryAfter > 3*time.Second {
+			t.Fatalf("rateLimited=%v retryAfter=%v; want rate limited, retry after the primary's cooldown", out.RateLimited, out.RetryAfter)
 		}
 	})
 }
