@@ -112,18 +112,31 @@ func (m *modelLatency) p90(stream bool) (time.Duration, bool) {
 }
 
 func (w *window) add(d time.Duration) {
-	if w.n == latencySamples {
-		old := w.ring[w.next]
-		i, _ := slices.BinarySearch(w.sorted[:w.n], old)
-		copy(w.sorted[i:w.n-1], w.sorted[i+1:w.n])
-		w.n--
+	if w.n < latencySamples {
+		i, _ := slices.BinarySearch(w.sorted[:w.n], d)
+		copy(w.sorted[i+1:w.n+1], w.sorted[i:w.n])
+		w.sorted[i] = d
+		w.n++
+		w.ring[w.next] = d
+		w.next = (w.next + 1) % latencySamples
+		return
 	}
+	// Full: d takes the oldest sample's place, and only the samples
+	// between the two positions move.
+	old := w.ring[w.next]
 	w.ring[w.next] = d
 	w.next = (w.next + 1) % latencySamples
-	i, _ := slices.BinarySearch(w.sorted[:w.n], d)
-	copy(w.sorted[i+1:w.n+1], w.sorted[i:w.n])
-	w.sorted[i] = d
-	w.n++
+	if old == d {
+		return
+	}
+	j, _ := slices.BinarySearch(w.sorted[:], old)
+	for ; j+1 < latencySamples && w.sorted[j+1] < d; j++ {
+		w.sorted[j] = w.sorted[j+1]
+	}
+	for ; j > 0 && w.sorted[j-1] > d; j-- {
+		w.sorted[j] = w.sorted[j-1]
+	}
+	w.sorted[j] = d
 }
 
 // p90 is the nearest-rank 90th percentile: the smallest sample at or above

@@ -41,21 +41,22 @@ func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
 	reserve := r.reserve(ps)
 	var prevWait time.Duration
 	for n := ps.from; n <= r.p.attempts(ps.ti); n++ {
-		var wait, timeout time.Duration
+		var t try
 		if n == 1 && !ps.revisit {
-			left := r.left(r.e.clock.Now())
+			t.start = r.e.clock.Now()
+			left := r.left(t.start)
 			if left <= 0 {
 				r.hardTimeout()
 				return ps, last, tried, true
 			}
-			timeout = firstTimeout(r.at, left, reserve, r.p.minAttempt(), ps.hasNext)
+			t.timeout = firstTimeout(r.at, left, reserve, r.p.minAttempt(), ps.hasNext)
 		} else {
 			var ok bool
-			if wait, timeout, ok, done = r.retryWait(ps, n, last, reserve, &prevWait); !ok {
+			if t, ok, done = r.retryWait(ps, n, last, reserve, &prevWait); !ok {
 				return ps, last, tried, done
 			}
 		}
-		d, st := r.attempt(ps, n, last, wait, timeout)
+		d, st := r.attempt(ps, n, last, t)
 		switch st {
 		case stepSkipped:
 			return ps, last, tried, false
@@ -82,10 +83,17 @@ func (r *run) reserve(ps pass) time.Duration {
 	return clampReserve(expected, r.p.minFallbackReserve(), r.at)
 }
 
+// try is an attempt about to be made: after waiting wait, from start (a
+// clock reading the attempt reuses), with its timeout.
+type try struct {
+	wait, timeout time.Duration
+	start         time.Time
+}
+
 // retryWait decides whether attempt n of pass ps (a retry, or a revisit's
 // first attempt) is made, and waits for it. ok=false means no: done then
 // says whether the run is over.
-func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Duration, prevWait *time.Duration) (wait, timeout time.Duration, ok, done bool) {
+func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Duration, prevWait *time.Duration) (_ try, ok, done bool) {
 	in := retryInput{Reserve: reserve, MinAttempt: r.p.minAttempt(), AttemptTimeout: r.at, HasNext: ps.hasNext}
 	switch {
 	case ps.revisit && n == ps.from:
@@ -96,7 +104,7 @@ func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Dur
 			in.Backoff = r.p.Backoff.Delay(n-1, 0, r.e.rnd)
 		}
 	case !last.Retry:
-		return 0, 0, false, false
+		return try{}, false, false
 	default:
 		in.Backoff = r.p.Backoff.Delay(n-1, *prevWait, r.e.rnd)
 		*prevWait = in.Backoff
@@ -113,33 +121,34 @@ func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Dur
 		r.outOfTime = plan.Skip == skipDeadline && last.Class == taxonomy.Timeout
 		r.log(slog.LevelInfo, "agent.retry_skipped", slog.String("model", ps.model),
 			slog.Int64("wait_ms", plan.Wait.Milliseconds()), slog.String("why", plan.Skip.String()))
-		return 0, 0, false, false
+		return try{}, false, false
 	}
 	if !r.e.budget.TryRetryAt(now) {
 		r.log(slog.LevelWarn, "agent.retry_skipped", slog.String("model", ps.model), slog.String("why", "retry_budget"))
-		return 0, 0, false, false
+		return try{}, false, false
 	}
 	if !r.sleep(plan.Wait) {
-		return 0, 0, false, true
+		return try{}, false, true
 	}
-	left := r.left(r.e.clock.Now())
+	t := try{wait: plan.Wait, start: r.e.clock.Now()}
+	left := r.left(t.start)
 	if left <= 0 {
 		r.hardTimeout()
-		return 0, 0, false, true
+		return try{}, false, true
 	}
-	return plan.Wait, min(plan.Timeout, left), true, false
+	t.timeout = min(plan.Timeout, left)
+	return t, true, false
 }
 
 // attempt makes attempt n of pass ps, if the model's breaker lets it
 // through, and records it.
-func (r *run) attempt(ps pass, n int, last taxonomy.Decision, wait, timeout time.Duration) (taxonomy.Decision, step) {
-	model := ps.model
+func (r *run) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.Decision, step) {
+	model, wait, timeout, now := ps.model, t.wait, t.timeout, t.start
 	permit, v := r.e.breakers.Acquire(model)
 	if v != breaker.Allow {
 		r.skip(model, n, v, wait)
 		return taxonomy.Decision{}, stepSkipped
 	}
-	now := r.e.clock.Now()
 	if n == 1 && !ps.revisit {
 		r.e.budget.OnAttemptAt(now)
 	} else {
