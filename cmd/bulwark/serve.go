@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (`host:port`; port 0 picks a free one)")
 	upstream := fs.String("upstream", "", "base `URL` of the Messages API (default $ANTHROPIC_BASE_URL, else https://api.anthropic.com)")
 	chain := fs.String("chain", "", "the default chain, tiers in order: `model,model,...[,cache][,static]`")
-	cfgPath := fs.String("config", "", "YAML configuration `file` (see DESIGN §7b); flags override it")
+	cfgPath := fs.String("config", "", "YAML configuration `file` (every key: config/example.yaml; DESIGN.md §7b); flags override it")
 	redis := fs.String("redis", "", "Redis `URL` for state shared by replicas (redis://host:port/db)")
 	logFormat := fs.String("log-format", "json", "log format on stderr: json or text")
 	if err := parseFlags(fs, args); err != nil {
