@@ -14,6 +14,7 @@ import (
 	"github.com/bulwarkhq/bulwark"
 	"github.com/bulwarkhq/bulwark/backoff"
 	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/sim"
 )
@@ -278,11 +279,16 @@ func TestStreamFallsBackInvisiblyBeforeTheFirstToken(t *testing.T) {
 }
 
 func TestStreamStallAfterTheFirstTokenEndsWithAnErrorAndTheTextSoFar(t *testing.T) {
-	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 3})
-	g := f.guard(t, bulwark.WithStreamTimeouts(time.Second, 100*time.Millisecond))
+	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 3}) // stalls until the client leaves
+	fc := clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithStreamTimeouts(time.Second, 100*time.Millisecond))
 	s := g.Stream(context.Background(), params("tell me a long story about resilience"))
 	defer s.Close()
-	text := collect(s)
+	texts := make(chan string, 1)
+	go func() { texts <- collect(s) }()
+	fc.WaitForTimers(1) // the stream waits for its next event
+	fc.Advance(100 * time.Millisecond)
+	text := <-texts
 	var se *bulwark.StreamError
 	if err := s.Err(); !errors.As(err, &se) || !errors.Is(err, bulwark.ErrStalled) {
 		t.Fatalf("err = %v, want a stall", err)
@@ -292,6 +298,29 @@ func TestStreamStallAfterTheFirstTokenEndsWithAnErrorAndTheTextSoFar(t *testing.
 	}
 	if f.calls(haiku) != 0 {
 		t.Fatal("after the first token nothing may be retried")
+	}
+}
+
+func TestStreamWithIdleTimeoutZeroHasNoStallBound(t *testing.T) {
+	simClock := clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	srv, url, stop, err := sim.Start(sim.WithSeed(1), sim.WithClock(simClock),
+		sim.WithRules([]sim.Rule{{Model: sonnet, StallAfterTokens: 2, Stall: sim.Duration(time.Hour)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	f := &fixture{sim: srv, url: url, logs: &syncBuffer{}}
+	fc := clock.NewFake(simClock.Now())
+	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithStreamTimeouts(time.Second, 0))
+	s := g.Stream(context.Background(), params("a long answer please"))
+	defer s.Close()
+	texts := make(chan string, 1)
+	go func() { texts <- collect(s) }()
+	simClock.WaitForTimers(1)  // the upstream stalls
+	fc.Advance(24 * time.Hour) // no gap is too long: 0 means no idle bound, as in the gateway
+	simClock.Advance(time.Hour)
+	if text := <-texts; s.Err() != nil || text == "" || s.Message().StopReason == "" {
+		t.Fatalf("err %v, text %q, stop %q: an idle timeout of 0 bounded the gap", s.Err(), text, s.Message().StopReason)
 	}
 }
 

@@ -97,7 +97,9 @@ func WithAttemptTimeout(d time.Duration) Option {
 
 // WithStreamTimeouts sets the stream's first-token timeout (from attempt start
 // to the first text; default 10s) and idle timeout (longest gap between events
-// after it; default 30s).
+// after it; default 30s). 0 sets no bound: the attempt timeout still bounds
+// the wait for the first text, nothing bounds the gaps after it — the meaning
+// the gateway's first_token_timeout and idle_timeout give 0 too.
 func WithStreamTimeouts(firstToken, idle time.Duration) Option {
 	return func(s *settings) { s.profile.FirstTokenTimeout, s.profile.IdleTimeout = firstToken, idle }
 }

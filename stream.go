@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/ssestream"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -54,18 +54,16 @@ func (e *StreamError) Unwrap() error { return e.Err }
 //	for s.Next() { ev := s.Current(); ... }
 //	if err := s.Err(); err != nil { partial := s.Message() ... }
 type Stream struct {
-	out     Outcome
-	err     error
-	sdk     *ssestream.Stream[anthropic.MessageStreamEventUnion]
-	cancel  context.CancelFunc
-	held    []anthropic.MessageStreamEventUnion
-	cur     anthropic.MessageStreamEventUnion
-	msg     anthropic.Message
-	idle    time.Duration
-	timer   *time.Timer
-	stalled *atomic.Bool
-	events  int
-	done    bool
+	out    Outcome
+	err    error
+	sdk    *ssestream.Stream[anthropic.MessageStreamEventUnion]
+	cancel context.CancelFunc
+	held   []anthropic.MessageStreamEventUnion
+	cur    anthropic.MessageStreamEventUnion
+	msg    anthropic.Message
+	watch  *watch.Watcher // the committed attempt's: its idle timeout
+	events int
+	done   bool
 	// parent is the caller's context and sctx the committed attempt's, to
 	// classify how the stream ended.
 	parent, sctx context.Context
@@ -74,9 +72,8 @@ type Stream struct {
 // Stream starts a streamed call through the chain. It returns once a model
 // has sent its first content (or every tier failed); read the events with Next.
 func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *Stream {
-	s := &Stream{idle: g.profile.IdleTimeout}
+	s := &Stream{}
 	var lastErr error
-	ftt := g.profile.FirstTokenTimeout
 	s.out = g.eng.Run(ctx, engine.Call{
 		RequestID: requestID(ctx),
 		Chain:     g.chain,
@@ -85,7 +82,7 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
 			p := params
 			p.Model = anthropic.Model(a.Model)
-			r, err := s.attempt(ctx, g, p, min(a.Timeout, nonZero(ftt, a.Timeout)))
+			r, err := s.attempt(ctx, g, p, a.Timeout)
 			if err != nil {
 				lastErr = err
 			}
@@ -99,39 +96,31 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 	return s
 }
 
-func nonZero(d, fallback time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return fallback
-}
-
 // attempt opens one upstream stream and reads it up to the commit point
 // (sse.CommitPoint: the first content_block_delta with content, or
-// message_stop).
-func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewParams, firstToken time.Duration) (taxonomy.Result, error) {
+// message_stop), watched by the first-token bound of its profile.
+func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewParams, timeout time.Duration) (taxonomy.Result, error) {
 	sctx, cancel := context.WithCancel(ctx)
-	var timedOut atomic.Bool
-	t := time.AfterFunc(firstToken, func() { timedOut.Store(true); cancel() })
+	w := watch.New(g.eng.Clock(), watch.FirstTokenBound(timeout, g.profile.FirstTokenTimeout), g.profile.IdleTimeout, cancel)
 	st := g.client.Messages.NewStreaming(sctx, p)
 	var held []anthropic.MessageStreamEventUnion
 	for st.Next() {
 		ev := st.Current()
 		held = append(held, ev)
 		if sse.CommitPoint([]byte(ev.Type), []byte(ev.RawJSON())) {
-			if !t.Stop() { // the first-token timer fired as the token came
+			if !w.Commit() { // the first-token timer fired as the token came
 				break
 			}
-			s.sdk, s.cancel, s.held = st, cancel, held
+			s.sdk, s.cancel, s.held, s.watch = st, cancel, held, w
 			s.parent, s.sctx = ctx, sctx
 			return taxonomy.Result{Status: 200, Committed: true}, nil
 		}
 	}
-	t.Stop()
+	w.Stop()
 	err := st.Err()
 	st.Close()
 	cancel()
-	if timedOut.Load() {
+	if w.Expired() == watch.FirstToken {
 		return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}, context.DeadlineExceeded
 	}
 	if err == nil {
@@ -149,14 +138,10 @@ func (s *Stream) Next() bool {
 		s.cur, s.held = s.held[0], s.held[1:]
 		return s.deliver()
 	}
-	if s.timer == nil {
-		s.stalled = new(atomic.Bool)
-		stalled, cancel := s.stalled, s.cancel
-		s.timer = time.AfterFunc(nonZero(s.idle, 30*time.Second), func() { stalled.Store(true); cancel() })
-	} else {
-		s.timer.Reset(nonZero(s.idle, 30*time.Second))
-	}
-	if s.sdk.Next() {
+	s.watch.Await()
+	more := s.sdk.Next()
+	s.watch.Arrived()
+	if more {
 		s.cur = s.sdk.Current()
 		return s.deliver()
 	}
@@ -180,15 +165,15 @@ func (s *Stream) finish(err error) {
 		return
 	}
 	s.done = true
-	if s.timer != nil {
-		s.timer.Stop()
+	if s.watch != nil {
+		s.watch.Stop()
 	}
 	if s.cur.Type == "message_stop" {
 		s.out.Pending.Settle(taxonomy.Result{Status: 200})
 	} else {
 		res := resultOf(s.parent, s.sctx, err) // a stall cancelled sctx: a timeout
 		switch {
-		case s.stalled != nil && s.stalled.Load():
+		case s.watch != nil && s.watch.Expired() == watch.Stall:
 			err = ErrStalled
 		case err == nil:
 			err = ErrStreamCut
@@ -226,8 +211,8 @@ func (s *Stream) Close() error {
 	if !s.done {
 		s.done = true
 		s.out.Pending.Settle(taxonomy.Result{Canceled: true}) // the caller left: counts nothing
-		if s.timer != nil {
-			s.timer.Stop()
+		if s.watch != nil {
+			s.watch.Stop()
 		}
 		if s.sdk != nil {
 			s.sdk.Close()

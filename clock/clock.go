@@ -8,6 +8,9 @@ type Clock interface {
 	Now() time.Time
 	// NewTimer returns a timer that sends on its channel once d has passed.
 	NewTimer(d time.Duration) Timer
+	// AfterFunc calls f once d has passed, as time.AfterFunc does; the
+	// returned Timer's C is nil. Stop cancels the call, Reset re-arms it.
+	AfterFunc(d time.Duration, f func()) Timer
 }
 
 // Timer is the part of *time.Timer that bulwark uses.
@@ -16,6 +19,9 @@ type Timer interface {
 	C() <-chan time.Time
 	// Stop prevents the timer from firing; it reports whether it was active.
 	Stop() bool
+	// Reset makes the timer fire (again) once d has passed from now; it
+	// reports whether it was active. Call it only on a stopped or fired timer.
+	Reset(d time.Duration) bool
 }
 
 // Real is the wall clock.
@@ -27,7 +33,10 @@ func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
 
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return realTimer{time.AfterFunc(d, f)} }
+
 type realTimer struct{ t *time.Timer }
 
-func (r realTimer) C() <-chan time.Time { return r.t.C }
-func (r realTimer) Stop() bool          { return r.t.Stop() }
+func (r realTimer) C() <-chan time.Time        { return r.t.C }
+func (r realTimer) Stop() bool                 { return r.t.Stop() }
+func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }

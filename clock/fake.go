@@ -28,19 +28,18 @@ func (f *Fake) Now() time.Time {
 // NewTimer returns a timer that fires when the fake time reaches Now()+d.
 // A timer with d <= 0 fires at once.
 func (f *Fake) NewTimer(d time.Duration) Timer {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	t := &fakeTimer{f: f, at: f.now.Add(d), c: make(chan time.Time, 1)}
-	if d <= 0 {
-		t.c <- f.now
-		t.fired = true
-		return t
-	}
-	f.timers = append(f.timers, t)
-	for _, w := range f.waits {
-		close(w)
-	}
-	f.waits = nil
+	t := &fakeTimer{f: f, c: make(chan time.Time, 1)}
+	t.Reset(d)
+	return t
+}
+
+// AfterFunc returns a timer that calls fn when the fake time reaches
+// Now()+d: synchronously, in the Advance or Set that moves time there (so
+// that fn has run when Advance returns), after the clock's lock is released.
+// A timer with d <= 0 calls fn at once, in AfterFunc. Its C is nil.
+func (f *Fake) AfterFunc(d time.Duration, fn func()) Timer {
+	t := &fakeTimer{f: f, fn: fn}
+	t.Reset(d)
 	return t
 }
 
@@ -51,25 +50,33 @@ func (f *Fake) Advance(d time.Duration) { f.Set(f.Now().Add(d)) }
 // Set moves the fake time to t (never backwards) and fires the timers due by then.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if t.Before(f.now) {
+		f.mu.Unlock()
 		return
 	}
 	f.now = t
 	sort.Slice(f.timers, func(i, j int) bool { return f.timers[i].at.Before(f.timers[j].at) })
+	var calls []func()
 	kept := f.timers[:0]
 	for _, ft := range f.timers {
-		if ft.fired {
-			continue
+		switch {
+		case ft.fired:
+			ft.listed = false
+		case !ft.at.After(t):
+			ft.listed = false
+			if fn := ft.fire(); fn != nil {
+				calls = append(calls, fn)
+			}
+		default:
+			kept = append(kept, ft)
 		}
-		if !ft.at.After(t) {
-			ft.fired = true
-			ft.c <- ft.at
-			continue
-		}
-		kept = append(kept, ft)
 	}
+	clear(f.timers[len(kept):])
 	f.timers = kept
+	f.mu.Unlock()
+	for _, fn := range calls {
+		fn()
+	}
 }
 
 // Pending returns the number of timers that have not fired or been stopped.
@@ -108,13 +115,57 @@ func (f *Fake) WaitForTimers(n int) {
 }
 
 type fakeTimer struct {
-	f     *Fake
-	at    time.Time
-	c     chan time.Time
-	fired bool
+	f      *Fake
+	at     time.Time
+	c      chan time.Time // NewTimer's
+	fn     func()         // AfterFunc's
+	fired  bool           // fired or stopped: not pending
+	listed bool           // in f.timers
 }
 
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
+
+// fire marks t fired (f.mu held): a channel timer sends, as a *time.Timer
+// does, without blocking; an AfterFunc timer returns its func to call once
+// f.mu is released.
+func (t *fakeTimer) fire() func() {
+	t.fired = true
+	if t.fn != nil {
+		return t.fn
+	}
+	select {
+	case t.c <- t.at:
+	default:
+	}
+	return nil
+}
+
+// Reset re-arms t to fire at Now()+d; d <= 0 fires it at once.
+func (t *fakeTimer) Reset(d time.Duration) bool {
+	f := t.f
+	f.mu.Lock()
+	active := !t.fired && t.listed
+	t.at, t.fired = f.now.Add(d), false
+	if d <= 0 {
+		t.at = f.now
+		fn := t.fire()
+		f.mu.Unlock()
+		if fn != nil {
+			fn()
+		}
+		return active
+	}
+	if !t.listed {
+		t.listed = true
+		f.timers = append(f.timers, t)
+	}
+	for _, w := range f.waits {
+		close(w)
+	}
+	f.waits = nil
+	f.mu.Unlock()
+	return active
+}
 
 func (t *fakeTimer) Stop() bool {
 	t.f.mu.Lock()

@@ -38,10 +38,12 @@ type Profile struct {
 	// AttemptTimeout bounds one attempt; default 20s.
 	AttemptTimeout time.Duration
 	// FirstTokenTimeout bounds a stream attempt from its start to the first
-	// content_block_delta; default 10s. Enforced by the AttemptFunc.
+	// content_block_delta; default 10s, 0 means only AttemptTimeout bounds
+	// it. Enforced by the AttemptFunc (internal/watch).
 	FirstTokenTimeout time.Duration
 	// IdleTimeout is the longest gap between stream events after the first
-	// token; default 30s. Enforced by the stream reader.
+	// token; default 30s, 0 means none. Enforced by the stream reader
+	// (internal/watch).
 	IdleTimeout time.Duration
 
 	// FallbackReserve is the time a tier that has a next model tier keeps

@@ -12,6 +12,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/sim"
@@ -236,7 +237,7 @@ func TestHealthReadyAndStatus(t *testing.T) {
 	st := store.NewMemory()
 	g := startGateway(t, up, gateway.WithStore(st),
 		gateway.WithChains(map[string][]string{"default": {"claude-sonnet-4-5", sonnet, haiku, "static"}}),
-		gateway.WithClock(func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }),
+		gateway.WithClock(clock.NewFake(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))),
 		gateway.WithStatusSection("spend", func() any { return map[string]float64{"usd": 1.5} }),
 		gateway.WithStatusFields(func() any { return map[string]any{"rates": map[string]int{"rpm": 7}, "breakers": "clash"} }))
 	_ = s

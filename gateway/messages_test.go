@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/sim"
@@ -114,12 +116,33 @@ func TestFirstTokenTimeoutFallsBack(t *testing.T) {
 	_, up := startSim(t, sim.Rule{Model: sonnet, StreamStall: true})
 	p := fastProfile()
 	p.Attempts, p.FirstTokenTimeout = 1, 50*time.Millisecond
-	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
-	start := time.Now()
-	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("took %v", took)
+	fc := clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	eng := engine.New(engine.WithClock(fc), engine.WithBudget(budget.New(1, 1000)),
+		engine.WithBreakers(breaker.New(breaker.Settings{Failures: 50})))
+	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}), gateway.WithEngine(eng))
+	type answer struct {
+		resp *http.Response
+		body []byte
+		err  error
 	}
+	answers := make(chan answer, 1)
+	go func() {
+		resp, err := http.Post(g.url+"/v1/messages", "application/json", strings.NewReader(messagesBody(sonnet, "hi", true)))
+		if err != nil {
+			answers <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answers <- answer{resp, b, err}
+	}()
+	fc.WaitForTimers(1)               // the primary's attempt waits for its first token
+	fc.Advance(50 * time.Millisecond) // the first-token timeout passes
+	a := <-answers
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	resp, b := a.resp, a.body
 	evs := parseEvents(t, b)
 	if resp.Header.Get("bulwark-model-used") != haiku || evs[len(evs)-1].name != "message_stop" {
 		t.Fatalf("model %q, events %v", resp.Header.Get("bulwark-model-used"), evs)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
@@ -77,7 +78,7 @@ type settings struct {
 	grace        time.Duration
 	maxBody      int64
 	maxResponse  int64
-	now          func() time.Time
+	clock        clock.Clock
 	readHeader   time.Duration
 	readTimeout  time.Duration
 	idleTimeout  time.Duration
@@ -213,9 +214,12 @@ func WithServerTimeouts(readHeader, read, idle time.Duration) Option {
 // WithAgent sets the max_tokens of /v1/agent answers; default 1024.
 func WithAgent(maxTokens int) Option { return func(s *settings) { s.agentTokens = maxTokens } }
 
-// WithClock sets the time source of start-up checks (end-of-life warnings);
-// default time.Now.
-func WithClock(now func() time.Time) Option { return func(s *settings) { s.now = now } }
+// WithClock sets the Server's clock: the time of start-up checks (end-of-life
+// warnings) and the clock of the engine it builds when WithEngine is not
+// given. Default clock.Real. Stream and passthrough attempts time their
+// first-token and idle bounds on the engine's clock (engine.WithClock), the
+// one their attempt timeouts come from.
+func WithClock(c clock.Clock) Option { return func(s *settings) { s.clock = c } }
 
 // WithSecrets adds values the gateway never passes on or logs, besides the
 // ones it knows (the upstream key, the client keys, the admin key, the

@@ -7,10 +7,9 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -122,8 +121,9 @@ func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *
 // but the client's.
 func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) taxonomy.Result {
 	actx, cancel := context.WithCancel(ctx)
-	var timedOut atomic.Bool
-	timer := time.AfterFunc(a.Timeout, func() { timedOut.Store(true); cancel() })
+	// A passthrough commits at its 2xx response headers: the watcher bounds
+	// the wait for them by the attempt's timeout, and nothing after them.
+	w := watch.New(x.s.eng.Clock(), max(a.Timeout, 0), 0, cancel)
 	req := x.newRequest(actx, x.r.Method, u, "")
 	if ct != nil {
 		req = req.WithContext(httptrace.WithClientTrace(actx, ct.clientTrace()))
@@ -133,24 +133,24 @@ func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL
 	}
 	resp, err := x.roundTrip(req)
 	if err != nil {
-		timer.Stop()
-		res := failureOf(ctx, actx, err, timedOut.Load()) // before cancel: a reset is no timeout
+		w.Stop()
+		res := failureOf(ctx, actx, err, w.Expired() == watch.FirstToken) // before cancel: a reset is no timeout
 		cancel()
 		return res
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if !timer.Stop() {
+		if !w.Commit() {
 			resp.Body.Close()
 			cancel()
 			return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}
 		}
-		x.live = &liveStream{resp: resp, cancel: cancel}
+		x.live = &liveStream{resp: resp, cancel: cancel, watch: w}
 		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 	}
 	res := x.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
-	timer.Stop()
+	w.Stop()
 	cancel()
-	if timedOut.Load() && res.Err != nil {
+	if w.Expired() == watch.FirstToken && res.Err != nil {
 		res.TimedOut = true
 	}
 	return res

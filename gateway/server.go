@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
@@ -68,7 +69,7 @@ func New(opts ...Option) (*Server, error) {
 		grace:       DefaultGrace,
 		maxBody:     DefaultMaxBodyBytes,
 		maxResponse: DefaultMaxResponseBytes,
-		now:         time.Now,
+		clock:       clock.Real,
 		readHeader:  10 * time.Second,
 		readTimeout: 60 * time.Second,
 		idleTimeout: 120 * time.Second,
@@ -88,7 +89,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.eng = set.engine
 	if s.eng == nil {
-		s.eng = engine.New(engine.WithLogger(s.log))
+		s.eng = engine.New(engine.WithLogger(s.log), engine.WithClock(set.clock))
 	}
 	u, err := url.Parse(strings.TrimRight(set.upstream, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -133,7 +134,7 @@ func New(opts ...Option) (*Server, error) {
 		keys = append(keys, c.Key)
 	}
 	s.admin = newAdminKeys(keys...)
-	s.warnings = catalog.Warnings(s.chainCfg.Models(), set.now(), catalog.DefaultWarnWithin)
+	s.warnings = catalog.Warnings(s.chainCfg.Models(), set.clock.Now(), catalog.DefaultWarnWithin)
 	for _, w := range s.warnings {
 		level := slog.LevelWarn
 		if w.Retired {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -30,7 +31,9 @@ type liveStream struct {
 	rd     *sse.Reader
 	held   *bytes.Buffer // events up to and including the commit event
 	cancel context.CancelFunc
-	model  string
+	// watch bounds the waits for events after the commit (idle timeout).
+	watch *watch.Watcher
+	model string
 	// events is the number of held events.
 	events int
 	// stopped is set when message_stop was among the held events.
@@ -38,6 +41,7 @@ type liveStream struct {
 }
 
 func (l *liveStream) close() {
+	l.watch.Stop()
 	l.cancel()
 	l.resp.Body.Close()
 	putReader(l.rd)
@@ -55,23 +59,19 @@ func (l *liveStream) close() {
 // stream ends (forwardStream).
 func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy.Result {
 	sctx, cancel := context.WithCancel(ctx)
-	first := a.Timeout
-	if ft := x.profile.FirstTokenTimeout; ft > 0 && ft < first {
-		first = ft
-	}
-	var timedOut atomic.Bool
-	timer := time.AfterFunc(first, func() { timedOut.Store(true); cancel() })
+	w := watch.New(x.s.eng.Clock(), watch.FirstTokenBound(a.Timeout, x.profile.FirstTokenTimeout),
+		x.profile.IdleTimeout, cancel)
 	resp, err := x.roundTrip(x.newRequest(sctx, http.MethodPost, x.s.msgURL, a.Model))
 	if err != nil {
-		timer.Stop()
+		w.Stop()
 		cancel()
-		return failureOf(ctx, sctx, err, timedOut.Load())
+		return failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		res := x.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
-		timer.Stop()
+		w.Stop()
 		cancel()
-		if timedOut.Load() && res.Err != nil {
+		if w.Expired() == watch.FirstToken && res.Err != nil {
 			res.TimedOut = true
 		}
 		return res
@@ -88,7 +88,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		if hasStartU { // the upstream started, so its input was billed: thrown away
 			x.discard(a.Model, startU)
 		}
-		timer.Stop()
+		w.Stop()
 		cancel()
 		resp.Body.Close()
 		putReader(rd)
@@ -102,7 +102,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF // ended before its first token
 			}
-			r := failureOf(ctx, sctx, err, timedOut.Load())
+			r := failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
 			return fail(r)
 		}
 		if len(ev.Data) > 0 && !validJSON(ev.Data) {
@@ -126,10 +126,10 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		if !sse.CommitPoint(ev.Name, ev.Data) {
 			continue
 		}
-		if !timer.Stop() { // the first-token timeout fired as the token came
+		if !w.Commit() { // the first-token timeout fired as the token came
 			return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
 		}
-		x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, model: a.Model,
+		x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, watch: w, model: a.Model,
 			events: events, stopped: string(ev.Name) == "message_stop"}
 		x.usage, x.hasUsage = startU, hasStartU
 		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
@@ -168,26 +168,17 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		x.streamComplete()
 		return
 	}
-	var stalled, shutdown atomic.Bool
+	var shutdown atomic.Bool
 	untrack := x.s.cut.track(func() { shutdown.Store(true); l.cancel() })
 	defer untrack()
+	defer l.watch.Stop()
 	idle := x.profile.IdleTimeout
-	var timer *time.Timer
-	if idle > 0 {
-		cancel := l.cancel
-		timer = time.AfterFunc(time.Hour, func() { stalled.Store(true); cancel() })
-		defer timer.Stop()
-	}
 	for {
-		if timer != nil {
-			timer.Reset(idle)
-		}
+		l.watch.Await()
 		ev, err := l.rd.Next()
-		if timer != nil {
-			timer.Stop()
-		}
+		l.watch.Arrived()
 		if err != nil {
-			x.streamFailed(rc, err, endOf(shutdown.Load(), stalled.Load(), err), idle)
+			x.streamFailed(rc, err, endOf(shutdown.Load(), l.watch.Expired() == watch.Stall, err), idle)
 			return
 		}
 		if len(ev.Data) > 0 && !validJSON(ev.Data) {
