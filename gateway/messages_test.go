@@ -310,7 +310,9 @@ func TestEveryTierDownAnswersInAnthropicsShape(t *testing.T) {
 }
 
 func TestRateLimitStormAnswers429WithRetryAfter(t *testing.T) {
-	s, up := startSim(t, sim.Rule{Model: "*", Status: 429, RetryAfter: sim.Duration(3 * time.Second)})
+	// The retry-after outlasts the 5 s deadline, so no request may wait for
+	// the cooldown to end and try again (DESIGN §4): each answers at once.
+	s, up := startSim(t, sim.Rule{Model: "*", Status: 429, RetryAfter: sim.Duration(8 * time.Second)})
 	p := fastProfile()
 	p.Attempts = 1 // no waiting out the retry-after in a test
 	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
@@ -318,7 +320,7 @@ func TestRateLimitStormAnswers429WithRetryAfter(t *testing.T) {
 	if typ, _, _ := anthropicError(t, b); resp.StatusCode != 429 || typ != "rate_limit_error" {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if ra, _ := strconv.Atoi(resp.Header.Get("retry-after")); ra < 2 || ra > 3 {
+	if ra, _ := strconv.Atoi(resp.Header.Get("retry-after")); ra < 7 || ra > 8 {
 		t.Fatalf("retry-after %q", resp.Header.Get("retry-after"))
 	}
 	// Both models now cool down: the next request makes no upstream call.
