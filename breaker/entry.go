@@ -1,22 +1,18 @@
 package breaker
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 
 	"github.com/bulwarkhq/bulwark/taxonomy"
-	"github.com/failsafe-go/failsafe-go/circuitbreaker"
 )
 
-// entry is one model's breaker and cooldown.
-//
-// Every call into cb is made with mu held, so the state-change listener
-// (which failsafe-go calls synchronously from inside those calls) may write
-// the fields guarded by mu.
+// entry is one model's breaker and cooldown. The decisions are [next]'s;
+// entry keeps the counts, the lock and the permits.
 type entry struct {
 	r     *Registry
 	model string
-	cb    circuitbreaker.CircuitBreaker[any]
 
 	// se packs the state (low 8 bits) and the epoch (the rest), which grows
 	// by one on every state change. Written with mu held; read lock-free.
@@ -25,42 +21,69 @@ type entry struct {
 	cooldown atomic.Int64
 
 	mu        sync.Mutex
-	openUntil int64 // end of the open state in ns since r.base, while open
-	probes    int   // probe permits of this half-open epoch not yet done
-	remote    bool  // the change in progress comes from Force
-	// lastFailure is when the latest failure was counted while closed (ns
-	// since r.base); valid when failed.
-	lastFailure int64
-	failed      bool
-	pending     [2]Change
-	npending    int
+	win       window // closed: the outcomes within Window
+	openUntil int64  // open: when it goes half-open, ns since r.base
+	openedBy  int    // open: the failures counted when it opened
+	probes    int    // half-open: probes of this period out
+	tried     tally  // half-open: outcomes of this period's probes
+	pending   [2]Change
+	npending  int
 }
 
-func newEntry(r *Registry, model string) *entry {
-	e := &entry{r: r, model: model}
-	e.cb = r.settings.build(e.onStateChanged)
-	return e
-}
+func newEntry(r *Registry, model string) *entry { return &entry{r: r, model: model} }
 
 func pack(s State, epoch uint64) uint64 { return epoch<<8 | uint64(s) }
 func stateOf(se uint64) State           { return State(se & 0xff) }
 func epochOf(se uint64) uint64          { return se >> 8 }
 
-// onStateChanged is failsafe-go's listener. Requires e.mu (held by whoever
-// called into cb).
-func (e *entry) onStateChanged(ev circuitbreaker.StateChangedEvent) {
-	now := e.r.clock.Now()
-	se := e.se.Load()
-	from, to := stateOf(se), fromFailsafe(ev.NewState)
-	e.se.Store(pack(to, epochOf(se)+1))
-	e.probes = 0
-	if to == Open {
-		e.openUntil = e.r.offset(now) + int64(e.r.settings.OpenFor)
+// counts returns what [next] needs for state s at time now. Requires e.mu.
+func (e *entry) counts(s State, now int64) counts {
+	switch s {
+	case Closed:
+		t := e.win.total(now, e.r.width)
+		return counts{failures: t.failures, successes: t.successes}
+	case HalfOpen:
+		return counts{failures: e.tried.failures, successes: e.tried.successes}
 	}
-	if e.npending < len(e.pending) { // at most one change per call into cb
-		e.pending[e.npending] = Change{Model: e.model, From: from, To: to, At: now, Remote: e.remote}
+	return counts{openUntil: e.openUntil}
+}
+
+// step moves the breaker to the state [next] decides at now. Requires e.mu.
+func (e *entry) step(now int64) {
+	s := stateOf(e.se.Load())
+	c := e.counts(s, now)
+	if to := next(s, c, e.r.settings, now); to != s {
+		e.moveTo(to, c, now, false)
+	}
+}
+
+// moveTo changes the state to to (c being the counts that led there) and
+// queues the change for unlockAndEmit. Requires e.mu.
+func (e *entry) moveTo(to State, c counts, now int64, remote bool) {
+	se := e.se.Load()
+	from := stateOf(se)
+	e.se.Store(pack(to, epochOf(se)+1))
+	switch to {
+	case Open:
+		e.openUntil = addSat(now, int64(e.r.settings.OpenFor))
+		e.openedBy = c.failures
+	case HalfOpen:
+		e.probes, e.tried = 0, tally{}
+	case Closed:
+		e.win.reset()
+	}
+	if e.npending < len(e.pending) { // at most two changes per locked call
+		e.pending[e.npending] = Change{Model: e.model, From: from, To: to, At: e.r.at(now), Remote: remote}
 		e.npending++
 	}
+}
+
+// addSat returns a + d, or the largest time when that overflows (d ≥ 0).
+func addSat(a, d int64) int64 {
+	if d > math.MaxInt64-a {
+		return math.MaxInt64
+	}
+	return a + d
 }
 
 // unlockAndEmit releases e.mu and then reports the changes made under it.
@@ -82,8 +105,8 @@ func (e *entry) unlockAndEmit() {
 
 // advance moves an open breaker whose time is up to half-open. Requires e.mu.
 func (e *entry) advance(now int64) {
-	if stateOf(e.se.Load()) == Open && now >= e.openUntil {
-		e.cb.HalfOpen() // calls onStateChanged
+	if stateOf(e.se.Load()) == Open {
+		e.step(now)
 	}
 }
 
@@ -91,16 +114,14 @@ func (e *entry) advance(now int64) {
 // the fast path looked).
 func (e *entry) acquireSlow() (Permit, Verdict) {
 	e.mu.Lock()
-	if stateOf(e.se.Load()) == Open {
-		e.advance(e.r.offset(e.r.clock.Now()))
-	}
+	e.advance(e.r.offset(e.r.clock.Now()))
 	se := e.se.Load()
 	switch stateOf(se) {
 	case Closed:
 		e.unlockAndEmit()
 		return Permit{r: e.r, e: e, model: e.model, epoch: epochOf(se)}, Allow
 	case HalfOpen:
-		if e.cb.TryAcquirePermit() {
+		if e.probes < e.r.settings.HalfOpenProbes {
 			e.probes++
 			e.unlockAndEmit()
 			return Permit{r: e.r, e: e, model: e.model, epoch: epochOf(se), probe: true}, Allow
@@ -124,16 +145,14 @@ func (e *entry) record(eff taxonomy.Effect, hasPermit bool, epoch uint64, probe 
 		return
 	}
 
+	now := e.r.offset(e.r.clock.Now())
 	e.mu.Lock()
 	se := e.se.Load()
 	switch stateOf(se) {
 	case Closed:
-		switch eff {
-		case taxonomy.CountSuccess:
-			e.cb.RecordSuccess()
-		case taxonomy.CountFailure:
-			e.lastFailure, e.failed = e.r.offset(e.r.clock.Now()), true
-			e.cb.RecordFailure()
+		if eff != taxonomy.Neutral {
+			e.win.add(now, e.r.width, eff == taxonomy.CountFailure)
+			e.step(now)
 		}
 	case HalfOpen:
 		mine := e.probes > 0
@@ -145,10 +164,24 @@ func (e *entry) record(eff taxonomy.Effect, hasPermit bool, epoch uint64, probe 
 		}
 		e.probes--
 		if eff == taxonomy.CountFailure {
-			e.cb.RecordFailure()
+			e.tried.failures++
 		} else {
-			e.cb.RecordSuccess() // Neutral: the model answered
+			e.tried.successes++ // Neutral: the model answered
 		}
+		e.step(now)
+	}
+	e.unlockAndEmit()
+}
+
+// force opens the breaker at now until u (ns since r.base) as a peer asked;
+// an open one only has its end moved later.
+func (e *entry) force(now, u int64) {
+	e.mu.Lock()
+	if s := stateOf(e.se.Load()); s == Open {
+		e.openUntil = max(e.openUntil, u)
+	} else {
+		e.moveTo(Open, e.counts(s, now), now, true)
+		e.openUntil = u
 	}
 	e.unlockAndEmit()
 }

@@ -1,7 +1,6 @@
 package breaker
 
 import (
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +33,7 @@ type Registry struct {
 	settings   Settings
 	clock      clock.Clock
 	base       time.Time // offsets (ns) are counted from here; monotonic when the clock is
+	width      int64     // a Window bucket's span in ns: Window / buckets, at least 1
 	onChange   func(Change)
 	onCooldown func(model string, until time.Time)
 
@@ -66,8 +66,8 @@ type Change struct {
 // Option configures a [Registry].
 type Option func(*Registry)
 
-// WithClock sets the clock the open time and cooldowns run on; the default
-// is [clock.Real]. (The failure Window runs on the wall clock regardless.)
+// WithClock sets the clock every breaker's Window and OpenFor and every
+// cooldown run on; the default is [clock.Real].
 func WithClock(c clock.Clock) Option {
 	return func(r *Registry) {
 		if c != nil {
@@ -107,6 +107,7 @@ func New(s Settings, opts ...Option) *Registry {
 	}
 	r.othersLimit.idle = max(r.othersLimit.idle, r.settings.OpenFor, r.settings.Window)
 	r.base = r.clock.Now()
+	r.width = max(int64(r.settings.Window)/buckets, 1)
 	r.pinned.Store(&map[string]*entry{})
 	r.others = lru.New[*entry](r.othersLimit.entries, r.othersLimit.bytes)
 	r.Reserve(r.configured...)
@@ -222,11 +223,7 @@ func (r *Registry) Cooldown(model string, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	now := r.offset(r.clock.Now())
-	until := int64(math.MaxInt64)
-	if int64(d) < math.MaxInt64-now {
-		until = now + int64(d)
-	}
+	until := addSat(r.offset(r.clock.Now()), int64(d))
 	if e := r.getOrCreate(model); e != nil && e.extendCooldown(until) && r.onCooldown != nil {
 		r.onCooldown(model, r.at(until))
 	}
@@ -272,21 +269,9 @@ func (r *Registry) Force(model string, until time.Time) {
 	if u <= r.offset(now) {
 		return
 	}
-	e := r.getOrCreate(model)
-	if e == nil {
-		return
+	if e := r.getOrCreate(model); e != nil {
+		e.force(r.offset(now), u)
 	}
-	e.mu.Lock()
-	if stateOf(e.se.Load()) == Open {
-		e.openUntil = max(e.openUntil, u)
-		e.mu.Unlock()
-		return
-	}
-	e.remote = true
-	e.cb.Open() // calls e.onStateChanged
-	e.remote = false
-	e.openUntil = u
-	e.unlockAndEmit()
 }
 
 // offset returns t as nanoseconds since r.base (monotonic when both carry a

@@ -1,11 +1,6 @@
 package breaker
 
-import (
-	"math"
-	"time"
-
-	"github.com/failsafe-go/failsafe-go/circuitbreaker"
-)
+import "time"
 
 // Defaults for the zero fields of [Settings] (DESIGN §4, config key breaker).
 const (
@@ -28,9 +23,10 @@ type Settings struct {
 	// Failures is the number of failures within Window that opens a closed
 	// breaker (count mode). Default 5.
 	Failures int
-	// Window is the sliding window failures are counted in, kept in 10
-	// buckets of Window/10 each. Default 30 s. It runs on the wall clock
-	// (failsafe-go's), not on the Registry's clock.
+	// Window is the sliding window outcomes are counted in while closed,
+	// kept in 10 buckets of Window/10 each: an outcome is forgotten between
+	// 0.9 × Window and Window after it. Default 30 s. Runs on the
+	// Registry's clock.
 	Window time.Duration
 	// OpenFor is how long a breaker stays open before it lets probes
 	// through (half-open). Default 30 s. Runs on the Registry's clock.
@@ -74,23 +70,3 @@ func (s Settings) withDefaults() Settings {
 
 // rateMode reports whether successes take part in the open decision.
 func (s Settings) rateMode() bool { return s.FailureRatio > 0 }
-
-// neverHalfOpen is failsafe-go's own open delay: the Registry moves open →
-// half-open itself on its injected clock, so failsafe-go's must never fire.
-const neverHalfOpen = time.Duration(math.MaxInt64)
-
-// build returns a failsafe-go breaker for s (with defaults applied) that
-// calls listener on each state change, synchronously, inside the call that
-// caused it.
-func (s Settings) build(listener func(circuitbreaker.StateChangedEvent)) circuitbreaker.CircuitBreaker[any] {
-	b := circuitbreaker.NewBuilder[any]().
-		WithDelay(neverHalfOpen).
-		WithSuccessThreshold(uint(s.HalfOpenProbes)).
-		OnStateChanged(listener)
-	if s.rateMode() {
-		b = b.WithFailureRateThreshold(s.FailureRatio, uint(s.MinRequests), s.Window)
-	} else {
-		b = b.WithFailureThresholdPeriod(uint(s.Failures), s.Window)
-	}
-	return b.Build()
-}

@@ -1,10 +1,6 @@
 package breaker
 
-import (
-	"fmt"
-
-	"github.com/failsafe-go/failsafe-go/circuitbreaker"
-)
+import "fmt"
 
 // State is the state of one model's breaker.
 type State uint8
@@ -47,16 +43,6 @@ func (s *State) UnmarshalText(b []byte) error {
 		}
 	}
 	return fmt.Errorf("breaker: unknown state %q", b)
-}
-
-func fromFailsafe(s circuitbreaker.State) State {
-	switch s {
-	case circuitbreaker.OpenState:
-		return Open
-	case circuitbreaker.HalfOpenState:
-		return HalfOpen
-	}
-	return Closed
 }
 
 // Verdict is the answer of [Registry.Allow] and [Registry.Acquire].

@@ -27,9 +27,9 @@ type Status struct {
 	// CooldownUntil is when the cooldown ends; zero when none.
 	CooldownUntil time.Time `json:"cooldown_until,omitzero"`
 	// Failures is the failures the breaker counts in its current state:
-	// closed, those within Window (as of the latest recorded result; 0 once
-	// Window has passed since the last failure); half-open, failed probes;
-	// open, the failures that opened it.
+	// closed, those within Window as of now; half-open, failed probes
+	// (always 0, as one failed probe opens it again); open, the failures
+	// counted when it opened (0 when a peer forced it open from clean).
 	Failures int `json:"failures"`
 	// Probes is the half-open probes out now; 0 unless half-open.
 	Probes int `json:"probes"`
@@ -112,16 +112,15 @@ func (e *entry) status(now int64) Status {
 	e.mu.Lock()
 	e.advance(now)
 	s.State = stateOf(e.se.Load())
-	s.Failures = int(e.cb.Metrics().Failures())
 	switch s.State {
 	case Closed:
-		if !e.failed || now-e.lastFailure >= int64(e.r.settings.Window) {
-			s.Failures = 0 // failsafe-go expires its buckets only when it records
-		}
+		s.Failures = e.win.total(now, e.r.width).failures
 	case Open:
+		s.Failures = e.openedBy
 		s.OpenLeft = time.Duration(e.openUntil - now)
 		s.OpenUntil = e.r.at(e.openUntil)
 	case HalfOpen:
+		s.Failures = e.tried.failures
 		s.Probes = e.probes
 	}
 	e.unlockAndEmit()
