@@ -331,3 +331,32 @@ func TestCallbacksMayCallBackIntoTheRegistry(t *testing.T) {
 		t.Fatalf("callbacks called %d times, want 2", calls)
 	}
 }
+
+// The failure window used to run on the wall clock (failsafe-go's) while
+// OpenFor ran on the Registry's: failures older than Window on the injected
+// clock still counted.
+func TestFailuresOlderThanWindowOnTheInjectedClockDoNotCount(t *testing.T) {
+	for _, s := range []Settings{
+		{Failures: 3, Window: 10 * time.Second},
+		{FailureRatio: 0.5, MinRequests: 3, Window: 10 * time.Second},
+	} {
+		f := newFixture(t, s)
+		f.fail(2)
+		f.clk.Advance(10 * time.Second)
+		f.fail(1)
+		f.wantState(Closed)
+		f.clk.Advance(9 * time.Second)
+		f.fail(2) // 3 within the last 10 s
+		f.wantState(Open)
+	}
+}
+
+func TestClosingForgetsTheFailuresBeforeTheOpening(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 2, Window: time.Hour, OpenFor: time.Second})
+	f.halfOpen()
+	f.r.Allow(model)
+	f.r.Record(model, taxonomy.CountSuccess)
+	f.wantState(Closed)
+	f.fail(1)
+	f.wantState(Closed)
+}
