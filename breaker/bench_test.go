@@ -47,7 +47,8 @@ func BenchmarkAllowRecordSuccessParallel(b *testing.B) {
 	})
 }
 
-// Rate mode hands every success to failsafe-go (its window reads the clock).
+// Rate mode counts every success in the window: the entry's lock and a clock
+// read.
 func BenchmarkAllowRecordSuccessRateMode(b *testing.B) {
 	r := seen(Settings{FailureRatio: 0.5})
 	b.ReportAllocs()
@@ -58,8 +59,8 @@ func BenchmarkAllowRecordSuccessRateMode(b *testing.B) {
 	}
 }
 
-// A failure that does not open (huge threshold): our lock, failsafe-go's lock
-// and its clock read.
+// A failure that does not open (huge threshold): the entry's lock and a clock
+// read.
 func BenchmarkAllowRecordFailure(b *testing.B) {
 	r := seen(Settings{Failures: 1 << 30})
 	b.ReportAllocs()

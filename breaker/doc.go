@@ -43,30 +43,34 @@
 // (DESIGN §6, Redis). They report through the same callbacks marked as remote
 // (or not at all, for cooldowns) so that they are not echoed back.
 //
-// # Why failsafe-go, and what is added around it
+// # Why our own state machine, not failsafe-go
 //
-// The breaker state machine is failsafe-go's circuitbreaker (DESIGN §4, §10):
-// a well-kept implementation with "N failures within a period" counted in a
-// time-bucketed sliding window (what Settings.Failures and Window mean), a
-// failure-rate mode with a minimum of executions, permit accounting in
-// half-open with a success threshold, and a state-change listener. This
-// package adds what failsafe-go does not do:
+// The breaker is a small state machine of this package's (decide.go: the
+// pure [next] decision, table-tested; window.go: the time-bucketed failure
+// window; entry.go: the lock, permits and epochs), about 200 lines, on the
+// Registry's [clock.Clock], as budget and backoff are. It used to wrap
+// failsafe-go's circuitbreaker, with more code around eight calls into it
+// than it saved:
 //
-//   - Injected time. failsafe-go reads the wall clock and offers no way to
-//     replace it, so its own open delay is set to forever and this package
-//     moves open → half-open itself on a [clock.Clock] ([Settings.OpenFor]).
-//     failsafe-go's failure window still runs on wall time.
-//   - Stale results. failsafe-go cannot tell which state a result belongs to:
-//     a slow request let through while closed that finishes during half-open
-//     would release a probe permit it never took, letting more than
-//     HalfOpenProbes probes run at once. A [Permit] remembers the breaker
-//     epoch it was taken in; results from an earlier epoch are not counted
-//     in half-open.
-//   - A lock-free fast path: Allow on a configured model's closed breaker
-//     without a cooldown is a lock-free map lookup and two atomic loads, with
-//     no clock read (an unconfigured model takes the table's lock); a
-//     success while closed (count mode) cannot change failsafe-go's decision,
-//     so it is not handed to it.
-//   - Cooldowns, Force from peers, neutral outcomes, a bounded per-model
-//     registry, snapshots for /v1/status.
+//   - Time. failsafe-go reads the wall clock and cannot be given another, so
+//     its open delay had to be set to forever and moved by hand on the
+//     injected clock, while its failure window still ran on wall time: tests
+//     could not move the window, and a fake clock saw failures it had long
+//     forgotten. Here Window and OpenFor both run on the Registry's clock.
+//   - Stale results. failsafe-go cannot tell which state a result belongs
+//     to: a stream let through while closed that dies during half-open would
+//     release a probe permit it never took. The wrapper kept its own probe
+//     count beside failsafe-go's. Here one epoch/permit model does it: a
+//     [Permit] remembers the breaker epoch it was taken in, and a result from
+//     an earlier epoch is not counted in half-open.
+//   - Counts. failsafe-go expires its window only when it records, so the
+//     wrapper corrected the failures it showed by hand; here the window
+//     slides on every read.
+//
+// What this package adds besides: a lock-free fast path (Allow on a
+// configured model's closed breaker without a cooldown is a lock-free map
+// lookup and two atomic loads, with no clock read; a success while closed in
+// count mode cannot change a decision, so it takes no lock), cooldowns,
+// Force from peers, neutral outcomes, a bounded per-model registry, and
+// snapshots for /v1/status.
 package breaker

@@ -20,8 +20,8 @@ const (
 	// Window).
 	DefaultOtherIdle = 10 * time.Minute
 	// EntryBytes is what one model's state is counted as on top of its
-	// name, in bytes: the breaker with failsafe-go's sliding window (about
-	// 740 bytes, measured) and the table's own node and map slot.
+	// name, in bytes: the breaker with its sliding window (392 bytes,
+	// unsafe.Sizeof) and the table's own node and map slot, rounded up.
 	EntryBytes = 1024
 	// MaxSnapshotOthers is the most unconfigured models [Registry.Snapshot]
 	// lists.
