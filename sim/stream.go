@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -39,106 +40,149 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, an
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	out := &sse{w: w, rc: http.NewResponseController(w)}
-	ctx := r.Context()
-
-	total := ans.units()
-	stallAt, errAt := -1, -1
-	if p.kind == faultStall || p.kind == faultStreamError {
-		if p.rule.stalls() {
-			stallAt = min(p.rule.StallAfterTokens, total)
-		}
-		if p.rule.streamErrors() {
-			errAt = min(p.rule.StreamErrorAfterTokens, total)
-		}
+	st := &streamer{
+		s: s, ctx: r.Context(), out: &sse{w: w, rc: http.NewResponseController(w)},
+		req: req, ans: ans, p: p, requestID: h.Get("request-id"),
+		stallAt: -1, errAt: -1,
 	}
-	stalled := false
-	// checkpoint runs the faults due once sent tokens are out. It reports
-	// whether the stream goes on.
-	checkpoint := func(sent int) bool {
-		if sent == stallAt && !stalled {
-			stalled = true
-			var err error
-			if d := time.Duration(p.rule.Stall); d > 0 {
-				err = s.wait(ctx, d)
-			} else {
-				err = s.waitForever(ctx)
-			}
-			if err != nil {
-				abort(err)
-				return false
-			}
+	st.planFaults()
+	if st.open() && st.deltas() {
+		st.close()
+	}
+}
+
+// streamer is one stream being sent: the answer, where its faults fall and
+// how far it has got.
+type streamer struct {
+	s         *Server
+	ctx       context.Context
+	out       *sse
+	req       *request
+	ans       *answer
+	p         *plan
+	requestID string
+	// stallAt and errAt are the token counts at which the plan's stall and
+	// stream error happen; -1 is never.
+	stallAt, errAt int
+	stalled        bool
+}
+
+// planFaults places the plan's stall and stream error in the answer.
+func (st *streamer) planFaults() {
+	p, total := st.p, st.ans.units()
+	if p.kind != faultStall && p.kind != faultStreamError {
+		return
+	}
+	if p.rule.stalls() {
+		st.stallAt = min(p.rule.StallAfterTokens, total)
+	}
+	if p.rule.streamErrors() {
+		st.errAt = min(p.rule.StreamErrorAfterTokens, total)
+	}
+}
+
+// checkpoint runs the faults due once sent tokens are out. It reports
+// whether the stream goes on.
+func (st *streamer) checkpoint(sent int) bool {
+	if sent == st.stallAt && !st.stalled {
+		st.stalled = true
+		var err error
+		if d := time.Duration(st.p.rule.Stall); d > 0 {
+			err = st.s.wait(st.ctx, d)
+		} else {
+			err = st.s.waitForever(st.ctx)
 		}
-		if sent == errAt {
-			s.streamError(out, p, h.Get("request-id"))
+		if err != nil {
+			abort(err)
 			return false
 		}
-		return true
 	}
+	if sent == st.errAt {
+		st.s.streamError(st.out, st.p, st.requestID)
+		return false
+	}
+	return true
+}
 
-	if !out.event("message_start", marshal(messageStartEvent{Type: "message_start", Message: s.messageBody(req, ans, true)})) {
-		return
+// open sends message_start, content_block_start and ping (or the fault due
+// before them). It reports whether the stream goes on.
+func (st *streamer) open() bool {
+	out, ans := st.out, st.ans
+	if !out.event("message_start", marshal(messageStartEvent{Type: "message_start", Message: st.s.messageBody(st.req, ans, true)})) {
+		return false
 	}
-	if errAt == 0 && stallAt != 0 {
-		s.streamError(out, p, h.Get("request-id"))
-		return
+	if st.errAt == 0 && st.stallAt != 0 {
+		st.s.streamError(out, st.p, st.requestID)
+		return false
 	}
-	sent := 0
-	idx := 0
 	var start any = textBlock{Type: "text", Text: ""}
 	if ans.tool != nil {
 		start = toolUseBlock{Type: "tool_use", ID: ans.tool.id, Name: ans.tool.name, Input: []byte("{}")}
 	}
-	if !out.event("content_block_start", marshal(blockStartEvent{Type: "content_block_start", Index: idx, ContentBlock: start})) ||
+	if !out.event("content_block_start", marshal(blockStartEvent{Type: "content_block_start", Index: 0, ContentBlock: start})) ||
 		!out.event("ping", []byte(`{"type": "ping"}`)) {
-		return
+		return false
 	}
-	if p.kind == faultMalformed {
+	if st.p.kind == faultMalformed {
 		out.event("content_block_delta", []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Simulated ans`))
-		return
+		return false
 	}
-	if ans.tool != nil && !out.event("content_block_delta", marshal(blockDeltaEvent{
-		Type: "content_block_delta", Index: idx, Delta: inputJSONDelta{Type: "input_json_delta", PartialJSON: ""}})) {
-		return
-	}
-	for _, g := range ans.groups {
+	return ans.tool == nil || out.event("content_block_delta", marshal(blockDeltaEvent{
+		Type: "content_block_delta", Index: 0, Delta: inputJSONDelta{Type: "input_json_delta", PartialJSON: ""}}))
+}
+
+// deltas sends the answer's tokens in its groups, cutting a group where a
+// fault falls, and runs the faults due at the end. It reports whether the
+// stream goes on.
+func (st *streamer) deltas() bool {
+	sent := 0
+	for _, g := range st.ans.groups {
 		for g > 0 {
-			if !checkpoint(sent) {
-				return
+			if !st.checkpoint(sent) {
+				return false
 			}
 			n := g
-			for _, t := range [2]int{stallAt, errAt} {
+			for _, t := range [2]int{st.stallAt, st.errAt} {
 				if t > sent && t < sent+n {
 					n = t - sent
 				}
 			}
-			if s.tokenDelay > 0 {
-				if err := s.wait(ctx, s.tokenDelay); err != nil {
-					abort(err)
-					return
-				}
-			}
-			var delta any
-			if ans.tool != nil {
-				delta = inputJSONDelta{Type: "input_json_delta", PartialJSON: joinStrings(ans.tool.chunks[sent : sent+n])}
-			} else {
-				delta = textDelta{Type: "text_delta", Text: joinStrings(ans.text[sent : sent+n])}
-			}
-			if !out.event("content_block_delta", marshal(blockDeltaEvent{Type: "content_block_delta", Index: idx, Delta: delta})) {
-				return
+			if !st.delta(sent, n) {
+				return false
 			}
 			sent += n
 			g -= n
 		}
 	}
-	if !checkpoint(sent) {
-		return
+	return st.checkpoint(sent)
+}
+
+// delta sends tokens [sent, sent+n) as one content_block_delta after the
+// server's token delay.
+func (st *streamer) delta(sent, n int) bool {
+	if d := st.s.tokenDelay; d > 0 {
+		if err := st.s.wait(st.ctx, d); err != nil {
+			abort(err)
+			return false
+		}
 	}
-	_ = out.event("content_block_stop", marshal(blockStopEvent{Type: "content_block_stop", Index: idx})) &&
+	var delta any
+	if tool := st.ans.tool; tool != nil {
+		delta = inputJSONDelta{Type: "input_json_delta", PartialJSON: joinStrings(tool.chunks[sent : sent+n])}
+	} else {
+		delta = textDelta{Type: "text_delta", Text: joinStrings(st.ans.text[sent : sent+n])}
+	}
+	return st.out.event("content_block_delta", marshal(blockDeltaEvent{Type: "content_block_delta", Index: 0, Delta: delta}))
+}
+
+// close sends content_block_stop, message_delta and message_stop.
+func (st *streamer) close() {
+	out := st.out
+	_ = out.event("content_block_stop", marshal(blockStopEvent{Type: "content_block_stop", Index: 0})) &&
 		out.event("message_delta", marshal(messageDeltaEvent{
 			Type:  "message_delta",
-			Delta: messageDeltaInner{StopReason: ans.stopReason},
-			Usage: deltaUsage{InputTokens: req.inputTokens, OutputTokens: max(1, total)},
+			Delta: messageDeltaInner{StopReason: st.ans.stopReason},
+			Usage: deltaUsage{InputTokens: st.req.inputTokens, OutputTokens: max(1, st.ans.units())},
 		})) &&
 		out.event("message_stop", []byte(`{"type":"message_stop"}`))
 }
