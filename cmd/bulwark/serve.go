@@ -38,42 +38,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	// Every line goes through the redactor the gateway registers its
-	// secrets into: no key, token or URL password is ever logged.
-	red := redact.New()
-	var log *slog.Logger
-	switch *logFormat {
-	case "json":
-		log = slog.New(red.Handler(slog.NewJSONHandler(stderr, nil)))
-	case "text":
-		log = slog.New(red.Handler(slog.NewTextHandler(stderr, nil)))
-	default:
-		fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", *logFormat)
-		return errUsage
-	}
-
-	cfg := config.Default()
-	if *cfgPath != "" {
-		var err error
-		if cfg, err = config.Load(*cfgPath); err != nil {
-			return err
-		}
-	}
 	ov := config.Overrides{Upstream: *upstream, Redis: *redis}
-	if set["addr"] {
-		ov.Addr = *addr
-	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "addr" {
+			ov.Addr = *addr
+		}
+	})
 	if *chain != "" {
 		for _, t := range strings.Split(*chain, ",") {
 			ov.Chain = append(ov.Chain, strings.TrimSpace(t))
 		}
 	}
-	cfg.ApplyOverrides(ov)
-	if cfg.Upstream == "" {
-		cfg.Upstream = os.Getenv("ANTHROPIC_BASE_URL")
+
+	// Every line goes through the redactor the gateway registers its
+	// secrets into: no key, token or URL password is ever logged.
+	red := redact.New()
+	log, err := newLogger(*logFormat, red, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadServeConfig(*cfgPath, ov)
+	if err != nil {
+		return err
 	}
 	apiKey := os.Getenv("ANTHROPIC_API_KEY")
 	var simURL string
@@ -96,21 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-
-	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Models()...))
-	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engine.WithObserver(m))
-	srv, err := gateway.New(
-		gateway.WithConfig(cfg),
-		gateway.WithAPIKey(apiKey),
-		gateway.WithRedactor(red),
-		gateway.WithEngine(eng),
-		gateway.WithStore(st),
-		gateway.WithLogger(log),
-		gateway.WithObserver(gateway.MetricsObserver(m)),
-		gateway.WithStatusFields(func() any { return m.Status() }),
-		gateway.WithHandler("GET /metrics", m.Handler()),
-		gateway.WithHandler("GET /{$}", dashboard.Handler("/v1/status")),
-	)
+	srv, err := newGateway(cfg, apiKey, red, log, st)
 	if err != nil {
 		return err
 	}
@@ -131,6 +103,55 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("serve.stopped")
 	return nil
+}
+
+// newLogger returns the serve log on stderr in format ("json" or "text"),
+// every line through red. Another format is a usage error, told on stderr.
+func newLogger(format string, red *redact.Redactor, stderr io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "json":
+		return slog.New(red.Handler(slog.NewJSONHandler(stderr, nil))), nil
+	case "text":
+		return slog.New(red.Handler(slog.NewTextHandler(stderr, nil))), nil
+	}
+	fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", format)
+	return nil, errUsage
+}
+
+// loadServeConfig reads the configuration: the defaults or the file at path,
+// then the flags' overrides, then $ANTHROPIC_BASE_URL when no upstream is set.
+// It does not validate.
+func loadServeConfig(path string, ov config.Overrides) (config.Config, error) {
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.ApplyOverrides(ov)
+	if cfg.Upstream == "" {
+		cfg.Upstream = os.Getenv("ANTHROPIC_BASE_URL")
+	}
+	return cfg, nil
+}
+
+// newGateway builds the gateway of cfg with its metrics, dashboard and engine.
+func newGateway(cfg config.Config, apiKey string, red *redact.Redactor, log *slog.Logger, st store.Shared) (*gateway.Server, error) {
+	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Models()...))
+	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engine.WithObserver(m))
+	return gateway.New(
+		gateway.WithConfig(cfg),
+		gateway.WithAPIKey(apiKey),
+		gateway.WithRedactor(red),
+		gateway.WithEngine(eng),
+		gateway.WithStore(st),
+		gateway.WithLogger(log),
+		gateway.WithObserver(gateway.MetricsObserver(m)),
+		gateway.WithStatusFields(func() any { return m.Status() }),
+		gateway.WithHandler("GET /metrics", m.Handler()),
+		gateway.WithHandler("GET /{$}", dashboard.Handler("/v1/status")),
+	)
 }
 
 // newStore returns the shared state: in memory, or in Redis when cfg.Redis is
