@@ -130,39 +130,6 @@ var prompts = []string{
 	"When does the store open on Sunday?",
 }
 
-// tally counts the requests that ended and those still waiting, for the
-// live display.
-type tally struct {
-	mu                           sync.Mutex
-	plain, bulwark               Counts
-	plainWaiting, bulwarkWaiting int
-}
-
-func (t *tally) start() {
-	t.mu.Lock()
-	t.plainWaiting++
-	t.bulwarkWaiting++
-	t.mu.Unlock()
-}
-
-func (t *tally) end(plainSide bool, r Request) {
-	t.mu.Lock()
-	if plainSide {
-		t.plain.Add(r)
-		t.plainWaiting--
-	} else {
-		t.bulwark.Add(r)
-		t.bulwarkWaiting--
-	}
-	t.mu.Unlock()
-}
-
-func (t *tally) state() (p, b Counts, pw, bw int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.plain, t.bulwark, t.plainWaiting, t.bulwarkWaiting
-}
-
 // Run plays the demo: two simulators with the same incident and seed, the
 // same open-loop traffic through the plain SDK and through bulwark, each
 // request judged from its user's side. It returns after cfg.Duration plus
@@ -194,11 +161,43 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// the usage of answers, to price them.
 	plain := anthropic.NewClient(option.WithBaseURL(plainURL), option.WithAPIKey("demo"),
 		option.WithMiddleware(plainMeter.middleware))
+	changes := &breakerLog{t0: t0}
+	guard, err := newGuard(cfg, guardURL, guardMeter, changes.observe)
+	if err != nil {
+		return nil, err
+	}
 
-	var bmu sync.Mutex
-	var changes []BreakerChange
-	guard, err := bulwark.New(
-		bulwark.WithBaseURL(guardURL),
+	tr := newTraffic(cfg, phases, t0, &plain, guard)
+	stopLive := tr.live()
+	interrupted := tr.run(ctx)
+	stopLive()
+
+	res := &Result{
+		Duration:    cfg.Duration,
+		RPS:         cfg.RPS,
+		Seed:        cfg.Seed,
+		GiveUp:      cfg.GiveUp,
+		Interrupted: interrupted,
+		Phases:      phases,
+		Plain: Side{Name: "plain SDK", Requests: tr.plainReqs[:tr.sent],
+			UpstreamCalls: plainSim.Stats().Requests, Usage: plainMeter.snapshot()},
+		Bulwark: Side{Name: "bulwark", Requests: tr.guardReqs[:tr.sent],
+			UpstreamCalls: guardSim.Stats().Requests, Usage: guardMeter.snapshot()},
+		Breaker: changes.snapshot(),
+		Prices:  cfg.Prices,
+	}
+	stopPlain()
+	stopGuard()
+	res.Elapsed = time.Since(t0)
+	return res, nil
+}
+
+// newGuard builds the bulwark side: the demo's chain, deadline, attempts and
+// breaker against the simulator at baseURL, its answers' usage read by meter
+// and its breaker changes told to observe.
+func newGuard(cfg Config, baseURL string, meter *meter, observe func(breaker.Change)) (*bulwark.Guard, error) {
+	return bulwark.New(
+		bulwark.WithBaseURL(baseURL),
 		bulwark.WithAPIKey("demo"),
 		bulwark.WithChain(Primary, Fallback, "static"),
 		bulwark.WithDeadline(demoDeadline),
@@ -208,123 +207,29 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		bulwark.WithBreaker(demoBreaker(cfg.Duration)),
 		bulwark.WithMessages(cfg.Messages),
 		bulwark.WithLogger(slog.New(slog.DiscardHandler)),
-		bulwark.WithRequestOptions(option.WithMiddleware(guardMeter.middleware)),
-		bulwark.WithBreakerObserver(func(c breaker.Change) {
-			bmu.Lock()
-			changes = append(changes, BreakerChange{At: c.At.Sub(t0), Model: c.Model, From: c.From.String(), To: c.To.String()})
-			bmu.Unlock()
-		}),
+		bulwark.WithRequestOptions(option.WithMiddleware(meter.middleware)),
+		bulwark.WithBreakerObserver(observe),
 	)
-	if err != nil {
-		return nil, err
-	}
+}
 
-	n := int(cfg.Duration.Seconds() * cfg.RPS)
-	interval := time.Duration(float64(time.Second) / cfg.RPS)
-	plainReqs, guardReqs := make([]Request, n), make([]Request, n)
-	var counts tally
-	// inflight is cancelled once the traffic and the grace are over: what
-	// is still waiting then is blank.
-	inflight, cancelInflight := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelInflight()
+// breakerLog records the breaker changes bulwark reports, at their offset
+// from t0. It is safe for concurrent use.
+type breakerLog struct {
+	t0      time.Time
+	mu      sync.Mutex
+	changes []BreakerChange
+}
 
-	disp := &display{w: cfg.Progress, terminal: cfg.Terminal, width: cfg.Width, period: cfg.ProgressEvery}
-	liveState := func() LiveState {
-		el := time.Since(t0)
-		p, b, pw, bw := counts.state()
-		return LiveState{Elapsed: el, Total: cfg.Duration, Phases: phases, Phase: PhaseAt(phases, el),
-			Plain: p, Bulwark: b, PlainWaiting: pw, BulwarkWaiting: bw}
-	}
-	stopLive := make(chan struct{})
-	liveDone := make(chan struct{})
-	go func() {
-		defer close(liveDone)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			disp.show(liveState(), false)
-			// Reading the state reports a breaker whose open time has
-			// passed as half-open (as a request would), so the timeline
-			// shows it even when no request comes to try the model.
-			for _, m := range []string{Primary, Fallback} {
-				guard.Breakers().State(m)
-			}
-			select {
-			case <-tick.C:
-			case <-stopLive:
-				return
-			}
-		}
-	}()
+func (l *breakerLog) observe(c breaker.Change) {
+	l.mu.Lock()
+	l.changes = append(l.changes, BreakerChange{At: c.At.Sub(l.t0), Model: c.Model, From: c.From.String(), To: c.To.String()})
+	l.mu.Unlock()
+}
 
-	var wg sync.WaitGroup
-	sent := 0
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	interrupted := false
-send:
-	for i := range n {
-		timer.Reset(time.Until(t0.Add(time.Duration(i) * interval)))
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			interrupted = true
-			break send
-		}
-		start := time.Since(t0)
-		phase := PhaseAt(phases, start)
-		prompt := prompts[i%len(prompts)]
-		counts.start()
-		sent++
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			r := askPlain(inflight, &plain, cfg.GiveUp, prompt)
-			r.Seq, r.Phase, r.Start = i, phase, start
-			plainReqs[i] = r
-			counts.end(true, r)
-		}()
-		go func() {
-			defer wg.Done()
-			r := askBulwark(inflight, guard, cfg.GiveUp, prompt, fmt.Sprintf("user-%d", i%40))
-			r.Seq, r.Phase, r.Start = i, phase, start
-			guardReqs[i] = r
-			counts.end(false, r)
-		}()
-	}
-
-	ended := make(chan struct{})
-	go func() { wg.Wait(); close(ended) }()
-	if !interrupted {
-		interrupted = !settle(ctx, ended, t0.Add(cfg.Duration+cfg.Grace), t0.Add(cfg.Duration+demoDeadline+time.Second), &counts)
-	}
-	cancelInflight()
-	<-ended
-	close(stopLive)
-	<-liveDone
-	disp.show(liveState(), true)
-
-	bmu.Lock()
-	breakerChanges := append([]BreakerChange(nil), changes...)
-	bmu.Unlock()
-	res := &Result{
-		Duration:    cfg.Duration,
-		RPS:         cfg.RPS,
-		Seed:        cfg.Seed,
-		GiveUp:      cfg.GiveUp,
-		Interrupted: interrupted,
-		Phases:      phases,
-		Plain: Side{Name: "plain SDK", Requests: plainReqs[:sent],
-			UpstreamCalls: plainSim.Stats().Requests, Usage: plainMeter.snapshot()},
-		Bulwark: Side{Name: "bulwark", Requests: guardReqs[:sent],
-			UpstreamCalls: guardSim.Stats().Requests, Usage: guardMeter.snapshot()},
-		Breaker: breakerChanges,
-		Prices:  cfg.Prices,
-	}
-	stopPlain()
-	stopGuard()
-	res.Elapsed = time.Since(t0)
-	return res, nil
+func (l *breakerLog) snapshot() []BreakerChange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]BreakerChange(nil), l.changes...)
 }
 
 // settle waits for the requests in flight after the traffic stopped: until
