@@ -52,110 +52,145 @@ func Chart(r *Result) string {
 	if total <= 0 {
 		total = time.Second
 	}
-	plotW := float64(chartW - chartLeft - chartRight)
-	x := func(d time.Duration) float64 { return chartLeft + plotW*float64(d)/float64(total) }
-	models := breakerModels(r.Breaker)
-	lanesTop := labelH + 2*panelH + panelGap + 18
+	c := &chart{r: r, total: total, models: breakerModels(r.Breaker)}
+	c.lanesTop = labelH + 2*panelH + panelGap + 18
 	lanesH := 0
-	if len(models) > 0 {
-		lanesH = 20 + len(models)*laneH
+	if len(c.models) > 0 {
+		lanesH = 20 + len(c.models)*laneH
 	}
-	height := lanesTop + lanesH + axisH
-	bottom := lanesTop + lanesH
+	c.bottom = c.lanesTop + lanesH
+	height := c.bottom + axisH
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="What users saw over time, plain SDK and bulwark" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12">`, chartW, height)
+	b := &c.b
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="What users saw over time, plain SDK and bulwark" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="12">`, chartW, height)
 	b.WriteString("\n")
+	c.phaseBands()
+	for si, side := range []Side{r.Plain, r.Bulwark} {
+		c.panel(labelH+si*(panelH+panelGap), side)
+	}
+	c.breakerLanes()
+	c.timeAxis()
+	b.WriteString("</svg>")
+	return b.String()
+}
 
-	// Phase bands with their names.
-	for i, p := range r.Phases {
+// chart is one [Chart] being drawn.
+type chart struct {
+	b      strings.Builder
+	r      *Result
+	total  time.Duration // the time axis's length, > 0
+	models []string      // the breaker lanes' models
+	// lanesTop and bottom are the y of the breaker lanes' top and of the
+	// time axis.
+	lanesTop, bottom int
+}
+
+// x is the horizontal position of the time d.
+func (c *chart) x(d time.Duration) float64 {
+	plotW := float64(chartW - chartLeft - chartRight)
+	return chartLeft + plotW*float64(d)/float64(c.total)
+}
+
+// phaseBands draws the phases as shaded bands with their names.
+func (c *chart) phaseBands() {
+	for i, p := range c.r.Phases {
 		fill := "#f6f8fa"
 		if i%2 == 1 {
 			fill = "#eaeef2"
 		}
-		x0, x1 := x(p.Start), x(min(p.End, total))
-		fmt.Fprintf(&b, `<rect class="phase" x="%.1f" y="0" width="%.1f" height="%d" fill="%s"><title>%s</title></rect>`+"\n",
-			x0, x1-x0, bottom, fill, esc(p.Name+" ("+span(p)+"): "+p.About))
-		fmt.Fprintf(&b, `<text x="%.1f" y="17" text-anchor="middle" font-weight="600" fill="#24292f">%s</text>`+"\n", (x0+x1)/2, esc(fitLabel(p.Name, x1-x0)))
+		x0, x1 := c.x(p.Start), c.x(min(p.End, c.total))
+		fmt.Fprintf(&c.b, `<rect class="phase" x="%.1f" y="0" width="%.1f" height="%d" fill="%s"><title>%s</title></rect>`+"\n",
+			x0, x1-x0, c.bottom, fill, esc(p.Name+" ("+span(p)+"): "+p.About))
+		fmt.Fprintf(&c.b, `<text x="%.1f" y="17" text-anchor="middle" font-weight="600" fill="#24292f">%s</text>`+"\n", (x0+x1)/2, esc(fitLabel(p.Name, x1-x0)))
 	}
+}
 
-	// One panel per side.
-	for si, side := range []Side{r.Plain, r.Bulwark} {
-		top := labelH + si*(panelH+panelGap)
-		y := func(share float64) float64 { return float64(top) + float64(panelH)*(1-share) }
-		for _, g := range []float64{0, 0.25, 0.5, 0.75, 1} {
-			fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, chartLeft, chartW-chartRight, y(g), y(g))
-			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#57606a" font-size="11">%.0f%%</text>`+"\n", chartLeft-6, y(g)+4, 100*g)
-		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">%s</text>`+"\n", chartLeft, top-10, esc(side.Name))
-		n := bucketCount(total)
-		bk := Buckets(side.Requests, total, n)
-		for _, s := range chartSeries {
-			var path strings.Builder
-			var dots strings.Builder
-			any, pen := false, false
-			for i, c := range bk {
-				if c.Total == 0 {
-					pen = false
-					continue
-				}
-				v := s.of(c)
-				if v > 0 {
-					any = true
-				}
-				from := total * time.Duration(i) / time.Duration(n)
-				to := total * time.Duration(i+1) / time.Duration(n)
-				px, py := x((from+to)/2), y(c.Share(v))
-				if pen {
-					fmt.Fprintf(&path, " L%.1f %.1f", px, py)
-				} else {
-					fmt.Fprintf(&path, " M%.1f %.1f", px, py)
-				}
-				pen = true
-				fmt.Fprintf(&dots, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s–%ss: %s %d of %d</title></circle>`,
-					px, py, s.color, secs(from), secs(to), esc(s.name), v, c.Total)
-			}
-			if !any {
-				continue // a line flat at 0 all along says nothing
-			}
-			dash := ""
-			if s.dash {
-				dash = ` stroke-dasharray="5 3"`
-			}
-			width := 2.2
-			if s.name == "answered" {
-				width = 3.5 // under the fallback line where they coincide
-			}
-			fmt.Fprintf(&b, `<path class="series" data-side="%s" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s stroke-linejoin="round"/>`+"\n",
-				esc(side.Name), esc(s.name), strings.TrimSpace(path.String()), s.color, width, dash)
-			b.WriteString(dots.String() + "\n")
-		}
+// panel draws one side's panel at y top: its grid, its name and a line per
+// series that is not 0 all along.
+func (c *chart) panel(top int, side Side) {
+	y := func(share float64) float64 { return float64(top) + float64(panelH)*(1-share) }
+	for _, g := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		fmt.Fprintf(&c.b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d0d7de" stroke-width="1"/>`, chartLeft, chartW-chartRight, y(g), y(g))
+		fmt.Fprintf(&c.b, `<text x="%d" y="%.1f" text-anchor="end" fill="#57606a" font-size="11">%.0f%%</text>`+"\n", chartLeft-6, y(g)+4, 100*g)
 	}
+	fmt.Fprintf(&c.b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">%s</text>`+"\n", chartLeft, top-10, esc(side.Name))
+	n := bucketCount(c.total)
+	bk := Buckets(side.Requests, c.total, n)
+	for _, s := range chartSeries {
+		c.series(side.Name, s, bk, y)
+	}
+}
 
-	// Breaker lanes.
-	if len(models) > 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">bulwark's breakers</text>`+"\n", chartLeft, lanesTop+12)
-		for mi, m := range models {
-			ly := lanesTop + 20 + mi*laneH
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" fill="#57606a" font-size="10">%s</text>`, chartLeft-6, ly+10, esc(shortModel(m)))
-			for _, seg := range breakerSegments(r.Breaker, m, total) {
-				x0, x1 := x(seg.from), x(seg.to)
-				fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s %s–%ss</title></rect>`,
-					x0, ly, max(x1-x0, 0.8), laneH-4, stateColors[seg.state], esc(m), seg.state, secs(seg.from), secs(seg.to))
-			}
-			b.WriteString("\n")
+// series draws series s of the side named side over its buckets bk, a dot
+// per bucket with requests; nothing if s is 0 all along.
+func (c *chart) series(side string, s series, bk []Counts, y func(share float64) float64) {
+	total, n := c.total, len(bk)
+	var path strings.Builder
+	var dots strings.Builder
+	any, pen := false, false
+	for i, ct := range bk {
+		if ct.Total == 0 {
+			pen = false
+			continue
 		}
+		v := s.of(ct)
+		if v > 0 {
+			any = true
+		}
+		from := total * time.Duration(i) / time.Duration(n)
+		to := total * time.Duration(i+1) / time.Duration(n)
+		px, py := c.x((from+to)/2), y(ct.Share(v))
+		if pen {
+			fmt.Fprintf(&path, " L%.1f %.1f", px, py)
+		} else {
+			fmt.Fprintf(&path, " M%.1f %.1f", px, py)
+		}
+		pen = true
+		fmt.Fprintf(&dots, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s–%ss: %s %d of %d</title></circle>`,
+			px, py, s.color, secs(from), secs(to), esc(s.name), v, ct.Total)
 	}
+	if !any {
+		return // a line flat at 0 all along says nothing
+	}
+	dash := ""
+	if s.dash {
+		dash = ` stroke-dasharray="5 3"`
+	}
+	width := 2.2
+	if s.name == "answered" {
+		width = 3.5 // under the fallback line where they coincide
+	}
+	fmt.Fprintf(&c.b, `<path class="series" data-side="%s" data-series="%s" d="%s" fill="none" stroke="%s" stroke-width="%.1f"%s stroke-linejoin="round"/>`+"\n",
+		esc(side), esc(s.name), strings.TrimSpace(path.String()), s.color, width, dash)
+	c.b.WriteString(dots.String() + "\n")
+}
 
-	// Time axis.
-	step := axisStep(total)
-	for t := time.Duration(0); t <= total; t += step {
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#8c959f"/>`, x(t), x(t), bottom, bottom+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#57606a" font-size="11">%gs</text>`, x(t), bottom+18, t.Seconds())
+// breakerLanes draws a lane per model with bulwark's breaker states.
+func (c *chart) breakerLanes() {
+	if len(c.models) == 0 {
+		return
 	}
-	fmt.Fprintf(&b, "\n"+`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#8c959f"/>`+"\n", chartLeft, chartW-chartRight, bottom, bottom)
-	b.WriteString("</svg>")
-	return b.String()
+	fmt.Fprintf(&c.b, `<text x="%d" y="%d" font-weight="700" font-size="13" fill="#24292f">bulwark's breakers</text>`+"\n", chartLeft, c.lanesTop+12)
+	for mi, m := range c.models {
+		ly := c.lanesTop + 20 + mi*laneH
+		fmt.Fprintf(&c.b, `<text x="%d" y="%d" text-anchor="end" fill="#57606a" font-size="10">%s</text>`, chartLeft-6, ly+10, esc(shortModel(m)))
+		for _, seg := range breakerSegments(c.r.Breaker, m, c.total) {
+			x0, x1 := c.x(seg.from), c.x(seg.to)
+			fmt.Fprintf(&c.b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s %s–%ss</title></rect>`,
+				x0, ly, max(x1-x0, 0.8), laneH-4, stateColors[seg.state], esc(m), seg.state, secs(seg.from), secs(seg.to))
+		}
+		c.b.WriteString("\n")
+	}
+}
+
+// timeAxis draws the time axis with a tick every axisStep.
+func (c *chart) timeAxis() {
+	step := axisStep(c.total)
+	for t := time.Duration(0); t <= c.total; t += step {
+		fmt.Fprintf(&c.b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#8c959f"/>`, c.x(t), c.x(t), c.bottom, c.bottom+5)
+		fmt.Fprintf(&c.b, `<text x="%.1f" y="%d" text-anchor="middle" fill="#57606a" font-size="11">%gs</text>`, c.x(t), c.bottom+18, t.Seconds())
+	}
+	fmt.Fprintf(&c.b, "\n"+`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#8c959f"/>`+"\n", chartLeft, chartW-chartRight, c.bottom, c.bottom)
 }
 
 // segment is one stretch of one breaker state.
