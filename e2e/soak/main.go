@@ -82,30 +82,16 @@ func main() {
 	}
 }
 
+// run starts a simulator with mixed faults and a gateway in front of it,
+// sends rate requests a second for dur (half of them streamed, at most
+// maxInFlight at once), samples the gateway every interval and judges the
+// samples.
 func run(ctx context.Context, bin string, dur time.Duration, rate int, every time.Duration, maxInFlight int) error {
-	dir, err := os.MkdirTemp("", "bulwark-soak-")
+	gw, stop, err := startStack(bin)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	faultsFile, cfgFile := filepath.Join(dir, "faults.json"), filepath.Join(dir, "bulwark.yaml")
-	if err := os.WriteFile(faultsFile, []byte(faults), 0o600); err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfgFile, []byte(config), 0o600); err != nil {
-		return err
-	}
-	simp, err := start(bin, nil, "sim", "--addr", "127.0.0.1:0", "--seed", "1", "--token-delay", "1ms", "--faults", faultsFile)
-	if err != nil {
-		return err
-	}
-	defer simp.stop()
-	gw, err := start(bin, []string{"ANTHROPIC_API_KEY=sk-soak-upstream"}, "serve", "--addr", "127.0.0.1:0",
-		"--upstream", simp.url, "--config", cfgFile, "--log-format", "json")
-	if err != nil {
-		return err
-	}
-	defer gw.stop()
+	defer stop()
 
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 512, MaxIdleConnsPerHost: 512, DisableCompression: true}}
@@ -129,45 +115,10 @@ func run(ctx context.Context, bin string, dur time.Duration, rate int, every tim
 	if err := take(0); err != nil {
 		return err
 	}
-
-	loadCtx, cancel := context.WithTimeout(ctx, dur)
-	defer cancel()
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxInFlight)
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	defer tick.Stop()
-	sampleTick := time.NewTicker(every)
-	defer sampleTick.Stop()
-	rng := rand.New(rand.NewPCG(1, 2))
 	begin := time.Now()
-	n := 0
-loop:
-	for {
-		select {
-		case <-loadCtx.Done():
-			break loop
-		case <-sampleTick.C:
-			if err := take(time.Since(begin)); err != nil {
-				return err
-			}
-		case <-tick.C:
-			stream := rng.IntN(2) == 0
-			n++
-			select {
-			case sem <- struct{}{}:
-			default:
-				lg.skipped.Add(1)
-				continue
-			}
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				lg.one(i, stream)
-			}(n)
-		}
+	if err := lg.drive(ctx, dur, rate, maxInFlight, every, func() error { return take(time.Since(begin)) }); err != nil {
+		return err
 	}
-	wg.Wait()
 	if err := take(time.Since(begin)); err != nil {
 		return err
 	}
@@ -187,6 +138,89 @@ loop:
 		fmt.Println("  not well formed:", b)
 	}
 	return verdict(samples, lg.bad.Load())
+}
+
+// startStack writes the faults and the configuration to a temporary
+// directory and starts the simulator and the gateway in front of it; stop
+// ends both and removes the directory.
+func startStack(bin string) (gw *proc, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "bulwark-soak-")
+	if err != nil {
+		return nil, nil, err
+	}
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	stops = append(stops, func() { os.RemoveAll(dir) })
+	faultsFile, cfgFile := filepath.Join(dir, "faults.json"), filepath.Join(dir, "bulwark.yaml")
+	if err := os.WriteFile(faultsFile, []byte(faults), 0o600); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if err := os.WriteFile(cfgFile, []byte(config), 0o600); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	simp, err := start(bin, nil, "sim", "--addr", "127.0.0.1:0", "--seed", "1", "--token-delay", "1ms", "--faults", faultsFile)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	stops = append(stops, simp.stop)
+	gw, err = start(bin, []string{"ANTHROPIC_API_KEY=sk-soak-upstream"}, "serve", "--addr", "127.0.0.1:0",
+		"--upstream", simp.url, "--config", cfgFile, "--log-format", "json")
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	stops = append(stops, gw.stop)
+	return gw, stop, nil
+}
+
+// drive sends rate requests a second, open loop, for dur or until ctx is
+// cancelled, half of them streamed (a seeded draw), at most maxInFlight at
+// once (a tick beyond is skipped and counted), and calls take every
+// interval. It returns once the requests sent have ended.
+func (l *loadGen) drive(ctx context.Context, dur time.Duration, rate, maxInFlight int, every time.Duration, take func() error) error {
+	loadCtx, cancel := context.WithTimeout(ctx, dur)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sem := make(chan struct{}, maxInFlight)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	sampleTick := time.NewTicker(every)
+	defer sampleTick.Stop()
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 0
+	for {
+		select {
+		case <-loadCtx.Done():
+			return nil
+		case <-sampleTick.C:
+			if err := take(); err != nil {
+				return err
+			}
+		case <-tick.C:
+			stream := rng.IntN(2) == 0
+			n++
+			select {
+			case sem <- struct{}{}:
+			default:
+				l.skipped.Add(1)
+				continue
+			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				l.one(i, stream)
+			}(n)
+		}
+	}
 }
 
 // sample is one reading of the gateway.
