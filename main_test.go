@@ -3,7 +3,7 @@ package bulwark_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/bulwarkhq/bulwark/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 )
 
 func TestValidate(t *testing.T) {
@@ -35,7 +33,6 @@ func TestRunShowsBulwarkKeepingUsersAnswered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the demo for a few seconds")
 	}
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	const duration = 3 * time.Second
 	var progress strings.Builder
 	begin := time.Now()

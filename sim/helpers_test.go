@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/bulwarkhq/bulwark/internal/leakcheck"
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // do sends a raw request and returns the response with its body read.
 func do(t *testing.T, method, url, body string, header ...string) (*http.Response, []byte) {

@@ -3,7 +3,7 @@ package store
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/bulwarkhq/bulwark/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }

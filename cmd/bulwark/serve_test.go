@@ -2,144 +2,40 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/bulwarkhq/bulwark/internal/leakcheck"
+	"github.com/bulwarkhq/bulwark/internal/proctest"
 )
 
 // binary is the bulwark command built once for the process-level tests.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "bulwark-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "bulwark")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building bulwark:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	// In-process commands (sim, demo) must leave no goroutine behind; the
-	// default client's idle keep-alive connections are the tests' own.
-	http.DefaultClient.CloseIdleConnections()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain builds the binary; in-process commands (sim, demo) must leave no
+// goroutine behind.
+func TestMain(m *testing.M) { os.Exit(leakcheck.Check(proctest.RunTests(m, &binary))) }
 
 // proc is a running bulwark process.
-type proc struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan error
+type proc = proctest.Proc
 
-	mu    sync.Mutex
-	lines []string // stdout lines after the first
-	errb  strings.Builder
-}
-
-// Write collects the process's stderr.
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.errb.Write(b)
-}
-
-func (p *proc) stderr() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.errb.String()
-}
-
-func (p *proc) stdout() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.lines...)
-}
-
-// startProc runs bulwark with args and env, waits for its "listening on"
-// first line and returns. The process is killed when the test ends.
+// startProc runs bulwark with args and env, waits for its "listening on
+// http://127.0.0.1:PORT" first line and returns. The process is killed when
+// the test ends.
 func startProc(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = env
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	p := proctest.Start(t, binary, args[0], env, args...)
+	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") {
+		t.Fatalf("%s listens on %q, want http://127.0.0.1:PORT", args[0], p.URL)
 	}
-	p := &proc{cmd: cmd, done: make(chan error, 1)}
-	cmd.Stderr = p
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", args[0], p.stderr())
-		}
-	})
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		p.done <- cmd.Wait()
-	}()
-	select {
-	case first, ok := <-lines:
-		u, found := strings.CutPrefix(first, "listening on ")
-		if !ok || !found || !strings.HasPrefix(u, "http://127.0.0.1:") {
-			t.Fatalf("first stdout line %q, want \"listening on http://127.0.0.1:PORT\"", first)
-		}
-		p.url = u
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%v printed nothing", args)
-	}
-	go func() {
-		for l := range lines {
-			p.mu.Lock()
-			p.lines = append(p.lines, l)
-			p.mu.Unlock()
-		}
-	}()
 	return p
-}
-
-// cleanEnv is the environment without Anthropic credentials or base URL.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ANTHROPIC_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, extra...)
 }
 
 func writeFile(t *testing.T, name, content string) string {
@@ -180,17 +76,17 @@ const helloBody = `{"model":"claude-sonnet-5-5","max_tokens":64,"messages":[{"ro
 
 func TestServeFallsBackWhileTheSimulatorProcessOverloadsThePrimary(t *testing.T) {
 	faults := writeFile(t, "faults.json", `{"rules":[{"model":"claude-sonnet-5-5","status":529}]}`)
-	sim := startProc(t, cleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", faults, "--seed", "3")
+	sim := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", faults, "--seed", "3")
 	cfg := writeFile(t, "bulwark.yaml", fastConfig)
-	gw := startProc(t, cleanEnv("ANTHROPIC_API_KEY=sk-test-upstream"), "serve", "--addr", "127.0.0.1:0",
-		"--upstream", sim.url, "--config", cfg, "--log-format", "json")
+	gw := startProc(t, proctest.CleanEnv("ANTHROPIC_API_KEY=sk-test-upstream"), "serve", "--addr", "127.0.0.1:0",
+		"--upstream", sim.URL, "--config", cfg, "--log-format", "json")
 
-	resp, body := postMessages(t, gw.url, helloBody)
+	resp, body := postMessages(t, gw.URL, helloBody)
 	if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != "claude-haiku-5-5" ||
 		resp.Header.Get("bulwark-fallback") != "true" || resp.Header.Get("bulwark-attempts") != "3" {
 		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, body)
 	}
-	r, err := http.Get(sim.url + "/_sim/stats")
+	r, err := http.Get(sim.URL + "/_sim/stats")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +108,7 @@ func TestServeFallsBackWhileTheSimulatorProcessOverloadsThePrimary(t *testing.T)
 	}
 	// The request's log line, with its id; the key appears nowhere.
 	waitLog(t, gw, `"msg":"agent.request_complete"`)
-	logs := gw.stderr()
+	logs := gw.Logs()
 	if !strings.Contains(logs, resp.Header.Get("bulwark-request-id")) || strings.Contains(logs, "sk-test-upstream") {
 		t.Errorf("logs:\n%s", logs)
 	}
@@ -222,7 +118,7 @@ func waitLog(t *testing.T, p *proc, s string) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
-		if strings.Contains(p.stderr(), s) {
+		if strings.Contains(p.Logs(), s) {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -231,21 +127,21 @@ func waitLog(t *testing.T, p *proc, s string) {
 }
 
 func TestServeStartsTheSimulatorWhenThereIsNoKeyAndNoUpstream(t *testing.T) {
-	gw := startProc(t, cleanEnv(), "serve", "--addr", "127.0.0.1:0", "--log-format", "text")
-	resp, body := postMessages(t, gw.url, helloBody)
+	gw := startProc(t, proctest.CleanEnv(), "serve", "--addr", "127.0.0.1:0", "--log-format", "text")
+	resp, body := postMessages(t, gw.URL, helloBody)
 	if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != "claude-sonnet-5-5" {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	waitLog(t, gw, "agent.request_complete")
-	if lines := gw.stdout(); len(lines) == 0 || !strings.Contains(lines[0], "simulator") {
+	if lines := gw.Stdout(); len(lines) == 0 || !strings.Contains(lines[0], "simulator") {
 		t.Fatalf("stdout after the first line: %q", lines)
 	}
 }
 
 func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
-	sim := startProc(t, cleanEnv(), "sim", "--addr", "127.0.0.1:0", "--token-delay", "15ms")
-	gw := startProc(t, cleanEnv("ANTHROPIC_API_KEY=k"), "serve", "--addr", "127.0.0.1:0", "--upstream", sim.url)
-	req, _ := http.NewRequest("POST", gw.url+"/v1/messages",
+	sim := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--token-delay", "15ms")
+	gw := startProc(t, proctest.CleanEnv("ANTHROPIC_API_KEY=k"), "serve", "--addr", "127.0.0.1:0", "--upstream", sim.URL)
+	req, _ := http.NewRequest("POST", gw.URL+"/v1/messages",
 		strings.NewReader(`{"model":"claude-sonnet-5-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"a long answer"}]}`))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -256,7 +152,7 @@ func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
 	if _, err := br.ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
-	if err := gw.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := gw.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	rest, err := io.ReadAll(br)
@@ -267,9 +163,8 @@ func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
 		t.Fatalf("stream tail:\n%s", rest)
 	}
 	select {
-	case err := <-gw.done:
-		gw.done <- err // for the cleanup
-		if err != nil {
+	case <-gw.Done():
+		if err := gw.Err(); err != nil {
 			t.Fatalf("exit: %v", err)
 		}
 	case <-time.After(5 * time.Second):
@@ -283,30 +178,30 @@ func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
 func TestServeStartsWithTheShippedExampleConfigAndNoEnvironment(t *testing.T) {
 	gw := startProc(t, []string{}, "serve", "--config", filepath.Join("..", "..", "config", "example.yaml"),
 		"--addr", "127.0.0.1:0")
-	if got := getStatus(t, gw.url+"/healthz", ""); got != 200 {
+	if got := getStatus(t, gw.URL+"/healthz", ""); got != 200 {
 		t.Fatalf("healthz: %d", got)
 	}
-	if r, b := postMessages(t, gw.url, helloBody); r.StatusCode != 200 {
+	if r, b := postMessages(t, gw.URL, helloBody); r.StatusCode != 200 {
 		t.Fatalf("messages: %d %s", r.StatusCode, b)
 	}
 }
 
 func TestServeGuardsMetricsStatusAndTheDashboardWithTheConfiguredKeys(t *testing.T) {
 	cfg := writeFile(t, "keys.yaml", "clients: [{key_env: BW_TEST_CLIENT_KEY, user: web}]\nadmin_key_env: BW_TEST_ADMIN_KEY\n")
-	gw := startProc(t, cleanEnv("BW_TEST_CLIENT_KEY=client-key-9", "BW_TEST_ADMIN_KEY=admin-key-9"),
+	gw := startProc(t, proctest.CleanEnv("BW_TEST_CLIENT_KEY=client-key-9", "BW_TEST_ADMIN_KEY=admin-key-9"),
 		"serve", "--config", cfg, "--addr", "127.0.0.1:0")
 	for _, path := range []string{"/metrics", "/v1/status", "/"} {
-		if got := getStatus(t, gw.url+path, ""); got != 401 {
+		if got := getStatus(t, gw.URL+path, ""); got != 401 {
 			t.Errorf("%s without a key: %d", path, got)
 		}
 		for _, key := range []string{"client-key-9", "admin-key-9"} {
-			if got := getStatus(t, gw.url+path, key); got != 200 {
+			if got := getStatus(t, gw.URL+path, key); got != 200 {
 				t.Errorf("%s with %s: %d", path, key, got)
 			}
 		}
 	}
-	if strings.Contains(gw.stderr(), "key-9") {
-		t.Errorf("a key was logged:\n%s", gw.stderr())
+	if strings.Contains(gw.Logs(), "key-9") {
+		t.Errorf("a key was logged:\n%s", gw.Logs())
 	}
 }
 
@@ -328,27 +223,12 @@ func getStatus(t *testing.T, url, key string) int {
 
 func TestServeRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"serve", "--log-format", "xml"}, {"serve", "--nope"}, {"serve", "extra"}} {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		cmd := exec.CommandContext(ctx, binary, args...)
-		cmd.Env = cleanEnv()
-		err := cmd.Run()
-		cancel()
-		var ee *exec.ExitError
-		if !errorsAs(err, &ee) || ee.ExitCode() != 2 {
-			t.Errorf("%v: %v, want exit status 2", args, err)
+		if out, code := proctest.Exit(t, binary, proctest.CleanEnv(), args...); code != 2 {
+			t.Errorf("%v: exit status %d, want 2; output:\n%s", args, code, out)
 		}
 	}
 	cfg := writeFile(t, "bad.yaml", "profiles:\n  interactive: {attempts: 0}\nbogus: 1\n")
-	out, err := exec.Command(binary, "serve", "--config", cfg).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "bogus") {
-		t.Errorf("bad config: %v\n%s", err, out)
+	if out, code := proctest.Exit(t, binary, proctest.CleanEnv(), "serve", "--config", cfg); code == 0 || !strings.Contains(out, "bogus") {
+		t.Errorf("bad config: exit status %d\n%s", code, out)
 	}
-}
-
-func errorsAs(err error, target **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	if ok {
-		*target = e
-	}
-	return ok
 }

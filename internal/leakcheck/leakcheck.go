@@ -13,14 +13,18 @@ import (
 // Main runs the tests, then fails them if any goroutine is left (goleak). The
 // default client's idle keep-alive connections are closed first: they are
 // the test client's, not the code's under test. Call it from TestMain.
-func Main(m *testing.M) {
-	code := m.Run()
+func Main(m *testing.M) { os.Exit(Check(m.Run())) }
+
+// Check is [Main]'s check after the tests, for a TestMain that runs them
+// itself: given their exit code, it returns 1 if they passed but left a
+// goroutine (told on stderr), else the code.
+func Check(code int) int {
 	http.DefaultClient.CloseIdleConnections()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
+			return 1
 		}
 	}
-	os.Exit(code)
+	return code
 }

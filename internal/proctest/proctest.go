@@ -2,6 +2,8 @@ package proctest
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,21 +32,49 @@ func Build(dir string) (string, error) {
 }
 
 // Main builds the binary into a temporary folder, stores its path in *bin,
-// runs the tests and removes the folder: call it from TestMain.
-func Main(m *testing.M, bin *string) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "bulwark-proctest-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		if *bin, err = Build(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}())
+// runs the tests, removes the folder and exits: call it from TestMain.
+func Main(m *testing.M, bin *string) { os.Exit(RunTests(m, bin)) }
+
+// RunTests is [Main] without the exit: it returns the tests' exit code (1 if
+// the build failed), for a TestMain that checks more after them, such as
+// os.Exit(leakcheck.Check(proctest.RunTests(m, &bin))).
+func RunTests(m *testing.M, bin *string) int {
+	dir, err := os.MkdirTemp("", "bulwark-proctest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bin, err = Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// exitWithin bounds how long [Exit] waits for a process to end.
+const exitWithin = 10 * time.Second
+
+// Exit runs `bin args...` with env to its end (within 10 s) and returns what
+// it wrote to stdout and stderr, and its exit code. A process that cannot
+// start, takes longer or dies from a signal fails the test.
+func Exit(t testing.TB, bin string, env []string, args ...string) (output string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), exitWithin)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("%v did not exit within %v; output:\n%s", args, exitWithin, out)
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return string(out), ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%v: %v; output:\n%s", args, err, out)
+	}
+	return string(out), 0
 }
 
 // maxLogged is how much of a failed process's stderr goes to the test log.
@@ -59,9 +89,11 @@ type Proc struct {
 	// Cmd is the running command (for its PID or to signal it).
 	Cmd *exec.Cmd
 
-	done chan struct{}
-	mu   sync.Mutex
-	log  strings.Builder
+	done    chan struct{}
+	waitErr error // set before done is closed
+	mu      sync.Mutex
+	log     strings.Builder
+	lines   []string // stdout lines after the first
 }
 
 // Write collects the process's stderr.
@@ -73,6 +105,21 @@ func (p *Proc) Write(b []byte) (int, error) {
 
 // Done is closed once the process has exited and its output is read.
 func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// Err is how the process ended (nil for exit status 0, an *exec.ExitError
+// otherwise); call it once Done is closed.
+func (p *Proc) Err() error {
+	<-p.done
+	return p.waitErr
+}
+
+// Stdout returns the lines the process wrote to stdout after the first, so
+// far.
+func (p *Proc) Stdout() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
 
 // Logs returns what the process wrote to stderr so far.
 func (p *Proc) Logs() string {
@@ -104,9 +151,12 @@ func Start(t testing.TB, bin, name string, env []string, args ...string) *Proc {
 			first <- sc.Text()
 		}
 		close(first)
-		for sc.Scan() { // drain
+		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.mu.Unlock()
 		}
-		_ = p.Cmd.Wait()
+		p.waitErr = p.Cmd.Wait()
 	}()
 	t.Cleanup(func() {
 		_ = p.Cmd.Process.Kill()

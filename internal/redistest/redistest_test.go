@@ -3,10 +3,10 @@ package redistest
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/bulwarkhq/bulwark/internal/leakcheck"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 func TestServerAnswersUntilKilledAndAgainAfterRestart(t *testing.T) {
 	s := Start(t)
