@@ -3,16 +3,12 @@
 package observe_test
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bulwarkhq/bulwark/internal/browsertest"
 )
@@ -21,16 +17,11 @@ import (
 // the primary's breaker to show closed, makes the simulator fail the primary
 // (529 on every request) and sends requests through the gateway, then waits
 // for the page to show the breaker open and the incident. It saves
-// before.png and outage.png in outDir and prints what it saw as JSON.
+// before.png and outage.png in outDir (see [browsertest.Env.RunInBrowser]
+// for browser, args and out).
 const browserScript = `
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-(async () => {
-  const [gw, sim, exe, outDir] = process.argv.slice(2);
-  const out = { console: [], external: [], answers: [] };
-  const browser = await chromium.launch({ executablePath: exe, headless: true, args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  try {
+    const [gw, sim, outDir] = args;
+    Object.assign(out, { console: [], external: [], answers: [] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') out.console.push(m.text()); });
     page.on('pageerror', e => out.console.push('pageerror: ' + e.message));
@@ -67,13 +58,6 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
     out.store = (await page.textContent('#store')).trim();
     out.conn = await page.getAttribute('#conn', 'data-state');
     await page.screenshot({ path: outDir + '/outage.png', fullPage: true });
-  } catch (e) {
-    out.error = String(e && e.stack || e);
-  } finally {
-    await browser.close();
-  }
-  console.log(JSON.stringify(out));
-})();
 `
 
 // TestDashboardShowsOutage opens the dashboard of a real `bulwark serve` in
@@ -83,7 +67,6 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 // temp directory; their path is logged.
 func TestDashboardShowsOutage(t *testing.T) {
 	env := browsertest.Need(t)
-	node, chromium, pw := env.Node, env.Chromium, env.Playwright
 
 	simP, gw := startPair(t)
 	// Healthy traffic first, so that the page has the primary's breaker
@@ -99,20 +82,6 @@ func TestDashboardShowsOutage(t *testing.T) {
 		outDir = t.TempDir()
 	} else if err := os.MkdirAll(outDir, 0o755); err != nil {
 		t.Fatal(err)
-	}
-	script := filepath.Join(t.TempDir(), "outage.js")
-	if err := os.WriteFile(script, []byte(browserScript), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, gw.URL, simP.URL, chromium, outDir)
-	cmd.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+pw)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\nstderr: %s\nstdout: %s", err, stderr.String(), stdout)
 	}
 	var got struct {
 		Error    string   `json:"error"`
@@ -132,10 +101,7 @@ func TestDashboardShowsOutage(t *testing.T) {
 		Users, Store    string
 		Conn            string
 	}
-	lines := strings.Split(strings.TrimSpace(string(stdout)), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
-		t.Fatalf("reading the script's report: %v\n%s", err, stdout)
-	}
+	env.RunInBrowser(t, browserScript, &got, gw.URL, simP.URL, outDir)
 	t.Logf("screenshots: %s and %s", filepath.Join(outDir, "before.png"), filepath.Join(outDir, "outage.png"))
 	if got.Error != "" {
 		t.Fatalf("in the browser: %s", got.Error)
