@@ -12,16 +12,11 @@ import (
 
 // e2eScript drives the page in Chromium: it waits for the first render,
 // flips the primary's breaker to open on the fake status, waits for the page
-// to show it, and reports what it saw as JSON on stdout.
+// to show it, and reports what it saw in out (see
+// [browsertest.Env.RunInBrowser]).
 const e2eScript = `
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-(async () => {
-  const [url, exe, outDir] = process.argv.slice(2);
-  const out = { console: [], external: [] };
-  const browser = await chromium.launch({ executablePath: exe, args: [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'] });
-  try {
+    const [url, outDir] = args;
+    Object.assign(out, { console: [], external: [] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') out.console.push(m.text()); });
     page.on('pageerror', e => out.console.push('pageerror: ' + e.message));
@@ -46,13 +41,6 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
     out.afterBadge = await page.textContent(primary + ' .badge');
     out.afterInfo = await page.textContent(primary + ' .row:last-child');
     await page.screenshot({ path: outDir + '/after.png', fullPage: true });
-  } catch (e) {
-    out.error = String(e && e.stack || e);
-  } finally {
-    await browser.close();
-  }
-  console.log(JSON.stringify(out));
-})();
 `
 
 // TestDashboardInChromium loads the page in headless Chromium against a fake
@@ -84,7 +72,7 @@ func TestDashboardInChromium(t *testing.T) {
 		UnknownSpend  int      `json:"unknownSpend"`
 		Injected      int      `json:"injected"`
 	}
-	env.Run(t, e2eScript, &got, srv.URL, env.Chromium, outDir)
+	env.RunInBrowser(t, e2eScript, &got, srv.URL, outDir)
 	t.Logf("screenshots in %s", outDir)
 	if got.Error != "" {
 		t.Fatalf("in the browser: %s", got.Error)
