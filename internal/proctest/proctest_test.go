@@ -25,8 +25,13 @@ func TestStartWaitsForTheAddressAndKeepsStderr(t *testing.T) {
 		t.Fatalf("GET stats: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if p.Logs() == "" {
-		t.Fatal("stderr was not kept")
+	// The child writes its stderr line around the time of its stdout one;
+	// the copy of stderr runs apart from the stdout reader, so wait for it
+	// (bounded) rather than race it.
+	for end := time.Now().Add(5 * time.Second); p.Logs() == ""; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("stderr was not kept")
+		}
 	}
 }
 
