@@ -37,14 +37,7 @@ type Guard struct {
 // $ANTHROPIC_API_KEY over DefaultChain with the interactive profile. It fails
 // with ErrNoCredentials when it would call the real API with no credentials.
 func New(opts ...Option) (*Guard, error) {
-	s := settings{
-		chain:     DefaultChain,
-		profile:   engine.Interactive(),
-		ratio:     0.2,
-		minPerSec: 10,
-		messages:  DefaultMessages(),
-		clock:     clock.Real,
-	}
+	s := defaultSettings()
 	for _, o := range opts {
 		o(&s)
 	}
@@ -108,28 +101,31 @@ func New(opts ...Option) (*Guard, error) {
 	}, nil
 }
 
-// parseChain splits tiers into model tiers and the reserved static tier.
-func parseChain(tiers []string) (engine.Chain, error) {
-	var c engine.Chain
-	for i, t := range tiers {
-		switch t {
-		case "static":
-			if i != len(tiers)-1 {
-				return c, fmt.Errorf("bulwark: chain: %q must be the last tier", t)
-			}
-			c.Static = true
-		case "cache":
-			return c, fmt.Errorf("bulwark: chain: the cache tier is served by the gateway, not the library")
-		case "":
-			return c, errors.New("bulwark: chain: empty tier name")
-		default:
-			if c.Static {
-				return c, fmt.Errorf("bulwark: chain: %q after static", t)
-			}
-			c.Models = append(c.Models, t)
-		}
+// defaultSettings are a Guard's settings before its options: every value
+// comes from the package that owns it, as the gateway's defaults do
+// (config.Default); defaults_test.go holds the two faces to it.
+func defaultSettings() settings {
+	return settings{
+		chain:     DefaultChain,
+		profile:   engine.Interactive(),
+		ratio:     budget.DefaultRatio,
+		minPerSec: budget.DefaultMinPerSecond,
+		messages:  DefaultMessages(),
+		clock:     clock.Real,
 	}
-	if len(c.Models) == 0 {
+}
+
+// parseChain checks tiers under the one set of chain rules
+// (engine.ParseChain) and what the library adds: a model tier, and no cache
+// tier (the library keeps no cache).
+func parseChain(tiers []string) (engine.Chain, error) {
+	c, err := engine.ParseChain(tiers)
+	switch {
+	case err != nil:
+		return c, fmt.Errorf("bulwark: chain: %w", err)
+	case c.Cache:
+		return c, errors.New("bulwark: chain: the cache tier is served by the gateway, not the library")
+	case len(c.Models) == 0:
 		return c, errors.New("bulwark: chain: needs at least one model")
 	}
 	return c, nil

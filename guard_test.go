@@ -90,7 +90,9 @@ func params(text string) anthropic.MessageNewParams {
 
 func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 	f := newFixture(t, sim.Rule{Model: sonnet, Status: 529})
-	g := f.guard(t, bulwark.WithBreaker(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Second, HalfOpenProbes: 1}))
+	fc := clock.NewFake(time.Now())
+	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithJitterSource(func() float64 { return 0 }),
+		bulwark.WithBreaker(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Second, HalfOpenProbes: 1}))
 	resp := g.Handle(context.Background(), bulwark.Request{Message: "hello"})
 	if !resp.Success || !resp.IsFallback || resp.ModelUsed != haiku || resp.Notice == "" {
 		t.Fatalf("got %+v", resp)
@@ -98,6 +100,7 @@ func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 	if n := f.calls(sonnet); n != 3 {
 		t.Fatalf("simulator saw %d primary calls, want the 3 configured attempts", n)
 	}
+	fc.Advance(time.Second - time.Millisecond) // open_for has not passed
 	for range 5 {
 		if resp := g.Handle(context.Background(), bulwark.Request{Message: "again"}); resp.ModelUsed != haiku {
 			t.Fatalf("with the breaker open: %+v", resp)
@@ -106,7 +109,7 @@ func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 	if n := f.calls(sonnet); n != 3 {
 		t.Fatalf("primary called %d times while its breaker was open, want 0 more", n-3)
 	}
-	time.Sleep(1100 * time.Millisecond) // open_for passes
+	fc.Advance(time.Millisecond) // open_for passes
 	g.Handle(context.Background(), bulwark.Request{Message: "probe"})
 	if n := f.calls(sonnet); n != 4 {
 		t.Fatalf("after open_for: %d primary calls, want exactly one half-open probe", n-3)
@@ -116,14 +119,29 @@ func TestOverloadedPrimaryFallsBackThenTheBreakerSkipsIt(t *testing.T) {
 func TestRetryAfterIsHonoured(t *testing.T) {
 	f := newFixture(t)
 	f.sim.SetRules([]sim.Rule{{Model: sonnet, Status: 429, RetryAfter: sim.Duration(time.Second), Rate: 1}})
-	g := f.guard(t, bulwark.WithAttempts(2), bulwark.WithChain(sonnet, "static"), bulwark.WithDeadline(5*time.Second))
-	g.Messages(context.Background(), params("hi"))
-	arr := f.sim.Stats().Models[sonnet].Arrivals
-	if len(arr) != 2 {
-		t.Fatalf("%d primary calls, want 2", len(arr))
+	fc := clock.NewFake(time.Now())
+	g := f.guard(t, bulwark.WithAttempts(2), bulwark.WithChain(sonnet, "static"), bulwark.WithDeadline(5*time.Second),
+		bulwark.WithClock(fc), bulwark.WithJitterSource(func() float64 { return 0 }))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Messages(context.Background(), params("hi"))
+	}()
+	waiting := make(chan struct{})
+	go func() { fc.WaitForTimers(1); close(waiting) }()
+	select {
+	case <-done:
+		t.Fatalf("the call ended after %d primary calls without waiting for retry-after: 1", f.calls(sonnet))
+	case <-waiting:
 	}
-	if gap := arr[1].Sub(arr[0]); gap < time.Second {
-		t.Fatalf("retried %v after retry-after: 1", gap)
+	fc.Advance(time.Second - time.Millisecond)
+	if fc.Pending() != 1 || f.calls(sonnet) != 1 {
+		t.Fatalf("%d primary calls, %d timers pending 1ms before retry-after: 1 ends; want 1 and 1", f.calls(sonnet), fc.Pending())
+	}
+	fc.Advance(time.Millisecond)
+	<-done
+	if n := f.calls(sonnet); n != 2 {
+		t.Fatalf("%d primary calls, want 2", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package bulwark
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -13,8 +14,10 @@ import (
 )
 
 // DefaultChain is the chain a Guard uses unless told otherwise: Sonnet, then
-// Haiku, then the static message.
-var DefaultChain = []string{"claude-sonnet-5-5", "claude-haiku-5-5", "static"}
+// Haiku, then the static message: the gateway's default chain
+// ([engine.DefaultTiers]) without its cache tier, which only the gateway
+// serves.
+var DefaultChain = slices.DeleteFunc(engine.DefaultTiers(), func(t string) bool { return t == engine.TierCache })
 
 // Messages are the texts people read when no model could answer. Write them
 // for your users; the defaults are plain and polite.
@@ -27,12 +30,14 @@ type Messages struct {
 	Notice string
 }
 
-// DefaultMessages returns the default user-facing texts.
+// DefaultMessages returns the default user-facing texts, the gateway's too
+// (engine.DefaultUnavailableMessage, DefaultTimeoutMessage,
+// DefaultNoticeMessage).
 func DefaultMessages() Messages {
 	return Messages{
-		Unavailable: "I can't answer right now because the assistant service is having trouble. Please try again in a minute.",
-		Timeout:     "This is taking longer than it should, so I stopped waiting. Please try again in a moment.",
-		Notice:      "Answered by a backup model while the main one is unavailable; the reply may be briefer than usual.",
+		Unavailable: engine.DefaultUnavailableMessage,
+		Timeout:     engine.DefaultTimeoutMessage,
+		Notice:      engine.DefaultNoticeMessage,
 	}
 }
 
@@ -77,7 +82,9 @@ func WithRequestOptions(opts ...option.RequestOption) Option {
 }
 
 // WithChain sets the tiers, primary first: model names, then optionally
-// "static" (the friendly message used by Handle). Default DefaultChain.
+// "static" (the friendly message used by Handle). Default DefaultChain. The
+// rules are the gateway's (engine.CheckTiers), with at least one model and
+// no "cache" tier, which only the gateway serves.
 func WithChain(tiers ...string) Option { return func(s *settings) { s.chain = tiers } }
 
 // WithProfile sets the whole timing profile; default engine.Interactive().
@@ -139,7 +146,11 @@ func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l
 // WithObserver receives every attempt, retry, skip and fallback (for metrics).
 func WithObserver(o engine.Observer) Option { return func(s *settings) { s.observer = o } }
 
-// WithClock sets the clock (tests); default the wall clock.
+// WithClock sets the clock the Guard waits and reads time on: backoff and
+// retry-after waits, the deadline, the breakers' open period and the retry
+// budget's window; default clock.Real, the wall clock. Tests pass a
+// *clock.Fake and move time with Advance. An attempt's own timeout is also
+// enforced on the HTTP call's context, on the wall clock.
 func WithClock(c clock.Clock) Option { return func(s *settings) { s.clock = c } }
 
 // WithJitterSource sets the source of backoff jitter, uniform in [0,1) (tests).

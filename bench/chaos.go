@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // The gateway settings of a chaos run (ChaosConfigYAML), short so that
@@ -191,7 +193,7 @@ type ChaosResult struct {
 	// Result is the client's view.
 	Result *Result
 	// Upstream is the simulator's counters over the measured load.
-	Upstream SimStats
+	Upstream sim.Stats
 	// Checks are the scenario's verdicts.
 	Checks []Check
 	// Healthy is the baseline run, when there was one.

@@ -9,35 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/sim"
 )
-
-// SimStats is the part of the simulator's GET /_sim/stats that bench reads.
-type SimStats struct {
-	// Requests counts every API request the simulator saw.
-	Requests int64 `json:"requests"`
-	// Models counts them per model.
-	Models map[string]SimModelStats `json:"models"`
-}
-
-// SimModelStats counts the requests to one model and how they were answered.
-type SimModelStats struct {
-	// Requests counts the requests to the model.
-	Requests int64 `json:"requests"`
-	// Outcomes counts them by how they were answered ("ok", "status_529",
-	// "hang", "stall", ...).
-	Outcomes map[string]int64 `json:"outcomes"`
-}
-
-// Outcomes returns every model's outcomes as "model outcome" -> count.
-func (s SimStats) Outcomes() map[string]int64 {
-	out := map[string]int64{}
-	for m, ms := range s.Models {
-		for o, n := range ms.Outcomes {
-			out[m+" "+o] += n
-		}
-	}
-	return out
-}
 
 // SimControl drives a simulator's admin endpoints (/_sim/faults,
 // /_sim/stats, /_sim/reset).
@@ -98,8 +72,8 @@ func (c *SimControl) SetFaults(ctx context.Context, rulesJSON string) error {
 }
 
 // Stats reads the counters.
-func (c *SimControl) Stats(ctx context.Context) (SimStats, error) {
-	var st SimStats
+func (c *SimControl) Stats(ctx context.Context) (sim.Stats, error) {
+	var st sim.Stats
 	err := c.do(ctx, http.MethodGet, "/_sim/stats", nil, &st)
 	return st, err
 }

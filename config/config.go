@@ -1,14 +1,18 @@
 package config
 
-import "github.com/bulwarkhq/bulwark/catalog"
+import (
+	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/engine"
+)
 
-// Reserved tier names: they may end a chain, after its model tiers.
+// Reserved tier names: they may end a chain, after its model tiers (the
+// engine's names and rules: [engine.CheckTiers]).
 const (
 	// TierCache is the stale-cache tier: the last good answer to the same
 	// request. It answers only when a chain names it and Cache.Enabled is true.
-	TierCache = "cache"
+	TierCache = engine.TierCache
 	// TierStatic is the static tier: a friendly message, never a blank screen.
-	TierStatic = "static"
+	TierStatic = engine.TierStatic
 )
 
 // The two profiles every Config has (DESIGN §3). A request picks one with the
@@ -36,7 +40,8 @@ type Config struct {
 	// optionally "cache", then optionally "static". The "default" chain must
 	// exist; see [Config.Chain] for how a model picks one. A file's chains are
 	// added to the defaults key by key. Default:
-	// {"default": [claude-sonnet-5-5, claude-haiku-5-5, static]}.
+	// {"default": [claude-sonnet-5-5, claude-haiku-5-5, cache, static]}
+	// (engine.DefaultTiers).
 	Chains map[string][]string `yaml:"chains" json:"chains"`
 	// Profiles holds the timing and retry settings by profile name. After
 	// defaults are applied "interactive" and "batch" are always present; a

@@ -1,58 +1,72 @@
 package config
 
 import (
-	"time"
-
+	"github.com/bulwarkhq/bulwark/backoff"
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/budget"
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/store"
 )
 
-// Default texts of [Messages].
+// Default texts of [Messages]: the engine's, which the library uses too.
 const (
-	DefaultUnavailableMessage = "I'm having trouble answering right now. Please try again in a moment."
-	DefaultTimeoutMessage     = "This is taking longer than it should. Please try again in a moment."
-	DefaultNoticeMessage      = "Our main assistant is busy, so a backup answered. This reply may be a little shorter than usual."
+	DefaultUnavailableMessage = engine.DefaultUnavailableMessage
+	DefaultTimeoutMessage     = engine.DefaultTimeoutMessage
+	DefaultNoticeMessage      = engine.DefaultNoticeMessage
 )
 
-// DefaultInteractive returns the default "interactive" profile: 3 attempts per
-// tier, backoff 1s..60s with full jitter, 25s deadline, 20s per attempt, 10s
-// to the first token, 30s between stream events, and the engine's fallback
-// reserve defaults (8s before history, 2s at least, 2s at least per retry).
-func DefaultInteractive() Profile {
+// Every default below is built from the packages that use it (engine,
+// backoff, breaker, budget, store): each default has one home, and the
+// library and the gateway read the same values.
+
+// DefaultInteractive returns the default "interactive" profile, built from
+// [engine.Interactive]: 3 attempts per tier, backoff 1s..60s with full
+// jitter, 25s deadline, 20s per attempt, 10s to the first token, 30s between
+// stream events, and the engine's fallback reserve defaults (8s before
+// history, 2s at least, 2s at least per retry).
+func DefaultInteractive() Profile { return FromEngine(engine.Interactive()) }
+
+// DefaultBatch returns the default "batch" profile, built from
+// [engine.Batch]: 1 attempt on the primary, then up to 5 per fallback tier,
+// backoff 1s..60s with full jitter, no deadline, 10m per attempt (the longest
+// the API lets a non-streaming request run), 60s to the first token and 60s
+// between stream events, and the engine's fallback reserve defaults (they
+// matter only under a deadline).
+func DefaultBatch() Profile { return FromEngine(engine.Batch()) }
+
+// FromEngine returns the configured form of an engine profile (its Name is
+// the profile's key, not a field). A zero backoff field is written as the
+// backoff package's default, a zero reserve field as the engine's.
+func FromEngine(p engine.Profile) Profile {
+	j := JitterFull
+	if p.Backoff.Jitter == backoff.Decorrelated {
+		j = JitterDecorrelated
+	}
 	return Profile{
-		Attempts:          3,
-		Backoff:           Backoff{Initial: Duration(time.Second), Max: Duration(time.Minute), Jitter: JitterFull},
-		Deadline:          Duration(25 * time.Second),
-		AttemptTimeout:    Duration(20 * time.Second),
-		FirstTokenTimeout: Duration(10 * time.Second),
-		IdleTimeout:       Duration(30 * time.Second),
-	}.withReserveDefaults()
+		Attempts:        p.Attempts,
+		PrimaryAttempts: p.PrimaryAttempts,
+		Backoff: Backoff{
+			Initial: Duration(or(p.Backoff.Initial, backoff.DefaultInitial)),
+			Max:     Duration(or(p.Backoff.Max, backoff.DefaultMax)),
+			Jitter:  j,
+		},
+		Deadline:           Duration(p.Deadline),
+		AttemptTimeout:     Duration(or(p.AttemptTimeout, engine.DefaultAttemptTimeout)),
+		FirstTokenTimeout:  Duration(p.FirstTokenTimeout),
+		IdleTimeout:        Duration(p.IdleTimeout),
+		FallbackReserve:    Duration(or(p.FallbackReserve, engine.DefaultFallbackReserve)),
+		MinFallbackReserve: Duration(or(p.MinFallbackReserve, engine.DefaultMinFallbackReserve)),
+		MinAttempt:         Duration(or(p.MinAttempt, engine.DefaultMinAttempt)),
+	}
 }
 
-// DefaultBatch returns the default "batch" profile: 1 attempt on the primary,
-// then up to 5 per fallback tier, backoff 1s..60s with full jitter, no
-// deadline, 10m per attempt (the longest the API lets a non-streaming request
-// run), 60s to the first token and 60s between stream events, and the
-// engine's fallback reserve defaults (they matter only under a deadline).
-func DefaultBatch() Profile {
-	return Profile{
-		Attempts:          5,
-		PrimaryAttempts:   1,
-		Backoff:           Backoff{Initial: Duration(time.Second), Max: Duration(time.Minute), Jitter: JitterFull},
-		Deadline:          0,
-		AttemptTimeout:    Duration(10 * time.Minute),
-		FirstTokenTimeout: Duration(time.Minute),
-		IdleTimeout:       Duration(time.Minute),
-	}.withReserveDefaults()
-}
-
-// withReserveDefaults sets the deadline-budgeting fields to the engine's
-// defaults, their one home.
-func (p Profile) withReserveDefaults() Profile {
-	p.FallbackReserve = Duration(engine.DefaultFallbackReserve)
-	p.MinFallbackReserve = Duration(engine.DefaultMinFallbackReserve)
-	p.MinAttempt = Duration(engine.DefaultMinAttempt)
-	return p
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 // Default returns the configuration used when there is no file: every
@@ -62,19 +76,21 @@ func Default() Config {
 	return Config{
 		Addr:     "127.0.0.1:8080",
 		Upstream: "",
-		Chains: map[string][]string{
-			DefaultChain: {"claude-sonnet-5-5", "claude-haiku-5-5", TierCache, TierStatic},
-		},
+		Chains:   map[string][]string{DefaultChain: engine.DefaultTiers()},
 		Profiles: map[string]Profile{
 			ProfileInteractive: DefaultInteractive(),
 			ProfileBatch:       DefaultBatch(),
 		},
 		Breaker: Breaker{
-			Failures: 5, Window: Duration(30 * time.Second), OpenFor: Duration(30 * time.Second), HalfOpenProbes: 1, MinRequests: 10,
+			Failures:       breaker.DefaultFailures,
+			Window:         Duration(breaker.DefaultWindow),
+			OpenFor:        Duration(breaker.DefaultOpenFor),
+			HalfOpenProbes: breaker.DefaultHalfOpenProbes,
+			MinRequests:    breaker.DefaultMinRequests,
 		},
-		RetryBudget: RetryBudget{Ratio: 0.2, MinPerSecond: 10},
-		UserBreaker: UserBreaker{Failures: 5, Window: Duration(time.Minute)},
-		Cache:       Cache{Enabled: false, TTL: Duration(10 * time.Minute)},
+		RetryBudget: RetryBudget{Ratio: budget.DefaultRatio, MinPerSecond: int(budget.DefaultMinPerSecond)},
+		UserBreaker: UserBreaker{Failures: store.DefaultUserFailures, Window: Duration(store.DefaultUserWindow)},
+		Cache:       Cache{Enabled: false, TTL: Duration(store.DefaultCacheTTL)},
 		Redis:       "",
 		Messages: Messages{
 			Unavailable: DefaultUnavailableMessage,

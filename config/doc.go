@@ -16,6 +16,11 @@
 //	config.yaml:7: unknown key "breakr"
 //	config.yaml:3: profiles.interactive.attempts: must be at least 1, got 0
 //
+// The defaults are not written here: [Default] builds them from the
+// packages that own them (engine profiles, the default chain and texts;
+// backoff, breaker, budget and store), which the library uses too, so the
+// two faces start alike.
+//
 // Apart from Load reading its file, nothing here does I/O; the environment
 // (ANTHROPIC_BASE_URL, client keys, the admin key) is read by the caller.
 package config

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 )
 
@@ -155,27 +156,13 @@ func (v *validator) chains(chains map[string][]string) {
 		if strings.TrimSpace(name) == "" {
 			v.add("chains", "a chain name is empty")
 		}
-		if len(tiers) == 0 {
-			v.add(key, "must name at least one tier")
-			continue
-		}
-		seen := map[string]bool{}
-		reserved := "" // the last reserved tier seen
-		for i, t := range tiers {
-			tk := fmt.Sprintf("%s[%d]", key, i)
-			switch {
-			case strings.TrimSpace(t) == "":
-				v.add(tk, "a tier name is empty")
-			case seen[t]:
-				v.add(tk, "%s is named twice", t)
-			case t == TierCache && reserved == TierStatic:
-				v.add(tk, "%q must come before %q", TierCache, TierStatic)
-			case t == TierCache || t == TierStatic:
-				reserved = t
-			case reserved != "":
-				v.add(tk, "model %s comes after %q; %q and %q may only end a chain", t, reserved, TierCache, TierStatic)
+		// The rules of a chain are the engine's, one home for both faces.
+		for _, e := range engine.CheckTiers(tiers) {
+			k := key
+			if e.Tier >= 0 {
+				k = fmt.Sprintf("%s[%d]", key, e.Tier)
 			}
-			seen[t] = true
+			v.add(k, "%s", e.Msg)
 		}
 	}
 }

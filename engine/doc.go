@@ -20,5 +20,7 @@
 // cooldown ends inside the deadline. Files: run.go (the chain, revisits,
 // the outcome), tier.go (one tier's attempts), wait.go (the wait rule, pure
 // functions), latency.go (the bounded latency windows), profile.go (the
-// timing policy and its defaults), pending.go (a committed stream's permit).
+// timing policy and its defaults), chain.go (the one parser and rules of a
+// chain of tier names, the default chain and the default user-facing texts,
+// shared by the library, the gateway and config), pending.go (a committed stream's permit).
 package engine

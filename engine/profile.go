@@ -81,7 +81,9 @@ func Interactive() Profile {
 }
 
 // Batch returns the profile for unattended work: 1 attempt on the primary,
-// then up to 5 on each fallback, no deadline. Its fallback reserve and
+// then up to 5 on each fallback, no deadline, 10 min per attempt (the longest
+// the API lets a non-streaming request run, so a long answer is never cut
+// short), 60 s to the first token and between stream events. Its fallback reserve and
 // minimum attempt are Interactive's; they matter only when the caller's
 // context sets a deadline.
 func Batch() Profile {
@@ -90,7 +92,7 @@ func Batch() Profile {
 		Attempts:           5,
 		PrimaryAttempts:    1,
 		Backoff:            backoff.Policy{Initial: time.Second, Max: time.Minute},
-		AttemptTimeout:     5 * time.Minute,
+		AttemptTimeout:     10 * time.Minute,
 		FirstTokenTimeout:  time.Minute,
 		IdleTimeout:        time.Minute,
 		FallbackReserve:    DefaultFallbackReserve,

@@ -11,7 +11,6 @@ import (
 
 	"github.com/bulwarkhq/bulwark/backoff"
 	"github.com/bulwarkhq/bulwark/config"
-	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -34,21 +33,6 @@ func TestProfileFromConfigCarriesTheFallbackReserve(t *testing.T) {
 	p := gateway.Profile("interactive", c)
 	if p.FallbackReserve != 3*time.Second || p.MinFallbackReserve != time.Second || p.MinAttempt != 500*time.Millisecond {
 		t.Fatalf("%+v", p)
-	}
-}
-
-// The library runs on engine.Interactive(), the gateway on the config's
-// defaults: both faces must budget deadlines alike.
-func TestTheGatewaysDefaultReserveIsTheLibrarys(t *testing.T) {
-	for name, pair := range map[string][2]engine.Profile{
-		"interactive": {gateway.Profile("interactive", config.DefaultInteractive()), engine.Interactive()},
-		"batch":       {gateway.Profile("batch", config.DefaultBatch()), engine.Batch()},
-	} {
-		g, l := pair[0], pair[1]
-		if g.FallbackReserve != l.FallbackReserve || g.MinFallbackReserve != l.MinFallbackReserve || g.MinAttempt != l.MinAttempt {
-			t.Errorf("%s: gateway %v/%v/%v, library %v/%v/%v", name, g.FallbackReserve, g.MinFallbackReserve, g.MinAttempt,
-				l.FallbackReserve, l.MinFallbackReserve, l.MinAttempt)
-		}
 	}
 }
 

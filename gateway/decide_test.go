@@ -130,30 +130,6 @@ func TestPassthroughTierIsAFixedSet(t *testing.T) {
 	}
 }
 
-func TestToChain(t *testing.T) {
-	tests := []struct {
-		tiers []string
-		want  engine.Chain
-		bad   bool
-	}{
-		{tiers: []string{"a", "b", "cache", "static"}, want: engine.Chain{Models: []string{"a", "b"}, Cache: true, Static: true}},
-		{tiers: []string{"a"}, want: engine.Chain{Models: []string{"a"}}},
-		{tiers: []string{"a", "static", "b"}, bad: true},
-		{tiers: []string{"a", "cache", "b"}, bad: true},
-		{tiers: []string{"a", "static", "cache"}, bad: true},
-		{tiers: []string{""}, bad: true},
-	}
-	for _, tt := range tests {
-		c, err := toChain(tt.tiers)
-		if (err != nil) != tt.bad {
-			t.Fatalf("%v: err = %v", tt.tiers, err)
-		}
-		if !tt.bad && (len(c.Models) != len(tt.want.Models) || c.Cache != tt.want.Cache || c.Static != tt.want.Static) {
-			t.Fatalf("%v: %+v, want %+v", tt.tiers, c, tt.want)
-		}
-	}
-}
-
 func TestCacheKeyDiffersExactlyWhenTheAnswerMayDiffer(t *testing.T) {
 	const body = `{"model":"a","max_tokens":10,"messages":[{"role":"user","content":"hi there"}]}`
 	type req struct {

@@ -157,7 +157,7 @@ func (s *Server) resolveChains() error {
 		return fmt.Errorf("%w: no %q chain", ErrConfig, config.DefaultChain)
 	}
 	for name, tiers := range s.set.chains {
-		if _, err := toChain(tiers); err != nil {
+		if _, err := engine.ParseChain(tiers); err != nil {
 			return fmt.Errorf("%w: chain %q: %w", ErrConfig, name, err)
 		}
 	}
@@ -173,7 +173,7 @@ func (s *Server) resolveChains() error {
 			}
 		}
 	}
-	c, err := toChain(def)
+	c, err := engine.ParseChain(def)
 	if err != nil || len(c.Models) == 0 {
 		return fmt.Errorf("%w: the %q chain names no model", ErrConfig, config.DefaultChain)
 	}
@@ -191,7 +191,7 @@ func (s *Server) chainFor(model string) *resolved {
 
 func (s *Server) resolve(model string) *resolved {
 	tiers := s.chainCfg.Chain(model)
-	c, _ := toChain(tiers)
+	c, _ := engine.ParseChain(tiers) // checked by resolveChains, or [model, static]
 	if c.Cache && (!s.set.cache || s.store == nil) {
 		c.Cache = false
 	}
@@ -200,33 +200,6 @@ func (s *Server) resolve(model string) *resolved {
 		r.quoted[m] = appendJSONString(nil, m)
 	}
 	return r
-}
-
-// toChain splits tiers into model tiers and the reserved ones.
-func toChain(tiers []string) (engine.Chain, error) {
-	var c engine.Chain
-	for i, t := range tiers {
-		switch t {
-		case "":
-			return c, errors.New("empty tier name")
-		case config.TierCache:
-			if c.Static {
-				return c, errors.New(`"cache" after "static"`)
-			}
-			c.Cache = true
-		case config.TierStatic:
-			if i != len(tiers)-1 {
-				return c, errors.New(`"static" must be the last tier`)
-			}
-			c.Static = true
-		default:
-			if c.Cache || c.Static {
-				return c, fmt.Errorf("model %q after a reserved tier", t)
-			}
-			c.Models = append(c.Models, t)
-		}
-	}
-	return c, nil
 }
 
 // Engine returns the engine the Server runs on (its breakers, its budget).

@@ -9,7 +9,8 @@ import (
 const arrivalsKept = 256
 
 // Stats is a snapshot of what the server has seen since New or the last
-// Reset. Its JSON form is the body of GET /_sim/stats:
+// Reset. Its JSON form is the body of GET /_sim/stats, and the one
+// declaration of that shape: clients (bench, the e2e tests) decode into it.
 //
 //	{"requests":3,"models":{"claude-sonnet-5-5":{"requests":3,
 //	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}}}
@@ -20,6 +21,18 @@ type Stats struct {
 	// GET /v1/models, unknown paths and bodies without a readable model
 	// count under "".
 	Models map[string]ModelStats `json:"models"`
+}
+
+// Outcomes returns every model's outcomes as "model outcome" -> count, e.g.
+// "claude-sonnet-5-5 status_529" -> 2.
+func (s Stats) Outcomes() map[string]int64 {
+	out := map[string]int64{}
+	for m, ms := range s.Models {
+		for o, n := range ms.Outcomes {
+			out[m+" "+o] += n
+		}
+	}
+	return out
 }
 
 // ModelStats counts the requests to one model.

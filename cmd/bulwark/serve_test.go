@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/internal/leakcheck"
 	"github.com/bulwarkhq/bulwark/internal/proctest"
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // binary is the bulwark command built once for the process-level tests.
@@ -76,27 +77,22 @@ const helloBody = `{"model":"claude-sonnet-5-5","max_tokens":64,"messages":[{"ro
 
 func TestServeFallsBackWhileTheSimulatorProcessOverloadsThePrimary(t *testing.T) {
 	faults := writeFile(t, "faults.json", `{"rules":[{"model":"claude-sonnet-5-5","status":529}]}`)
-	sim := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", faults, "--seed", "3")
+	simP := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", faults, "--seed", "3")
 	cfg := writeFile(t, "bulwark.yaml", fastConfig)
 	gw := startProc(t, proctest.CleanEnv("ANTHROPIC_API_KEY=sk-test-upstream"), "serve", "--addr", "127.0.0.1:0",
-		"--upstream", sim.URL, "--config", cfg, "--log-format", "json")
+		"--upstream", simP.URL, "--config", cfg, "--log-format", "json")
 
 	resp, body := postMessages(t, gw.URL, helloBody)
 	if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != "claude-haiku-5-5" ||
 		resp.Header.Get("bulwark-fallback") != "true" || resp.Header.Get("bulwark-attempts") != "3" {
 		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, body)
 	}
-	r, err := http.Get(sim.URL + "/_sim/stats")
+	r, err := http.Get(simP.URL + "/_sim/stats")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Body.Close()
-	var stats struct {
-		Models map[string]struct {
-			Requests int64
-			Outcomes map[string]int64
-		}
-	}
+	var stats sim.Stats
 	if err := json.NewDecoder(r.Body).Decode(&stats); err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +135,8 @@ func TestServeStartsTheSimulatorWhenThereIsNoKeyAndNoUpstream(t *testing.T) {
 }
 
 func TestServeFinishesAnInFlightStreamOnSIGTERM(t *testing.T) {
-	sim := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--token-delay", "15ms")
-	gw := startProc(t, proctest.CleanEnv("ANTHROPIC_API_KEY=k"), "serve", "--addr", "127.0.0.1:0", "--upstream", sim.URL)
+	simP := startProc(t, proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--token-delay", "15ms")
+	gw := startProc(t, proctest.CleanEnv("ANTHROPIC_API_KEY=k"), "serve", "--addr", "127.0.0.1:0", "--upstream", simP.URL)
 	req, _ := http.NewRequest("POST", gw.URL+"/v1/messages",
 		strings.NewReader(`{"model":"claude-sonnet-5-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"a long answer"}]}`))
 	resp, err := http.DefaultClient.Do(req)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // scenario is one fault setting of the simulator and what must hold under it
@@ -155,7 +157,7 @@ func exactlyOneLogLine(t *testing.T, gw *proc, answers []*answer) {
 	}
 }
 
-func count(st simStats, outcome string) int64 {
+func count(st sim.Stats, outcome string) int64 {
 	var n int64
 	for _, m := range st.Models {
 		n += m.Outcomes[outcome]
@@ -163,7 +165,7 @@ func count(st simStats, outcome string) int64 {
 	return n
 }
 
-func outcomes(st simStats) string {
+func outcomes(st sim.Stats) string {
 	var parts []string
 	for name, m := range st.Models {
 		parts = append(parts, fmt.Sprintf("%s %v", name, m.Outcomes))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/internal/proctest"
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // Models of the gateway's default chain.
@@ -119,24 +120,14 @@ func setFaults(t testing.TB, simURL, rules string) {
 	}
 }
 
-// simStats is the body of GET /_sim/stats.
-type simStats struct {
-	Requests int64 `json:"requests"`
-	Models   map[string]struct {
-		Requests int64            `json:"requests"`
-		Outcomes map[string]int64 `json:"outcomes"`
-		Arrivals []time.Time      `json:"arrivals"`
-	} `json:"models"`
-}
-
-func stats(t testing.TB, simURL string) simStats {
+func stats(t testing.TB, simURL string) sim.Stats {
 	t.Helper()
 	resp, err := adminClient.Get(simURL + "/_sim/stats")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st simStats
+	var st sim.Stats
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}

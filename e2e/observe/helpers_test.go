@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/bulwarkhq/bulwark/internal/proctest"
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // binary is the bulwark command, built once by TestMain.
@@ -112,18 +113,9 @@ func setFaults(t *testing.T, simP *proc, rules ...rule) {
 	}
 }
 
-// simStats is the body of GET /_sim/stats.
-type simStats struct {
-	Requests int64 `json:"requests"`
-	Models   map[string]struct {
-		Requests int64            `json:"requests"`
-		Outcomes map[string]int64 `json:"outcomes"`
-	} `json:"models"`
-}
-
-func getSimStats(t *testing.T, simP *proc) simStats {
+func getSimStats(t *testing.T, simP *proc) sim.Stats {
 	t.Helper()
-	var st simStats
+	var st sim.Stats
 	getJSON(t, simP.URL+"/_sim/stats", &st)
 	return st
 }
