@@ -56,7 +56,6 @@ type settings struct {
 	clock      clock.Clock
 	observer   engine.Observer
 	rnd        func() float64
-	reserve    time.Duration
 
 	// onBreakerChange: see WithBreakerObserver (observe.go).
 	onBreakerChange func(breaker.Change)

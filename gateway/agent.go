@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 )
 
 // agentRequest is the body of POST /v1/agent.
@@ -61,23 +62,23 @@ func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 	// Build the Messages request the agent turn stands for.
 	b := make([]byte, 0, 128+len(*req.Message))
 	b = append(b, `{"model":`...)
-	b = appendJSONString(b, s.agentTier)
+	b = jsonscan.AppendString(b, s.agentTier)
 	b = append(b, `,"max_tokens":`...)
 	b = strconv.AppendInt(b, int64(s.set.agentTokens), 10)
 	if req.System != nil && *req.System != "" {
 		b = append(b, `,"system":`...)
-		b = appendJSONString(b, *req.System)
+		b = jsonscan.AppendString(b, *req.System)
 	}
 	if user != "" {
 		b = append(b, `,"metadata":{"user_id":`...)
-		b = appendJSONString(b, user)
+		b = jsonscan.AppendString(b, user)
 		b = append(b, '}')
 	}
 	b = append(b, `,"messages":[{"role":"user","content":`...)
-	b = appendJSONString(b, *req.Message)
+	b = jsonscan.AppendString(b, *req.Message)
 	b = append(b, `}]}`...)
 	x.body = b
-	if err := scanRequest(x.body, &x.f); err != nil {
+	if err := jsonscan.ScanRequest(x.body, &x.f); err != nil {
 		x.agentAnswer(s.set.messages.Unavailable, false, "")
 		return
 	}

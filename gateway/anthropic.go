@@ -25,8 +25,6 @@ const (
 // errors; shared, never modified.
 var shouldRetryFalse = []string{"false"}
 
-func appendJSONString(b []byte, s string) []byte { return sse.AppendString(b, s) }
-
 // writeError writes an Anthropic-shaped error:
 // {"type":"error","error":{"type":...,"message":...},"request_id":...}.
 // request-id carries the gateway's id unless an upstream's is already set.
@@ -55,61 +53,6 @@ func writeError(w http.ResponseWriter, id string, status int, errType, message s
 // rounded up.
 func retryAfterValue(d time.Duration) string {
 	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
-}
-
-// errorTypeFor is the error.type Anthropic uses with an HTTP status.
-func errorTypeFor(status int) string {
-	switch status {
-	case 400:
-		return "invalid_request_error"
-	case 401:
-		return "authentication_error"
-	case 402:
-		return "billing_error"
-	case 403:
-		return "permission_error"
-	case 404:
-		return "not_found_error"
-	case 408:
-		return "timeout_error"
-	case 413:
-		return "request_too_large"
-	case 429:
-		return "rate_limit_error"
-	case 504:
-		return "timeout_error"
-	case 529:
-		return "overloaded_error"
-	}
-	if status < 500 {
-		return "invalid_request_error"
-	}
-	return "api_error"
-}
-
-// statusForType is the HTTP status Anthropic answers an error.type with.
-func statusForType(errType string) int {
-	switch errType {
-	case "invalid_request_error":
-		return 400
-	case "authentication_error":
-		return 401
-	case "billing_error":
-		return 402
-	case "permission_error":
-		return 403
-	case "not_found_error":
-		return 404
-	case "request_too_large":
-		return 413
-	case "rate_limit_error":
-		return 429
-	case "timeout_error":
-		return 504
-	case "overloaded_error":
-		return 529
-	}
-	return 500
 }
 
 // upstreamError is the error part of an Anthropic error body.

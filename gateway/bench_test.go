@@ -37,11 +37,22 @@ func (fixedRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 // request: handler to upstream round tripper and back, no sockets.
 func BenchmarkHandlerNoNetwork(b *testing.B) { benchHandler(b, fixedRoundTripper{}) }
 
+// BenchmarkHandlerNoNetworkObserved is the same with an observer, as serve
+// runs with its metrics: each answer's usage is read too.
+func BenchmarkHandlerNoNetworkObserved(b *testing.B) {
+	benchHandler(b, fixedRoundTripper{}, gateway.WithObserver(discardObserver{}))
+}
+
+// discardObserver is told about every request and does nothing.
+type discardObserver struct{}
+
+func (discardObserver) Completed(*gateway.Completion) {}
+
 // benchHandler measures non-streamed requests through a gateway whose
-// upstream is rt.
-func benchHandler(b *testing.B, rt http.RoundTripper) {
-	srv, err := gateway.New(gateway.WithUpstream("http://upstream.invalid"), gateway.WithAPIKey("k"),
-		gateway.WithTransport(rt), gateway.WithLogger(slog.New(slog.DiscardHandler)))
+// upstream is rt, built with opts too.
+func benchHandler(b *testing.B, rt http.RoundTripper, opts ...gateway.Option) {
+	srv, err := gateway.New(append([]gateway.Option{gateway.WithUpstream("http://upstream.invalid"), gateway.WithAPIKey("k"),
+		gateway.WithTransport(rt), gateway.WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/store"
 )
@@ -36,7 +37,7 @@ import (
 // or in the order, spacing or repetition of their betas share a key; any
 // other difference in these inputs gives another key. Every part is length
 // prefixed, so no two different inputs hash the same bytes.
-func cacheKey(body []byte, f *reqFields, tenant string, h http.Header) string {
+func cacheKey(body []byte, f *jsonscan.Request, tenant string, h http.Header) string {
 	hash := sha256.New()
 	var buf [4096]byte
 	field := func(b []byte) {
@@ -51,21 +52,21 @@ func cacheKey(body []byte, f *reqFields, tenant string, h http.Header) string {
 		field([]byte(b))
 	}
 
-	ms := make([]member, 0, len(f.members))
-	for _, m := range f.members {
-		k := string(body[m.keyStart+1 : m.keyEnd-1])
+	ms := make([]jsonscan.Member, 0, len(f.Members))
+	for _, m := range f.Members {
+		k := string(body[m.KeyStart+1 : m.KeyEnd-1])
 		if k == "model" || k == "stream" {
 			continue
 		}
 		ms = append(ms, m)
 	}
-	slices.SortStableFunc(ms, func(a, b member) int {
-		return cmp.Compare(string(body[a.keyStart:a.keyEnd]), string(body[b.keyStart:b.keyEnd]))
+	slices.SortStableFunc(ms, func(a, b jsonscan.Member) int {
+		return cmp.Compare(string(body[a.KeyStart:a.KeyEnd]), string(body[b.KeyStart:b.KeyEnd]))
 	})
 	for _, m := range ms {
-		hash.Write(body[m.keyStart:m.keyEnd])
+		hash.Write(body[m.KeyStart:m.KeyEnd])
 		hash.Write([]byte{':'})
-		hash.Write(compact(buf[:0], body[m.valStart:m.valEnd]))
+		hash.Write(compact(buf[:0], body[m.ValStart:m.ValEnd]))
 		hash.Write([]byte{','})
 	}
 	var sum [sha256.Size]byte
@@ -150,7 +151,7 @@ func (x *exchange) serveCache(out *engine.Outcome) bool {
 	h["Age"] = []string{strconv.FormatInt(int64(max(age, 0)/time.Second), 10)}
 	x.logf(slog.LevelWarn, "cache.served", slog.String("model", e.Model), slog.Int64("age_ms", age.Milliseconds()))
 	x.status = http.StatusOK
-	if !x.f.stream {
+	if !x.f.Stream {
 		h["Content-Type"] = []string{"application/json"}
 		h["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
 		x.w.WriteHeader(http.StatusOK)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -42,8 +43,12 @@ type verdict struct {
 	passBack bool
 }
 
-// statusClientClosed is logged (never sent) when the client went away.
-const statusClientClosed = 499
+const (
+	// statusClientClosed is logged (never sent) when the client went away.
+	statusClientClosed = 499
+	// statusOverloaded is the API's own status for overloaded_error.
+	statusOverloaded = 529
+)
 
 // decide maps how a run ended to the client's answer (DESIGN §7): the
 // model's answer; the upstream's own rejection; or, when every tier failed,
@@ -63,23 +68,24 @@ func decide(out *engine.Outcome) verdict {
 	v := verdict{kind: answerError, tryCache: true}
 	switch {
 	case out.RateLimited:
-		v.status, v.errType = 429, "rate_limit_error"
+		v.status = http.StatusTooManyRequests
 		v.message = "Every model of the chain is rate limited right now; retry after the time in the retry-after header."
 		v.retryAfter = max(out.RetryAfter, time.Second)
 	case out.Reason == engine.DeadlineExceeded:
-		v.status, v.errType = 504, "timeout_error"
+		v.status = http.StatusGatewayTimeout
 		v.message = "No model of the chain answered within the request's deadline."
 	case out.Last.Class == taxonomy.NotFound || out.Last.Class == taxonomy.Credit:
 		v.passBack = true
-		v.status, v.errType = 503, "api_error"
+		v.status = http.StatusServiceUnavailable
 		v.message = "No model of the chain is available right now."
 	case out.Last.Class == taxonomy.Overloaded:
-		v.status, v.errType = 529, "overloaded_error"
+		v.status = statusOverloaded
 		v.message = "Every model of the chain is overloaded right now. Please retry shortly."
 	default:
-		v.status, v.errType = 503, "api_error"
+		v.status = http.StatusServiceUnavailable
 		v.message = "No model of the chain is available right now. Please retry shortly."
 	}
+	v.errType = taxonomy.ErrorType(v.status)
 	return v
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -163,8 +164,8 @@ func TestCacheKeyDiffersExactlyWhenTheAnswerMayDiffer(t *testing.T) {
 		{"a beta's case", with(func(r *req) { r.header.Set("Anthropic-Beta", "FILES-2025") }), false},
 	}
 	key := func(r req) string {
-		var f reqFields
-		if err := scanRequest([]byte(r.body), &f); err != nil {
+		var f jsonscan.Request
+		if err := jsonscan.ScanRequest([]byte(r.body), &f); err != nil {
 			t.Fatal(err)
 		}
 		return cacheKey([]byte(r.body), &f, r.tenant, r.header)
@@ -196,7 +197,7 @@ func TestCacheKeyDiffersExactlyWhenTheAnswerMayDiffer(t *testing.T) {
 func TestBodyReaderRewritesWithoutCopying(t *testing.T) {
 	body := []byte(`{"model":"claude-sonnet-5-5","messages":[]}`)
 	x := &exchange{body: body, chain: &resolved{quoted: map[string][]byte{}}}
-	if err := scanRequest(body, &x.f); err != nil {
+	if err := jsonscan.ScanRequest(body, &x.f); err != nil {
 		t.Fatal(err)
 	}
 	rc, n := x.bodyFor("claude-haiku-5-5")

@@ -13,6 +13,7 @@ import (
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -29,7 +30,7 @@ type exchange struct {
 
 	bodyBuf *bytes.Buffer // pooled; body points into it
 	body    []byte
-	f       reqFields
+	f       jsonscan.Request
 	chain   *resolved
 	profile *engine.Profile
 
@@ -78,6 +79,10 @@ type upstreamAnswer struct {
 	model  string
 	// errType and message come from an SSE error event before the first token.
 	errType, message string
+	// usage is a 2xx body's usage, read (when an observer wants it) in the
+	// pass that checked the body; hasUsage says whether it had one.
+	usage    catalog.Usage
+	hasUsage bool
 }
 
 func (s *Server) newExchange(w http.ResponseWriter, r *http.Request, endpoint string) *exchange {
@@ -245,13 +250,13 @@ func (x *exchange) finish() {
 		attrs = append(attrs,
 			slog.String("request_id", x.id),
 			slog.String("endpoint", x.endpoint),
-			slog.String("model", x.f.model),
+			slog.String("model", x.f.Model),
 			slog.String("model_used", x.modelUsed),
 			slog.Bool("fallback", x.fallback),
 			slog.Int("attempts", x.attempts()),
 			slog.Int("status", x.status),
 			slog.Int64("duration_ms", d.Milliseconds()),
-			slog.Bool("stream", x.f.stream))
+			slog.Bool("stream", x.f.Stream))
 		if x.profile != nil {
 			attrs = append(attrs, slog.String("profile", x.profile.Name))
 		}
@@ -269,8 +274,8 @@ func (x *exchange) finish() {
 	}
 	if x.s.obs != nil {
 		x.s.obs.Completed(&Completion{
-			RequestID: x.id, Endpoint: x.endpoint, Model: x.f.model, ModelUsed: x.modelUsed,
-			Fallback: x.fallback, Degraded: x.degraded, Stream: x.f.stream, Status: x.status,
+			RequestID: x.id, Endpoint: x.endpoint, Model: x.f.Model, ModelUsed: x.modelUsed,
+			Fallback: x.fallback, Degraded: x.degraded, Stream: x.f.Stream, Status: x.status,
 			Outcome: x.out, Duration: d, FirstByte: x.firstByte, StreamEnd: x.streamEnd,
 			Usage: x.usage, HasUsage: x.hasUsage, User: x.user,
 			Discarded: x.discarded, DiscardedModel: x.discardedModel,
@@ -312,5 +317,5 @@ func quoteShort(s string) string {
 	if len(s) > 64 {
 		s = s[:64] + "..."
 	}
-	return string(appendJSONString(nil, s))
+	return string(jsonscan.AppendString(nil, s))
 }

@@ -2,24 +2,23 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 // handleMessages serves POST /v1/messages.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	x := s.newExchange(w, r, EndpointMessages)
 	defer x.finish()
-	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.userID) {
+	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.UserID) {
 		return
 	}
-	x.chain = s.chainFor(x.f.model)
+	x.chain = s.chainFor(x.f.Model)
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()
 	}
@@ -37,14 +36,14 @@ func (x *exchange) parseMessages() bool {
 // run takes the request through its chain.
 func (x *exchange) run() engine.Outcome {
 	do := x.attemptWhole
-	if x.f.stream {
+	if x.f.Stream {
 		do = x.attemptStream
 	}
 	out := x.s.eng.Run(x.ctx, engine.Call{
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
-		Stream:    x.f.stream,
+		Stream:    x.f.Stream,
 		Do:        x.boundary(do),
 	})
 	x.out = &out
@@ -119,7 +118,7 @@ func (x *exchange) forwardWhole(out *engine.Outcome) {
 		if msg == "" {
 			msg = "The upstream stream failed with " + a.errType + " before its first token."
 		}
-		x.fail(statusForType(a.errType), a.errType, msg, 0)
+		x.fail(taxonomy.StatusOf(a.errType), a.errType, msg, 0)
 		return
 	}
 	body := a.body.Bytes()
@@ -128,7 +127,7 @@ func (x *exchange) forwardWhole(out *engine.Outcome) {
 	x.w.WriteHeader(a.status)
 	_, _ = x.w.Write(body)
 	if x.s.obs != nil && a.status >= 200 && a.status < 300 {
-		x.usage, x.hasUsage = messageUsage(body)
+		x.usage, x.hasUsage = a.usage, a.hasUsage
 	}
 }
 
@@ -155,61 +154,4 @@ func (x *exchange) cachePut() {
 		defer x.s.bg.Done()
 		st.CachePut(context.Background(), key, e)
 	}()
-}
-
-// usageJSON is the usage object of a message, as the API sends it.
-type usageJSON struct {
-	InputTokens              int64 `json:"input_tokens"`
-	OutputTokens             int64 `json:"output_tokens"`
-	CacheCreationInputTokens int64 `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     int64 `json:"cache_read_input_tokens"`
-}
-
-func (u usageJSON) usage() catalog.Usage {
-	return catalog.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
-		CacheCreationInputTokens: u.CacheCreationInputTokens, CacheReadInputTokens: u.CacheReadInputTokens}
-}
-
-// messageUsage reads the usage of a message body (only when an observer
-// wants it: it decodes the usage object, not the content).
-func messageUsage(body []byte) (catalog.Usage, bool) {
-	raw := topLevel(body, "usage")
-	if raw == nil {
-		return catalog.Usage{}, false
-	}
-	var u usageJSON
-	if json.Unmarshal(raw, &u) != nil {
-		return catalog.Usage{}, false
-	}
-	return u.usage(), true
-}
-
-// startUsage reads message.usage of a message_start event.
-func startUsage(data []byte) (catalog.Usage, bool) {
-	msg := topLevel(data, "message")
-	if msg == nil {
-		return catalog.Usage{}, false
-	}
-	return messageUsage(msg)
-}
-
-// deltaOutputTokens reads usage.output_tokens of a message_delta event.
-func deltaOutputTokens(data []byte) (int64, bool) {
-	u, ok := messageUsage(data)
-	return u.OutputTokens, ok
-}
-
-// topLevel returns the raw value of a top-level member of a JSON object, or
-// nil.
-func topLevel(b []byte, name string) []byte {
-	var f reqFields
-	if scanRequest(b, &f) != nil {
-		return nil
-	}
-	for _, m := range f.members {
-		if string(b[m.keyStart+1:m.keyEnd-1]) == name {
-			return b[m.valStart:m.valEnd]
-		}
-	}
-	return nil
 }

@@ -84,8 +84,6 @@ type settings struct {
 	idleTimeout  time.Duration
 	maxHeader    int
 	errs         []error
-	eolWithin    time.Duration
-	agentModel   string
 	agentTokens  int
 	secrets      []string
 	redactor     *redact.Redactor

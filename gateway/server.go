@@ -18,6 +18,7 @@ import (
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
@@ -197,7 +198,7 @@ func (s *Server) resolve(model string) *resolved {
 	}
 	r := &resolved{tiers: tiers, chain: c, quoted: make(map[string][]byte, len(c.Models))}
 	for _, m := range c.Models {
-		r.quoted[m] = appendJSONString(nil, m)
+		r.quoted[m] = jsonscan.AppendString(nil, m)
 	}
 	return r
 }

@@ -76,11 +76,12 @@ func (c *connTrace) connected() bool { return c.got.Load() || !c.asked.Load() }
 // failed after it was sent and no upstream answer came back: 504 after a
 // timeout, else 502, saying that it may have taken effect.
 func notResent(out *engine.Outcome) verdict {
-	v := verdict{kind: answerError, status: http.StatusBadGateway, errType: "api_error"}
+	v := verdict{kind: answerError, status: http.StatusBadGateway}
 	what := "the connection to the upstream failed"
 	if out.Last.Class == taxonomy.Timeout {
-		v.status, v.errType, what = http.StatusGatewayTimeout, "timeout_error", "the upstream did not answer in time"
+		v.status, what = http.StatusGatewayTimeout, "the upstream did not answer in time"
 	}
+	v.errType = taxonomy.ErrorType(v.status)
 	v.message = "The request was sent, then " + what + ". It was not sent again because it may have taken effect " +
 		"(a batch or a file created): check before sending it again."
 	return v

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
@@ -96,6 +97,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		r.Status, r.Header = resp.StatusCode, resp.Header
 		return r
 	}
+	var scan jsonscan.Response
 	for {
 		ev, err := rd.Next()
 		if err != nil {
@@ -105,7 +107,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			r := failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
 			return fail(r)
 		}
-		if len(ev.Data) > 0 && !validJSON(ev.Data) {
+		if !scanEvent(ev.Data, &scan) {
 			return fail(taxonomy.Result{Err: taxonomy.ErrMalformed})
 		}
 		switch string(ev.Name) {
@@ -115,7 +117,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
 		case "message_start":
 			if x.s.obs != nil {
-				startU, hasStartU = startUsage(ev.Data)
+				startU, hasStartU = jsonscan.DecodeUsage(scan.MessageUsage)
 			}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {
@@ -173,6 +175,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 	defer untrack()
 	defer l.watch.Stop()
 	idle := x.profile.IdleTimeout
+	var scan jsonscan.Response
 	for {
 		l.watch.Await()
 		ev, err := l.rd.Next()
@@ -181,7 +184,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			x.streamFailed(rc, err, endOf(shutdown.Load(), l.watch.Expired() == watch.Stall, err), idle)
 			return
 		}
-		if len(ev.Data) > 0 && !validJSON(ev.Data) {
+		if !scanEvent(ev.Data, &scan) {
 			x.streamFailed(rc, taxonomy.ErrMalformed, "malformed", idle)
 			return
 		}
@@ -199,8 +202,8 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		switch string(ev.Name) {
 		case "message_delta":
 			if x.s.obs != nil {
-				if n, ok := deltaOutputTokens(ev.Data); ok {
-					x.usage.OutputTokens = n
+				if u, ok := jsonscan.DecodeUsage(scan.Usage); ok {
+					x.usage.OutputTokens = u.OutputTokens
 				}
 			}
 		case "message_stop":

@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -69,15 +70,15 @@ func (x *exchange) bodyFor(model string) (io.ReadCloser, int64) {
 		return http.NoBody, 0
 	}
 	br := &bodyReader{}
-	if !x.f.modelIsString || model == x.f.model || model == "" {
+	if !x.f.ModelIsString || model == x.f.Model || model == "" {
 		br.parts[0] = x.body
 		return br, n
 	}
 	q := x.chain.quoted[model]
 	if q == nil {
-		q = appendJSONString(nil, model)
+		q = jsonscan.AppendString(nil, model)
 	}
-	br.parts[0], br.parts[1], br.parts[2] = rewriteModel(x.body, &x.f, q)
+	br.parts[0], br.parts[1], br.parts[2] = x.f.ReplaceModel(x.body, q)
 	return br, int64(len(br.parts[0]) + len(br.parts[1]) + len(br.parts[2]))
 }
 
@@ -159,15 +160,31 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 		return r
 	}
 	x.redactor().Buffer(buf)
+	a := upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model}
 	if ok {
-		if checkJSON && !validJSON(buf.Bytes()) {
+		// One pass: the check and what the observer wants (DESIGN §11).
+		var scan jsonscan.Response
+		if !jsonscan.ScanResponse(buf.Bytes(), &scan) && checkJSON {
 			putBuf(buf)
 			res.Err = taxonomy.ErrMalformed
 			return res
 		}
+		if x.s.obs != nil {
+			a.usage, a.hasUsage = jsonscan.DecodeUsage(scan.Usage)
+		}
 	} else {
 		res.ErrorType, res.Message = parseError(buf.Bytes())
 	}
-	x.keep(upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model})
+	x.keep(a)
 	return res
+}
+
+// scanEvent checks one stream event's data in one pass, leaving in scan
+// where its usage is: false when the data is there but is not JSON.
+func scanEvent(data []byte, scan *jsonscan.Response) bool {
+	if len(data) == 0 {
+		*scan = jsonscan.Response{}
+		return true
+	}
+	return jsonscan.ScanResponse(data, scan)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 )
 
 // maxModelBytes is the longest model name accepted: 256 bytes (DESIGN §7).
@@ -53,27 +55,27 @@ func badModel(model string) string {
 // requestProblem returns what is wrong with the scanned body of a Messages
 // request (checkStream) or a count_tokens one, or "" when the gateway
 // finds nothing wrong; the rest is the upstream's to judge. err is
-// scanRequest's.
-func requestProblem(f *reqFields, err error, checkStream bool) string {
+// jsonscan.ScanRequest's.
+func requestProblem(f *jsonscan.Request, err error, checkStream bool) string {
 	switch {
-	case err == errNotObject:
+	case err == jsonscan.ErrNotObject:
 		return "The request body must be a JSON object."
 	case err != nil:
 		return "The request body is not valid JSON."
-	case !f.hasModel:
+	case !f.HasModel:
 		return "model: Field required"
-	case !f.modelIsString:
+	case !f.ModelIsString:
 		return "model: Input should be a non-empty string"
-	case f.dupModel:
+	case f.DupModel:
 		return "model: given more than once"
 	}
-	if msg := badModel(f.model); msg != "" {
+	if msg := badModel(f.Model); msg != "" {
 		return msg
 	}
 	switch {
-	case checkStream && f.streamNotBool:
+	case checkStream && f.StreamNotBool:
 		return "stream: Input should be a valid boolean"
-	case !f.hasMessages:
+	case !f.HasMessages:
 		return "messages: Field required"
 	}
 	return ""
@@ -91,9 +93,9 @@ func (x *exchange) checkContentType() bool {
 // checkBody scans the body and answers 400, with no upstream call, when it
 // is not a request the API would take (DESIGN §7).
 func (x *exchange) checkBody(checkStream bool) bool {
-	if msg := requestProblem(&x.f, scanRequest(x.body, &x.f), checkStream); msg != "" {
-		if badModel(x.f.model) != "" {
-			x.f.model = "" // never logged nor counted: it may be 20 KB of control bytes
+	if msg := requestProblem(&x.f, jsonscan.ScanRequest(x.body, &x.f), checkStream); msg != "" {
+		if badModel(x.f.Model) != "" {
+			x.f.Model = "" // never logged nor counted: it may be 20 KB of control bytes
 		}
 		x.fail(http.StatusBadRequest, "invalid_request_error", msg, 0)
 		return false

@@ -3,6 +3,8 @@ package gateway
 import (
 	"strings"
 	"testing"
+
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 )
 
 // wantProblem checks the message a check returned: empty unless bad, else
@@ -99,8 +101,8 @@ func TestRequestProblemNamesTheFirstFaultOfABody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var f reqFields
-			got := requestProblem(&f, scanRequest([]byte(tt.body), &f), tt.stream)
+			var f jsonscan.Request
+			got := requestProblem(&f, jsonscan.ScanRequest([]byte(tt.body), &f), tt.stream)
 			if (got == "") != (tt.want == "") || !strings.Contains(got, tt.want) {
 				t.Fatalf("requestProblem = %q, want %q", got, tt.want)
 			}

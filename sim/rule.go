@@ -50,8 +50,8 @@ type Rule struct {
 	// ErrorType is error.type for Status or for the stream error. Default:
 	// from the status (400 invalid_request_error, 401 authentication_error,
 	// 402 billing_error, 403 permission_error, 404 not_found_error,
-	// 408 timeout_error, 409 conflict_error, 413 request_too_large,
-	// 429 rate_limit_error, 529 overloaded_error, other 4xx
+	// 409 conflict_error, 413 request_too_large, 429 rate_limit_error,
+	// 504 timeout_error, 529 overloaded_error, other 4xx
 	// invalid_request_error, other 5xx api_error); for a stream error,
 	// overloaded_error.
 	ErrorType string `json:"error_type,omitempty"`
@@ -193,7 +193,11 @@ func (r *Rule) validate() error {
 	return nil
 }
 
-// errorTypeFor is the error.type the real API uses with status.
+// errorTypeFor is the error.type the real API uses with status, per its
+// errors page. The simulator plays the API and must not agree with the
+// gateway by sharing its code: this table is kept apart from taxonomy's on
+// purpose, and the gateway's tests against the simulator check one with the
+// other.
 func errorTypeFor(status int) string {
 	switch status {
 	case http.StatusBadRequest:
@@ -206,14 +210,14 @@ func errorTypeFor(status int) string {
 		return "permission_error"
 	case http.StatusNotFound:
 		return "not_found_error"
-	case http.StatusRequestTimeout:
-		return "timeout_error"
 	case http.StatusConflict:
 		return "conflict_error"
 	case http.StatusRequestEntityTooLarge:
 		return "request_too_large"
 	case http.StatusTooManyRequests:
 		return "rate_limit_error"
+	case http.StatusGatewayTimeout:
+		return "timeout_error"
 	case 529:
 		return "overloaded_error"
 	}

@@ -186,27 +186,10 @@ func classify(r Result) Decision {
 	return transient(Network)
 }
 
-// byType classifies by Anthropic's error.type, as for an SSE error event.
+// byType classifies an SSE error event by its error.type, as the HTTP
+// status the API answers that type with (DESIGN §2).
 func byType(errorType, message string) Decision {
-	switch errorType {
-	case "invalid_request_error":
-		return classify(Result{Status: 400, Message: message})
-	case "authentication_error":
-		return classify(Result{Status: 401})
-	case "permission_error":
-		return classify(Result{Status: 403})
-	case "not_found_error":
-		return classify(Result{Status: 404})
-	case "request_too_large":
-		return classify(Result{Status: 413})
-	case "rate_limit_error":
-		return classify(Result{Status: 429})
-	case "overloaded_error":
-		return classify(Result{Status: 529})
-	case "timeout_error":
-		return transient(Timeout)
-	}
-	return transient(ServerError) // api_error and anything unknown
+	return classify(Result{Status: StatusOf(errorType), Message: message})
 }
 
 func transient(c Class) Decision {

@@ -1,4 +1,4 @@
-package gateway
+package jsonscan_test
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 )
 
 func TestScanRequestFindsTopLevelFields(t *testing.T) {
@@ -42,34 +44,34 @@ func TestScanRequestFindsTopLevelFields(t *testing.T) {
 		{name: "duplicate model", body: `{"model":"a","model":"b","messages":[]}`, model: "b", isString: true, messages: true, dup: true, wantMember: 3},
 		{name: "white space everywhere", body: " \n{ \"model\" :\t\"m\" , \"messages\" : [ ] } \r\n", model: "m", isString: true, messages: true, wantMember: 2},
 		{name: "empty object", body: `{}`},
-		{name: "array", body: `[1,2]`, err: errNotObject},
-		{name: "string", body: `"model"`, err: errNotObject},
-		{name: "truncated", body: `{"model":"m","messages":[`, err: errSyntax},
-		{name: "trailing garbage", body: `{"model":"m"} x`, err: errSyntax},
-		{name: "two objects", body: `{}{}`, err: errSyntax},
-		{name: "trailing comma", body: `{"model":"m",}`, err: errSyntax},
-		{name: "single quotes", body: `{'model':'m'}`, err: errSyntax},
-		{name: "raw newline in string", body: "{\"model\":\"a\nb\"}", err: errSyntax},
-		{name: "bad escape", body: `{"model":"\x"}`, err: errSyntax},
-		{name: "bad number", body: `{"n":01}`, err: errSyntax},
-		{name: "empty", body: ``, err: errSyntax},
+		{name: "array", body: `[1,2]`, err: jsonscan.ErrNotObject},
+		{name: "string", body: `"model"`, err: jsonscan.ErrNotObject},
+		{name: "truncated", body: `{"model":"m","messages":[`, err: jsonscan.ErrSyntax},
+		{name: "trailing garbage", body: `{"model":"m"} x`, err: jsonscan.ErrSyntax},
+		{name: "two objects", body: `{}{}`, err: jsonscan.ErrSyntax},
+		{name: "trailing comma", body: `{"model":"m",}`, err: jsonscan.ErrSyntax},
+		{name: "single quotes", body: `{'model':'m'}`, err: jsonscan.ErrSyntax},
+		{name: "raw newline in string", body: "{\"model\":\"a\nb\"}", err: jsonscan.ErrSyntax},
+		{name: "bad escape", body: `{"model":"\x"}`, err: jsonscan.ErrSyntax},
+		{name: "bad number", body: `{"n":01}`, err: jsonscan.ErrSyntax},
+		{name: "empty", body: ``, err: jsonscan.ErrSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var f reqFields
-			err := scanRequest([]byte(tt.body), &f)
+			var f jsonscan.Request
+			err := jsonscan.ScanRequest([]byte(tt.body), &f)
 			if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
 				t.Fatalf("err = %v, want %v", err, tt.err)
 			}
 			if err != nil {
 				return
 			}
-			if f.model != tt.model || f.modelIsString != tt.isString || f.stream != tt.stream || f.streamNotBool != tt.notBool ||
-				f.hasMessages != tt.messages || f.userID != tt.user || f.dupModel != tt.dup {
+			if f.Model != tt.model || f.ModelIsString != tt.isString || f.Stream != tt.stream || f.StreamNotBool != tt.notBool ||
+				f.HasMessages != tt.messages || f.UserID != tt.user || f.DupModel != tt.dup {
 				t.Fatalf("fields = %+v", f)
 			}
-			if len(f.members) != tt.wantMember {
-				t.Fatalf("%d members, want %d", len(f.members), tt.wantMember)
+			if len(f.Members) != tt.wantMember {
+				t.Fatalf("%d members, want %d", len(f.Members), tt.wantMember)
 			}
 		})
 	}
@@ -80,11 +82,11 @@ func TestRewriteModelKeepsEveryOtherByte(t *testing.T) {
 		"  \"tools\": [{\"name\":\"t\",\"input_schema\":{\"type\":\"object\",\"model\":\"x\"}}],\n" +
 		"  \"thinking\": {\"type\":\"enabled\",\"budget_tokens\":1024},\n  \"unknown_field\": 1.5e3,\n" +
 		"  \"messages\": [{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"data\":\"AAAA\"}}]}]\n}")
-	var f reqFields
-	if err := scanRequest(body, &f); err != nil {
+	var f jsonscan.Request
+	if err := jsonscan.ScanRequest(body, &f); err != nil {
 		t.Fatal(err)
 	}
-	h, v, tl := rewriteModel(body, &f, []byte(`"claude-haiku-5-5"`))
+	h, v, tl := f.ReplaceModel(body, []byte(`"claude-haiku-5-5"`))
 	got := string(h) + string(v) + string(tl)
 	want := strings.Replace(string(body), `"claude-sonnet-5-5"`, `"claude-haiku-5-5"`, 1)
 	if got != want {
@@ -92,11 +94,11 @@ func TestRewriteModelKeepsEveryOtherByte(t *testing.T) {
 	}
 }
 
-func TestValidJSONDepthLimitMatchesEncodingJSON(t *testing.T) {
+func TestValidDepthLimitMatchesEncodingJSON(t *testing.T) {
 	for _, n := range []int{9999, 10000, 10001} {
 		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
-		if got, want := validJSON(b), json.Valid(b); got != want {
-			t.Errorf("depth %d: validJSON = %v, json.Valid = %v", n, got, want)
+		if got, want := jsonscan.Valid(b), json.Valid(b); got != want {
+			t.Errorf("depth %d: Valid = %v, json.Valid = %v", n, got, want)
 		}
 	}
 }
@@ -111,40 +113,40 @@ func FuzzScanRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var fs reqFields
-		err := scanRequest(body, &fs)
-		if valid := validJSON(body); valid != json.Valid(body) {
-			t.Fatalf("validJSON = %v, json.Valid = %v", valid, json.Valid(body))
+		var fs jsonscan.Request
+		err := jsonscan.ScanRequest(body, &fs)
+		if valid := jsonscan.Valid(body); valid != json.Valid(body) {
+			t.Fatalf("Valid = %v, json.Valid = %v", valid, json.Valid(body))
 		}
 		var m map[string]json.RawMessage
 		jerr := json.Unmarshal(body, &m)
 		if (err == nil) != (jerr == nil) {
 			// json.Unmarshal into a map fails on non-objects; so must we.
-			t.Fatalf("scanRequest err = %v, json err = %v", err, jerr)
+			t.Fatalf("ScanRequest err = %v, json err = %v", err, jerr)
 		}
 		if err != nil {
 			return
 		}
 		raw, has := m["model"]
-		if has != fs.hasModel {
-			t.Fatalf("hasModel = %v, json says %v", fs.hasModel, has)
+		if has != fs.HasModel {
+			t.Fatalf("hasModel = %v, json says %v", fs.HasModel, has)
 		}
 		var model string
 		isString := has && json.Unmarshal(raw, &model) == nil && raw[0] == '"'
-		if !fs.dupModel && (isString != fs.modelIsString || isString && model != fs.model) {
-			t.Fatalf("model = %q (%v), json says %q (%v)", fs.model, fs.modelIsString, model, isString)
+		if !fs.DupModel && (isString != fs.ModelIsString || isString && model != fs.Model) {
+			t.Fatalf("model = %q (%v), json says %q (%v)", fs.Model, fs.ModelIsString, model, isString)
 		}
 		rawStream, hasStream := m["stream"]
 		notBool := hasStream && string(rawStream) != "true" && string(rawStream) != "false" && string(rawStream) != "null"
-		if fs.stream != (hasStream && string(rawStream) == "true") || fs.streamNotBool != notBool {
-			t.Fatalf("stream = %v, notBool = %v; json says %s", fs.stream, fs.streamNotBool, rawStream)
+		if fs.Stream != (hasStream && string(rawStream) == "true") || fs.StreamNotBool != notBool {
+			t.Fatalf("stream = %v, notBool = %v; json says %s", fs.Stream, fs.StreamNotBool, rawStream)
 		}
 		_, hasMsgs := m["messages"]
-		if hasMsgs != fs.hasMessages {
-			t.Fatalf("hasMessages = %v", fs.hasMessages)
+		if hasMsgs != fs.HasMessages {
+			t.Fatalf("hasMessages = %v", fs.HasMessages)
 		}
-		if fs.modelIsString && !fs.dupModel {
-			h, v, tl := rewriteModel(body, &fs, []byte(`"other"`))
+		if fs.ModelIsString && !fs.DupModel {
+			h, v, tl := fs.ReplaceModel(body, []byte(`"other"`))
 			nb := append(append(append([]byte(nil), h...), v...), tl...)
 			var m2 map[string]json.RawMessage
 			if err := json.Unmarshal(nb, &m2); err != nil {
@@ -160,38 +162,4 @@ func FuzzScanRequest(f *testing.F) {
 			}
 		}
 	})
-}
-
-// scanBenchBodies are a short request and a 1 MiB one (a long conversation
-// with escapes, numbers and nesting), the sizes the scanner runs on.
-var scanBenchBodies = func() map[string][]byte {
-	small := []byte(`{"model":"claude-sonnet-5-5","max_tokens":256,"stream":true,"system":"You are terse.",` +
-		`"metadata":{"user_id":"u-123"},"messages":[{"role":"user","content":"Say hello in a short sentence, please."}]}`)
-	var b bytes.Buffer
-	b.WriteString(`{"model":"claude-sonnet-5-5","max_tokens":4096,"stream":false,"temperature":0.7,"messages":[`)
-	for i := 0; b.Len() < 1<<20; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"role":"user","content":[{"type":"text","text":"Line \"quoted\" and \u00e9 then plain text that goes on for a while, as prompts do."},` +
-			`{"type":"tool_result","tool_use_id":"toolu_01","content":[{"type":"text","text":"42"}],"is_error":false}]}`)
-	}
-	b.WriteString(`]}`)
-	return map[string][]byte{"small": small, "1MiB": b.Bytes()}
-}()
-
-func BenchmarkScanRequest(b *testing.B) {
-	for _, name := range []string{"small", "1MiB"} {
-		body := scanBenchBodies[name]
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			var f reqFields
-			for b.Loop() {
-				if err := scanRequest(body, &f); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }

@@ -1,4 +1,4 @@
-package gateway
+package jsonscan
 
 import (
 	"encoding/json"
@@ -9,41 +9,17 @@ import (
 // maxDepth is the deepest nesting accepted, as encoding/json accepts it.
 const maxDepth = 10000
 
-// errSyntax marks a body that is not valid JSON.
-var errSyntax = errors.New("invalid JSON")
+// ErrSyntax marks a body that is not valid JSON.
+var ErrSyntax = errors.New("invalid JSON")
 
-// errNotObject marks a body that is valid JSON but not an object.
-var errNotObject = errors.New("not a JSON object")
+// ErrNotObject marks a body that is valid JSON but not an object.
+var ErrNotObject = errors.New("not a JSON object")
 
-// member is one top-level member of a request body: byte ranges of its key
-// (quotes included) and of its value.
-type member struct {
-	keyStart, keyEnd int
-	valStart, valEnd int
-}
-
-// reqFields are the top-level members of a Messages request the gateway
-// needs, found by one pass over the body's bytes with no decoding.
-type reqFields struct {
-	// hasModel is set when there is a top-level "model"; modelIsString when
-	// its value is a string, which lies at body[modelStart:modelEnd] (quotes
-	// included) and decodes to model.
-	hasModel, modelIsString bool
-	modelStart, modelEnd    int
-	model                   string
-	// dupModel is set when "model" appears more than once.
-	dupModel bool
-	// stream is true when "stream" is the literal true; streamNotBool when
-	// it is there with a value other than true, false or null. The last
-	// "stream" counts, as with encoding/json.
-	stream, streamNotBool bool
-	// hasMessages is set when there is a top-level "messages".
-	hasMessages bool
-	// userID is metadata.user_id when it is a string.
-	userID string
-	// members lists every top-level member, in order.
-	members []member
-	inline  [12]member
+// Valid reports whether b is one valid JSON value, as json.Valid does.
+func Valid(b []byte) bool {
+	s := scanner{b: b}
+	s.ws()
+	return s.value() == nil && s.end()
 }
 
 // scanner walks JSON bytes. Every method starts at s.i and leaves s.i just
@@ -54,19 +30,11 @@ type scanner struct {
 	depth int
 }
 
-// scanRequest checks that body is one valid JSON object and reads its
-// top-level members. The error is errSyntax, or errNotObject.
-func scanRequest(body []byte, f *reqFields) error {
-	*f = reqFields{}
-	f.members = f.inline[:0]
-	s := scanner{b: body}
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
-		if s.value() == nil && s.end() {
-			return errNotObject
-		}
-		return errSyntax
-	}
+// members reads an object, s.i at its '{': for each member it reads the key
+// and calls member with the key's byte range (quotes included; escaped when
+// the key holds a backslash escape) and s.i at the value, which member must
+// consume.
+func (s *scanner) members(member func(ks, ke int, escaped bool) error) error {
 	empty, err := s.objectStart()
 	for !empty {
 		if err != nil {
@@ -76,104 +44,28 @@ func scanRequest(body []byte, f *reqFields) error {
 		if kerr != nil {
 			return kerr
 		}
-		if err := s.topMember(f, ks, ke, escaped); err != nil {
+		if err := member(ks, ke, escaped); err != nil {
 			return err
 		}
 		empty, err = s.objectNext()
 	}
-	if err != nil {
-		return err
-	}
-	if !s.end() {
-		return errSyntax
-	}
-	return nil
+	return err
 }
 
-// topMember reads the value of the top-level member whose key is at
-// s.b[ks:ke], noting what the gateway needs.
-func (s *scanner) topMember(f *reqFields, ks, ke int, escaped bool) error {
-	key := s.b[ks+1 : ke-1]
+// keyName is the name of the key at s.b[ks:ke] (quotes included), decoded
+// when escaped.
+func (s *scanner) keyName(ks, ke int, escaped bool) []byte {
 	if escaped {
-		key = unescapeKey(s.b[ks:ke])
+		return []byte(decodeString(s.b[ks:ke], true))
 	}
-	vs := s.i
-	var err error
-	switch string(key) {
-	case "model":
-		f.dupModel = f.hasModel
-		f.hasModel = true
-		f.modelIsString = false
-		if s.i < len(s.b) && s.b[s.i] == '"' {
-			var esc bool
-			if esc, err = s.str(); err == nil {
-				f.modelIsString = true
-				f.modelStart, f.modelEnd = vs, s.i
-				f.model = decodeString(s.b[vs:s.i], esc)
-			}
-		} else {
-			err = s.value()
-		}
-	case "stream":
-		if err = s.value(); err == nil {
-			v := s.b[vs:s.i]
-			f.stream = string(v) == "true"
-			f.streamNotBool = !f.stream && string(v) != "false" && string(v) != "null"
-		}
-	case "messages":
-		f.hasMessages = true
-		err = s.value()
-	case "metadata":
-		if s.i < len(s.b) && s.b[s.i] == '{' {
-			err = s.metadata(f)
-		} else {
-			err = s.value()
-		}
-	default:
-		err = s.value()
-	}
-	if err == nil {
-		f.members = append(f.members, member{ks, ke, vs, s.i})
-	}
-	return err
+	return s.b[ks+1 : ke-1]
 }
 
-// metadata reads the metadata object, keeping user_id.
-func (s *scanner) metadata(f *reqFields) error {
-	empty, err := s.objectStart()
-	for !empty {
-		if err != nil {
-			return err
-		}
-		ks, ke, escaped, kerr := s.key()
-		if kerr != nil {
-			return kerr
-		}
-		key := s.b[ks+1 : ke-1]
-		if escaped {
-			key = unescapeKey(s.b[ks:ke])
-		}
-		if string(key) == "user_id" && s.i < len(s.b) && s.b[s.i] == '"' {
-			vs := s.i
-			esc, serr := s.str()
-			if serr != nil {
-				return serr
-			}
-			f.userID = decodeString(s.b[vs:s.i], esc)
-		} else if err := s.value(); err != nil {
-			return err
-		}
-		empty, err = s.objectNext()
-	}
-	return err
-}
+// isObject reports whether the value at s.i is an object.
+func (s *scanner) isObject() bool { return s.i < len(s.b) && s.b[s.i] == '{' }
 
-// validJSON reports whether b is one valid JSON value, as json.Valid does.
-func validJSON(b []byte) bool {
-	s := scanner{b: b}
-	s.ws()
-	return s.value() == nil && s.end()
-}
+// isString reports whether the value at s.i is a string.
+func (s *scanner) isString() bool { return s.i < len(s.b) && s.b[s.i] == '"' }
 
 // end skips trailing white space and reports whether nothing else follows.
 func (s *scanner) end() bool {
@@ -194,7 +86,7 @@ func (s *scanner) ws() {
 
 func (s *scanner) value() error {
 	if s.i >= len(s.b) {
-		return errSyntax
+		return ErrSyntax
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
@@ -213,7 +105,7 @@ func (s *scanner) value() error {
 	case c == '-' || c >= '0' && c <= '9':
 		return s.number()
 	}
-	return errSyntax
+	return ErrSyntax
 }
 
 // objectStart consumes '{' and reports whether the object is empty (then
@@ -221,7 +113,7 @@ func (s *scanner) value() error {
 func (s *scanner) objectStart() (empty bool, err error) {
 	s.depth++
 	if s.depth > maxDepth {
-		return false, errSyntax
+		return false, ErrSyntax
 	}
 	s.i++ // '{'
 	s.ws()
@@ -236,7 +128,7 @@ func (s *scanner) objectStart() (empty bool, err error) {
 // key reads a member's key and the colon after it, leaving s.i at the value.
 func (s *scanner) key() (ks, ke int, escaped bool, err error) {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return 0, 0, false, errSyntax
+		return 0, 0, false, ErrSyntax
 	}
 	ks = s.i
 	if escaped, err = s.str(); err != nil {
@@ -245,7 +137,7 @@ func (s *scanner) key() (ks, ke int, escaped bool, err error) {
 	ke = s.i
 	s.ws()
 	if s.i >= len(s.b) || s.b[s.i] != ':' {
-		return 0, 0, false, errSyntax
+		return 0, 0, false, ErrSyntax
 	}
 	s.i++
 	s.ws()
@@ -257,7 +149,7 @@ func (s *scanner) key() (ks, ke int, escaped bool, err error) {
 func (s *scanner) objectNext() (done bool, err error) {
 	s.ws()
 	if s.i >= len(s.b) {
-		return false, errSyntax
+		return false, ErrSyntax
 	}
 	switch s.b[s.i] {
 	case ',':
@@ -269,7 +161,7 @@ func (s *scanner) objectNext() (done bool, err error) {
 		s.depth--
 		return true, nil
 	}
-	return false, errSyntax
+	return false, ErrSyntax
 }
 
 func (s *scanner) object() error {
@@ -293,7 +185,7 @@ func (s *scanner) object() error {
 func (s *scanner) array() error {
 	s.depth++
 	if s.depth > maxDepth {
-		return errSyntax
+		return ErrSyntax
 	}
 	s.i++ // '['
 	s.ws()
@@ -308,7 +200,7 @@ func (s *scanner) array() error {
 		}
 		s.ws()
 		if s.i >= len(s.b) {
-			return errSyntax
+			return ErrSyntax
 		}
 		switch s.b[s.i] {
 		case ',':
@@ -319,7 +211,7 @@ func (s *scanner) array() error {
 			s.depth--
 			return nil
 		default:
-			return errSyntax
+			return ErrSyntax
 		}
 	}
 }
@@ -341,7 +233,7 @@ func (s *scanner) str() (escaped bool, err error) {
 			i++
 		}
 		if i >= len(b) {
-			return false, errSyntax
+			return false, ErrSyntax
 		}
 		switch b[i] {
 		case '"':
@@ -350,21 +242,21 @@ func (s *scanner) str() (escaped bool, err error) {
 		case '\\':
 			escaped = true
 			if i+1 >= len(b) {
-				return false, errSyntax
+				return false, ErrSyntax
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return false, errSyntax
+					return false, ErrSyntax
 				}
 				i += 6
 			default:
-				return false, errSyntax
+				return false, ErrSyntax
 			}
 		default: // a control character
-			return false, errSyntax
+			return false, ErrSyntax
 		}
 	}
 }
@@ -375,7 +267,7 @@ func isHex(c byte) bool {
 
 func (s *scanner) literal(lit string) error {
 	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
-		return errSyntax
+		return ErrSyntax
 	}
 	s.i += len(lit)
 	return nil
@@ -395,12 +287,12 @@ func (s *scanner) number() error {
 			i++
 		}
 	default:
-		return errSyntax
+		return ErrSyntax
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return errSyntax
+			return ErrSyntax
 		}
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 			i++
@@ -412,7 +304,7 @@ func (s *scanner) number() error {
 			i++
 		}
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return errSyntax
+			return ErrSyntax
 		}
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 			i++
@@ -432,12 +324,4 @@ func decodeString(q []byte, escaped bool) string {
 		return ""
 	}
 	return v
-}
-
-func unescapeKey(q []byte) []byte { return []byte(decodeString(q, true)) }
-
-// rewriteModel returns the parts of body with the value of its top-level
-// "model" replaced by model: every other byte is kept as it was.
-func rewriteModel(body []byte, f *reqFields, model []byte) (head, value, tail []byte) {
-	return body[:f.modelStart], model, body[f.modelEnd:]
 }
