@@ -1,6 +1,7 @@
 package taxonomy_test
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -8,31 +9,20 @@ import (
 )
 
 // apiErrors is the Anthropic API's errors page, read independently of the
-// table: each status with the error.type it answers with.
-var apiErrors = []struct {
-	status int
-	typ    string
-}{
-	{400, "invalid_request_error"},
-	{401, "authentication_error"},
-	{402, "billing_error"},
-	{403, "permission_error"},
-	{404, "not_found_error"},
-	{409, "conflict_error"},
-	{413, "request_too_large"},
-	{429, "rate_limit_error"},
-	{500, "api_error"},
-	{504, "timeout_error"},
-	{529, "overloaded_error"},
+// table: each error.type with the HTTP status it comes with.
+var apiErrors = map[string]int{
+	"invalid_request_error": 400, "authentication_error": 401, "billing_error": 402, "permission_error": 403,
+	"not_found_error": 404, "conflict_error": 409, "request_too_large": 413, "rate_limit_error": 429,
+	"api_error": 500, "timeout_error": 504, "overloaded_error": 529,
 }
 
 func TestErrorTypeAndStatusOfFollowTheAPIsErrorsPage(t *testing.T) {
-	for _, e := range apiErrors {
-		if got := taxonomy.ErrorType(e.status); got != e.typ {
-			t.Errorf("ErrorType(%d) = %q, want %q", e.status, got, e.typ)
+	for typ, status := range apiErrors {
+		if got := taxonomy.ErrorType(status); got != typ {
+			t.Errorf("ErrorType(%d) = %q, want %q", status, got, typ)
 		}
-		if got := taxonomy.StatusOf(e.typ); got != e.status {
-			t.Errorf("StatusOf(%q) = %d, want %d", e.typ, got, e.status)
+		if got := taxonomy.StatusOf(typ); got != status {
+			t.Errorf("StatusOf(%q) = %d, want %d", typ, got, status)
 		}
 	}
 }
@@ -60,14 +50,13 @@ func TestStatusOfAnUnknownTypeIs500(t *testing.T) {
 // (DESIGN §2), for every type of the table.
 func TestClassifySSEErrorEventAsTheStatusOfItsType(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, e := range append(apiErrors, struct {
-		status int
-		typ    string
-	}{500, "an_unknown_error"}) {
-		sse := taxonomy.Classify(taxonomy.Result{Status: 200, StreamError: true, ErrorType: e.typ}, now)
-		http := taxonomy.Classify(taxonomy.Result{Status: e.status, ErrorType: e.typ}, now)
+	types := maps.Clone(apiErrors)
+	types["an_unknown_error"] = 500
+	for typ, status := range types {
+		sse := taxonomy.Classify(taxonomy.Result{Status: 200, StreamError: true, ErrorType: typ}, now)
+		http := taxonomy.Classify(taxonomy.Result{Status: status, ErrorType: typ}, now)
 		if sse != http {
-			t.Errorf("%s: as an SSE event %+v, as HTTP %d %+v", e.typ, sse, e.status, http)
+			t.Errorf("%s: as an SSE event %+v, as HTTP %d %+v", typ, sse, status, http)
 		}
 	}
 }

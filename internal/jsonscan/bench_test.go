@@ -64,52 +64,50 @@ var responseBenchBodies = func() map[string][]byte {
 }()
 
 // BenchmarkScanResponse is what the gateway does with a 2xx answer: one pass
-// that validates it and finds its usage, then the usage's counts.
+// that validates it and finds its usage, then the usage's counts; and, for
+// comparison, the same with encoding/json (json.Valid, then json.Unmarshal
+// of the parts it needs).
 func BenchmarkScanResponse(b *testing.B) {
-	for _, name := range []string{"small", "1MiB", "message_start"} {
-		body := responseBenchBodies[name]
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			var r jsonscan.Response
-			for b.Loop() {
-				if !jsonscan.ScanResponse(body, &r) {
-					b.Fatal("invalid")
+	for _, way := range []struct {
+		name string
+		read func(body []byte) bool
+	}{{"jsonscan", readUsage}, {"encoding_json", readUsageEncodingJSON}} {
+		for _, name := range []string{"small", "1MiB", "message_start"} {
+			body := responseBenchBodies[name]
+			b.Run(way.name+"/"+name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if !way.read(body) {
+						b.Fatal("no usage")
+					}
 				}
-				raw := r.Usage
-				if name == "message_start" {
-					raw = r.MessageUsage
-				}
-				if _, ok := jsonscan.DecodeUsage(raw); !ok {
-					b.Fatal("no usage")
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
-// BenchmarkScanResponseEncodingJSON does the same with encoding/json, for
-// comparison: json.Valid, then json.Unmarshal of the parts it needs.
-func BenchmarkScanResponseEncodingJSON(b *testing.B) {
-	for _, name := range []string{"small", "1MiB", "message_start"} {
-		body := responseBenchBodies[name]
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if !json.Valid(body) {
-					b.Fatal("invalid")
-				}
-				var m struct {
-					Usage   *usageJSON `json:"usage"`
-					Message struct {
-						Usage *usageJSON `json:"usage"`
-					} `json:"message"`
-				}
-				if json.Unmarshal(body, &m) != nil || m.Usage == nil && m.Message.Usage == nil {
-					b.Fatal("no usage")
-				}
-			}
-		})
+// readUsage reads an answer's usage, or its message's, as the gateway does.
+func readUsage(body []byte) bool {
+	var r jsonscan.Response
+	if !jsonscan.ScanResponse(body, &r) {
+		return false
 	}
+	raw := r.Usage
+	if raw == nil {
+		raw = r.MessageUsage
+	}
+	_, ok := jsonscan.DecodeUsage(raw)
+	return ok
+}
+
+// readUsageEncodingJSON is readUsage with encoding/json.
+func readUsageEncodingJSON(body []byte) bool {
+	var m struct {
+		Usage   *usageJSON `json:"usage"`
+		Message struct {
+			Usage *usageJSON `json:"usage"`
+		} `json:"message"`
+	}
+	return json.Valid(body) && json.Unmarshal(body, &m) == nil && (m.Usage != nil || m.Message.Usage != nil)
 }
