@@ -7,7 +7,8 @@
 //
 //   - POST /v1/messages: the Messages API, streamed or not, through the
 //     engine's chain of model tiers. The body is forwarded as bytes with only
-//     its top-level "model" rewritten per tier; a stream is held back until
+//     its top-level "model" rewritten per tier (internal/jsonscan reads
+//     each request and each answer in one pass); a stream is held back until
 //     its first content_block_delta with content (sse.CommitPoint) so that a
 //     failure before it is retried or falls back invisibly, and after it
 //     (or when a shutdown's grace ends) fails with an SSE error event. Its
