@@ -305,7 +305,7 @@ func (l *Load) Run(ctx context.Context, baseURL string, shape Shape, d time.Dura
 type worker struct {
 	l    *Load
 	req  *http.Request
-	body bodyReader
+	body []byte // the request body, sent by a fresh bodyReader each time
 	buf  []byte
 	tail []byte
 	res  Result
@@ -315,7 +315,7 @@ type worker struct {
 func newWorker(l *Load, ctx context.Context, u *url.URL) *worker {
 	w := &worker{l: l, buf: make([]byte, 32<<10), tail: make([]byte, 0, 2*tailSize)}
 	w.res.Outcomes = map[string]int64{}
-	w.body.data = l.Request.Body
+	w.body = l.Request.Body
 	w.req = (&http.Request{
 		Method:        http.MethodPost,
 		URL:           u,
@@ -323,7 +323,6 @@ func newWorker(l *Load, ctx context.Context, u *url.URL) *worker {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        l.Request.Header.Clone(),
-		Body:          &w.body,
 		ContentLength: int64(len(l.Request.Body)),
 		Host:          u.Host,
 	}).WithContext(ctx)
@@ -371,9 +370,15 @@ func (w *worker) open(ctx context.Context, ticket *atomic.Int64, total int64, st
 
 // do sends one request and records it, timed from from.
 func (w *worker) do(from time.Time) {
-	w.body.reset()
+	// A shallow copy of the request with a fresh body each time: the
+	// transport may still read a request's body after its answer arrived
+	// (it resends a request on a new connection when the one it picked
+	// turned out dead, from its own goroutine), so neither may be reused
+	// while it could (seen under -race). Two small allocations per request.
+	req := *w.req
+	req.Body = &bodyReader{data: w.body}
 	a := Answer{Stream: w.l.Request.Stream}
-	resp, err := w.l.Transport.RoundTrip(w.req)
+	resp, err := w.l.Transport.RoundTrip(&req)
 	var first time.Time
 	w.tail = w.tail[:0]
 	if err != nil {
@@ -434,15 +439,12 @@ func (w *worker) keepTail(p []byte) {
 	w.tail = append(w.tail, p...)
 }
 
-// bodyReader serves the same bytes for every request; reset rewinds it. The
-// transport has written it whole before an answer arrives (every server here
-// reads the whole body first), so rewinding after the answer is safe.
+// bodyReader serves a request's body from bytes shared by every request of
+// a worker; each request gets its own reader.
 type bodyReader struct {
 	data []byte
 	off  int
 }
-
-func (b *bodyReader) reset() { b.off = 0 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.off >= len(b.data) {
