@@ -140,11 +140,14 @@ func StreamComplete(tail []byte) bool { return bytes.Contains(tail, []byte("mess
 var sharedTransport = sync.OnceValue(func() *http.Transport { return NewClientTransport() })
 
 // NewClientTransport returns the load generator's transport: keep-alive, no
-// proxy, no compression, HTTP/1.1, and enough idle connections per host for
-// every worker of a saturation run to keep its connection.
+// proxy, no compression, HTTP/1.1 (over TLS too: a client of the gateway
+// speaks HTTP/1.1 to it), enough idle connections per host for every worker
+// of a saturation run to keep its connection, and the system roots plus
+// LoopbackCert as trusted roots.
 func NewClientTransport() *http.Transport {
 	return &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     clientTLSConfig(),
 		MaxIdleConns:        0, // no total limit
 		MaxIdleConnsPerHost: 4096,
 		IdleConnTimeout:     90 * time.Second,

@@ -62,6 +62,8 @@ func testChild(args []string) int {
 	cfgFile := fs.String("config", "", "")
 	seed := fs.Int64("seed", 1, "")
 	delay := fs.Duration("token-delay", 0, "")
+	tlsCert := fs.String("tls-cert", "", "")
+	tlsKey := fs.String("tls-key", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -114,8 +116,13 @@ func testChild(args []string) int {
 		return 1
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("listening on http://%s\n", ln.Addr())
-	go func() { _ = hs.Serve(ln) }()
+	if *tlsCert != "" {
+		fmt.Printf("listening on https://%s\n", ln.Addr())
+		go func() { _ = hs.ServeTLS(ln, *tlsCert, *tlsKey) }()
+	} else {
+		fmt.Printf("listening on http://%s\n", ln.Addr())
+		go func() { _ = hs.Serve(ln) }()
+	}
 	<-ctx.Done()
 	if c, ok := h.(interface{ Close() }); ok {
 		c.Close()

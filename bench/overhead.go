@@ -15,18 +15,19 @@ const (
 	Gateway = "gateway" // bulwark serve in front of it
 )
 
-// DESIGN §12 targets, gateway against the bare proxy.
+// DESIGN §12 targets, gateway against the bare proxy, over a plain HTTP/1.1
+// upstream and over TLS + HTTP/2 alike.
 const (
 	// TargetP50 is the most the gateway may add to the proxy's p50, at one
 	// request in flight and at 1,000 requests/s.
-	TargetP50 = 50 * time.Microsecond
+	TargetP50 = 25 * time.Microsecond
 	// TargetP99 is the most it may add to the p99 there.
-	TargetP99 = 300 * time.Microsecond
+	TargetP99 = 150 * time.Microsecond
 	// TargetTTFB is the most it may add to a stream's time to first byte.
-	TargetTTFB = 100 * time.Microsecond
+	TargetTTFB = 50 * time.Microsecond
 	// TargetThroughput is the least share of the proxy's saturation
 	// throughput the gateway must reach.
-	TargetThroughput = 0.9
+	TargetThroughput = 0.95
 	// JudgedRate is the open-loop rate the latency targets apply to.
 	JudgedRate = 1000
 )

@@ -48,7 +48,8 @@ type Launcher struct {
 type Proc struct {
 	// Name is the name given to Start (e.g. "sim").
 	Name string
-	// URL is the base URL the child listens on, "http://127.0.0.1:PORT".
+	// URL is the base URL the child listens on, "http://127.0.0.1:PORT"
+	// (https:// for a simulator serving TLS).
 	URL string
 	// LogPath is the file holding its stderr, or "".
 	LogPath string
@@ -63,9 +64,15 @@ type Proc struct {
 
 // Start runs the executable with args as the child called name and returns
 // once it printed its "listening on http://HOST:PORT" line (its first stdout
-// line). The child is stopped if it does not within StartTimeout, if ctx is
+// line; https:// when it serves TLS). The child is stopped if it does not within StartTimeout, if ctx is
 // done first, and, on Linux, if this process dies.
 func (l *Launcher) Start(ctx context.Context, name string, args ...string) (*Proc, error) {
+	return l.StartEnv(ctx, name, nil, args...)
+}
+
+// StartEnv is Start with env added to this child's environment (after the
+// Launcher's Env).
+func (l *Launcher) StartEnv(ctx context.Context, name string, env []string, args ...string) (*Proc, error) {
 	exe := l.Exe
 	if exe == "" {
 		var err error
@@ -74,7 +81,7 @@ func (l *Launcher) Start(ctx context.Context, name string, args ...string) (*Pro
 		}
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = childEnv(os.Environ(), l.Env)
+	cmd.Env = childEnv(os.Environ(), append(append([]string(nil), l.Env...), env...))
 	cmd.SysProcAttr = childAttr()
 	p := &Proc{Name: name, cmd: cmd, grace: l.StopGrace, done: make(chan struct{})}
 	if p.grace <= 0 {
@@ -121,9 +128,9 @@ func (l *Launcher) Start(ctx context.Context, name string, args ...string) (*Pro
 	select {
 	case line := <-first:
 		u, ok := strings.CutPrefix(line, "listening on ")
-		if !ok || !strings.HasPrefix(u, "http://") {
+		if !ok || !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			_ = p.Stop()
-			return nil, fmt.Errorf("start %s: first line %q, want \"listening on http://HOST:PORT\"%s", name, line, p.tail())
+			return nil, fmt.Errorf("start %s: first line %q, want \"listening on http(s)://HOST:PORT\"%s", name, line, p.tail())
 		}
 		p.URL = u
 	case <-timer.C:

@@ -33,6 +33,18 @@ func ReadMemory(pid int) (Memory, error) {
 	return parseStatus(data)
 }
 
+// CountFDs counts the open file descriptors of process pid
+// (/proc/PID/fd).
+func CountFDs(pid int) (int, error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	return len(names), err
+}
+
 // parseStatus reads VmRSS and VmHWM ("VmRSS:	  123456 kB") from the text
 // of /proc/PID/status.
 func parseStatus(data []byte) (Memory, error) {

@@ -25,5 +25,8 @@ var errNotLinux = errors.New("needs Linux (/proc, RLIMIT_NOFILE)")
 // ReadMemory is only implemented on Linux.
 func ReadMemory(pid int) (Memory, error) { return Memory{}, errNotLinux }
 
+// CountFDs is only implemented on Linux.
+func CountFDs(pid int) (int, error) { return 0, errNotLinux }
+
 // RaiseFileLimit is only implemented on Linux.
 func RaiseFileLimit(want uint64) (soft, hard uint64, err error) { return 0, 0, errNotLinux }

@@ -236,3 +236,64 @@ func TestParseGoMetricsReadsTheRuntimeFigures(t *testing.T) {
 		t.Error("a page without the figures was read")
 	}
 }
+
+func TestTLSStackReachesTheSimulatorOverHTTP2ThroughTheProxyAndTheGateway(t *testing.T) {
+	t.Parallel()
+	l := testLauncher(t)
+	files, err := WriteTLSFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	eps, err := StartStack(ctx, StackConfig{Launcher: l, TLS: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(eps[0].URL, "https://") || !strings.HasPrefix(eps[2].URL, "http://") {
+		t.Fatalf("endpoints %+v: want the simulator on https, the gateway on http", eps)
+	}
+	sc := &SimControl{URL: eps[0].URL}
+	for _, ep := range eps {
+		if err := sc.Reset(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := Preflight(ctx, ep, primary); err != nil { // one request, one stream
+			t.Fatal(err)
+		}
+		st, err := sc.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{"HTTP/2.0": 2} // the proxy and the gateway speak h2 upstream
+		if ep.Name == Direct {
+			want = map[string]int64{"HTTP/1.1": 2} // the load generator speaks HTTP/1.1 to every target
+		}
+		if !reflect.DeepEqual(st.Protocols, want) {
+			t.Errorf("through %s the simulator saw %v, want %v", ep.Name, st.Protocols, want)
+		}
+	}
+}
+
+func TestStreamsRunOverTLSHoldsOneDescriptorPerStream(t *testing.T) {
+	t.Parallel()
+	l := testLauncher(t)
+	const n = 24
+	rep, err := RunStreams(context.Background(), StreamsConfig{Launcher: l, N: n, TokenDelay: 80 * time.Millisecond,
+		Opening: n, Timeout: 30 * time.Second, Settle: -1, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Completed != n || rep.UpstreamProtocols["HTTP/2.0"] != n+4 { // and the 4 warm-up streams
+		t.Fatalf("completed %d, the simulator saw %v", rep.Completed, rep.UpstreamProtocols)
+	}
+	// Over HTTP/1.1 each stream would hold its client and its upstream
+	// connection: 2 per stream.
+	if f := rep.FDsPerStream(); f <= 0 || f > 1.25 {
+		t.Errorf("%.2f descriptors per stream (%d with %d open, %d idle), want about 1", f, rep.Loaded.FDs, rep.LoadedOpen, rep.Idle.FDs)
+	}
+	var out bytes.Buffer
+	WriteStreamsTable(&out, rep)
+	if !strings.Contains(out.String(), "HTTP/2-over-TLS upstream") || !strings.Contains(out.String(), "HTTP/2.0 28") {
+		t.Errorf("table:\n%s", out.String())
+	}
+}

@@ -48,6 +48,12 @@ type StackConfig struct {
 	TokenDelay time.Duration
 	// GatewayConfig is the started gateway's --config file, or "".
 	GatewayConfig string
+	// TLS, when set, makes the started simulator serve TLS (and so HTTP/2,
+	// as the real API does) with these files, and the started proxy and
+	// gateway trust its certificate (TLSFiles.Env). The load generator
+	// trusts it by itself (NewClientTransport) and speaks HTTP/1.1 to every
+	// target, over TLS to the simulator.
+	TLS *TLSFiles
 }
 
 // StartStack starts what cfg does not give and returns the endpoints in
@@ -67,21 +73,21 @@ func StartStack(ctx context.Context, cfg StackConfig) ([]Endpoint, error) {
 		return false
 	}
 	if urls[Direct] == "" && (needs(Direct) || needs(Proxied) || needs(Gateway)) {
-		p, err := cfg.Launcher.Start(ctx, "sim", SimArgs(cfg.TokenDelay)...)
+		p, err := cfg.Launcher.Start(ctx, "sim", cfg.TLS.simArgs(SimArgs(cfg.TokenDelay))...)
 		if err != nil {
 			return nil, err
 		}
 		urls[Direct] = p.URL
 	}
 	if needs(Proxied) {
-		p, err := cfg.Launcher.Start(ctx, "proxy", ProxyArgs(urls[Direct])...)
+		p, err := cfg.Launcher.StartEnv(ctx, "proxy", cfg.TLS.Env(), ProxyArgs(urls[Direct])...)
 		if err != nil {
 			return nil, err
 		}
 		urls[Proxied] = p.URL
 	}
 	if needs(Gateway) {
-		p, err := cfg.Launcher.Start(ctx, "gateway", ServeArgs(urls[Direct], cfg.GatewayConfig)...)
+		p, err := cfg.Launcher.StartEnv(ctx, "gateway", cfg.TLS.Env(), ServeArgs(urls[Direct], cfg.GatewayConfig)...)
 		if err != nil {
 			return nil, err
 		}

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +18,25 @@ import (
 	"time"
 )
 
-// TargetStreamBytes is the most memory one open stream may cost the gateway
-// (DESIGN §12): 64 KiB.
-const TargetStreamBytes = 64 << 10
+// DESIGN §12 targets for one open stream through the gateway, with an
+// HTTP/2 upstream.
+const (
+	// TargetStreamBytes is the most memory one open stream may cost: 32 KiB.
+	TargetStreamBytes = 32 << 10
+	// TargetStreamGoroutines is the most goroutines one open stream may
+	// hold: the two net/http keeps per client connection and at most one of
+	// the upstream side's.
+	TargetStreamGoroutines = 3
+	// TargetStreamFDs is the file descriptors one open stream may hold: its
+	// client connection (the upstream streams share a few HTTP/2
+	// connections).
+	TargetStreamFDs = 1
+	// streamCountSlack is the share by which the per-stream goroutines and
+	// descriptors may exceed their targets: what the shared upstream
+	// connections hold (a descriptor and a goroutine per ~250 streams) and
+	// the bench's own scrape are counted with the streams.
+	streamCountSlack = 1.02
+)
 
 // StreamsConfigYAML is the gateway's config file in a streams run: bounds
 // long enough for slow streams (the default interactive deadline of 25 s
@@ -54,8 +68,21 @@ type StreamsConfig struct {
 	// Settle is the pause after the warm-up before the idle memory is read;
 	// default 500 ms, negative for none.
 	Settle time.Duration
+	// TLS makes the simulator serve TLS, so that the gateway reaches it over
+	// HTTP/2 as it does the real API (LoopbackCert, trusted through
+	// SSL_CERT_FILE); the bench talks HTTP/1.1 to the gateway either way.
+	TLS bool
 	// Progress, when set, gets progress lines.
 	Progress io.Writer
+}
+
+// ProcCounts are a process's goroutines and open file descriptors.
+type ProcCounts struct {
+	// Goroutines is go_goroutines from the gateway's /metrics (0 when it
+	// serves none).
+	Goroutines int64
+	// FDs counts /proc/PID/fd.
+	FDs int
 }
 
 // StreamsReport is the outcome of RunStreams.
@@ -64,6 +91,8 @@ type StreamsReport struct {
 	N int
 	// TokenDelay is the simulator's pause per token.
 	TokenDelay time.Duration
+	// TLS reports an HTTP/2-over-TLS upstream (StreamsConfig.TLS).
+	TLS bool
 	// Opened counts streams whose first byte arrived; Completed those that
 	// ended with message_stop; Failed the others.
 	Opened, Completed, Failed int
@@ -76,11 +105,18 @@ type StreamsReport struct {
 	// Before is the gateway's memory after a warm-up, with no stream open;
 	// PeakRSS the highest VmRSS sampled while streams were open; HWM the
 	// kernel's VmHWM at the end.
-	Before         Memory
-	PeakRSS, HWM   int64
-	PeakGoroutines int64 // from the gateway's /metrics, when it has them (else 0)
-	HeapInuse      int64 // go_memstats_heap_inuse_bytes at the peak, when available
-	StackInuse     int64 // go_memstats_stack_inuse_bytes at the peak, when available
+	Before       Memory
+	PeakRSS, HWM int64
+	// Idle are the gateway's counts after the warm-up; Loaded the same once
+	// every stream had opened, when LoadedOpen streams were open.
+	Idle, Loaded ProcCounts
+	LoadedOpen   int
+	// HeapInuse and StackInuse are go_memstats_heap_inuse_bytes and
+	// go_memstats_stack_inuse_bytes at Loaded, when available (else 0).
+	HeapInuse, StackInuse int64
+	// UpstreamProtocols counts the simulator's requests by HTTP version
+	// (its /_sim/stats), read at the end.
+	UpstreamProtocols map[string]int64
 	// SoftLimit and HardLimit are the RLIMIT_NOFILE in force (inherited by
 	// the children).
 	SoftLimit, HardLimit uint64
@@ -98,29 +134,61 @@ func (r *StreamsReport) PerStream() float64 {
 	return float64(r.PeakRSS-r.Before.RSS) / float64(r.Peak)
 }
 
+// GoroutinesPerStream is (Loaded − Idle goroutines) / LoadedOpen, or 0
+// when not measured.
+func (r *StreamsReport) GoroutinesPerStream() float64 {
+	if r.LoadedOpen == 0 || r.Loaded.Goroutines == 0 {
+		return 0
+	}
+	return float64(r.Loaded.Goroutines-r.Idle.Goroutines) / float64(r.LoadedOpen)
+}
+
+// FDsPerStream is (Loaded − Idle descriptors) / LoadedOpen, or 0 when not
+// measured.
+func (r *StreamsReport) FDsPerStream() float64 {
+	if r.LoadedOpen == 0 || r.Loaded.FDs == 0 {
+		return 0
+	}
+	return float64(r.Loaded.FDs-r.Idle.FDs) / float64(r.LoadedOpen)
+}
+
+// Checks judges the DESIGN §12 per-stream targets: memory, goroutines (when
+// measured) and file descriptors (when measured).
+func (r *StreamsReport) Checks() []Check {
+	per := r.PerStream()
+	mem := Check{What: "memory per stream", Met: per <= TargetStreamBytes && r.Peak > 0,
+		Text: FormatBytes(per) + " ≤ " + FormatBytes(TargetStreamBytes)}
+	if !mem.Met {
+		mem.Text = FormatBytes(per) + " > " + FormatBytes(TargetStreamBytes)
+		mem.Miss = FormatBytes(per - TargetStreamBytes)
+	}
+	out := []Check{mem}
+	if g := r.GoroutinesPerStream(); g > 0 {
+		out = append(out, AtMostCount("goroutines per stream", g, TargetStreamGoroutines*streamCountSlack))
+	}
+	if f := r.FDsPerStream(); f > 0 {
+		out = append(out, AtMostCount("descriptors per stream", f, TargetStreamFDs*streamCountSlack))
+	}
+	return out
+}
+
 // RunStreams opens N concurrent streams through one gateway process in front
 // of a simulator with a slow token delay, samples the gateway's resident
-// memory (/proc/PID/status) before and while they are open, and reports the
-// memory per stream. It raises RLIMIT_NOFILE to what N needs (or the hard
-// limit), which the children inherit.
+// memory (/proc/PID/status) before and while they are open, counts its
+// goroutines and descriptors once they are all open, and reports them per
+// stream. It raises RLIMIT_NOFILE to what N needs (or the hard limit), which
+// the children inherit.
 func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) {
 	if cfg.N <= 0 {
 		return nil, errors.New("streams: N must be at least 1")
 	}
-	if cfg.TokenDelay <= 0 {
-		cfg.TokenDelay = 3 * time.Second
-	}
-	if cfg.Opening <= 0 {
-		cfg.Opening = 256
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 5 * time.Minute
-	}
+	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	rep := &StreamsReport{N: cfg.N, TokenDelay: cfg.TokenDelay, Failures: map[string]int64{}}
+	rep := &StreamsReport{N: cfg.N, TokenDelay: cfg.TokenDelay, TLS: cfg.TLS, Failures: map[string]int64{}}
 	var err error
-	// The gateway holds a client and an upstream connection per stream.
+	// Over HTTP/1.1 the gateway holds a client and an upstream connection
+	// per stream.
 	rep.SoftLimit, rep.HardLimit, err = RaiseFileLimit(uint64(2*cfg.N + 1024))
 	if err != nil {
 		return nil, fmt.Errorf("raising RLIMIT_NOFILE: %w", err)
@@ -130,19 +198,10 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	cfgFile := filepath.Join(dir, "gateway.yaml")
-	if err := os.WriteFile(cfgFile, []byte(StreamsConfigYAML), 0o600); err != nil {
-		return nil, err
-	}
-	simP, err := cfg.Launcher.Start(ctx, "sim", SimArgs(cfg.TokenDelay)...)
+	simP, gw, err := startStreamsStack(ctx, cfg, dir)
 	if err != nil {
 		return nil, err
 	}
-	gw, err := cfg.Launcher.Start(ctx, "gateway", ServeArgs(simP.URL, cfgFile)...)
-	if err != nil {
-		return nil, err
-	}
-
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: -1, // every stream has its own connection, closed after
@@ -151,123 +210,213 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 		WriteBufferSize:     4 << 10,
 	}
 	defer tr.CloseIdleConnections()
-	rq := MessagesRequest(primary, true)
-	url := strings.TrimRight(gw.URL, "/") + "/v1/messages"
-
-	// Warm up (connections, pools, lazy set-up), then read the idle memory.
-	warm := make(chan error, 4)
-	for range cap(warm) {
-		go func() {
-			_, err := openStream(ctx, tr, url, rq.Body, nil, nil, nil)
-			warm <- err
-		}()
-	}
-	for range cap(warm) {
-		if err := <-warm; err != nil {
-			return nil, fmt.Errorf("warm-up stream: %w", err)
-		}
-	}
-	if cfg.Settle == 0 {
-		cfg.Settle = 500 * time.Millisecond
-	}
-	time.Sleep(max(cfg.Settle, 0))
-	if rep.Before, err = ReadMemory(gw.PID()); err != nil {
+	run := &streamsRun{cfg: cfg, rep: rep, tr: tr, gw: gw, body: MessagesRequest(primary, true).Body,
+		url: strings.TrimRight(gw.URL, "/") + "/v1/messages", rampDone: make(chan struct{})}
+	if err := run.warmUp(ctx); err != nil {
 		return nil, err
 	}
-
-	var (
-		open, peak        atomic.Int64
-		opened, completed atomic.Int64
-		mu                sync.Mutex
-		started           = time.Now()
-		rampDone          = make(chan struct{})
-		openedAll         sync.Once
-		sem               = make(chan struct{}, cfg.Opening)
-		wg                sync.WaitGroup
-		stopSampling      = make(chan struct{})
-		samplerDone       = make(chan struct{})
-		peakRSS, lastOpen atomic.Int64 // lastOpen: ns after started
-	)
-	go func() { // sample the gateway's memory while streams run
-		defer close(samplerDone)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopSampling:
-				return
-			case <-t.C:
-			}
-			if m, err := ReadMemory(gw.PID()); err == nil && m.RSS > peakRSS.Load() {
-				peakRSS.Store(m.RSS)
-			}
-		}
-	}()
-	if cfg.Progress != nil {
-		fmt.Fprintf(cfg.Progress, "streams: opening %d streams (%d at a time), gateway RSS before: %s\n",
-			cfg.N, cfg.Opening, FormatBytes(float64(rep.Before.RSS)))
-	}
-	for i := 0; i < cfg.N && ctx.Err() == nil; i++ {
-		sem <- struct{}{}
-		wg.Go(func() {
-			var once sync.Once
-			release := func() { once.Do(func() { <-sem }) }
-			defer release()
-			onOpen := func(ttfb time.Duration) {
-				n := open.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-				}
-				at := int64(time.Since(started))
-				for l := lastOpen.Load(); at > l && !lastOpen.CompareAndSwap(l, at); l = lastOpen.Load() {
-				}
-				if opened.Add(1) == int64(cfg.N) {
-					openedAll.Do(func() { close(rampDone) })
-				}
-				mu.Lock()
-				rep.TTFB.Add(ttfb)
-				mu.Unlock()
-			}
-			onClose := func() { open.Add(-1) }
-			label, err := openStream(ctx, tr, url, rq.Body, release, onOpen, onClose)
-			if err == nil {
-				completed.Add(1)
-				return
-			}
-			mu.Lock()
-			rep.Failures[label]++
-			if rep.FirstError == "" {
-				rep.FirstError = err.Error()
-			}
-			mu.Unlock()
-		})
-		if cfg.Progress != nil && (i+1)%2000 == 0 {
-			fmt.Fprintf(cfg.Progress, "streams: %d started, %d open\n", i+1, open.Load())
-		}
-	}
-	// Once every stream is open (or should be), read the gateway's own
-	// count of goroutines and heap, when it exports them.
-	select {
-	case <-rampDone:
-	case <-time.After(2*cfg.TokenDelay + 2*time.Second):
-	case <-ctx.Done():
-	}
-	if m, ok := scrapeGoMetrics(ctx, gw.URL); ok {
-		rep.PeakGoroutines, rep.HeapInuse, rep.StackInuse = m.goroutines, m.heapInuse, m.stackInuse
-	}
-	wg.Wait()
-	close(stopSampling)
-	<-samplerDone
-	rep.Ramp = time.Duration(lastOpen.Load())
-	rep.Opened, rep.Completed, rep.Peak = int(opened.Load()), int(completed.Load()), int(peak.Load())
-	rep.Failed = cfg.N - rep.Completed
-	rep.PeakRSS = peakRSS.Load()
-	if m, err := ReadMemory(gw.PID()); err == nil {
-		rep.HWM = m.HWM
+	run.openAll(ctx)
+	if st, err := (&SimControl{URL: simP.URL}).Stats(ctx); err == nil {
+		rep.UpstreamProtocols = st.Protocols
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("streams: stopped after %v: %w", cfg.Timeout, err)
 	}
 	return rep, nil
+}
+
+func (cfg StreamsConfig) withDefaults() StreamsConfig {
+	if cfg.TokenDelay <= 0 {
+		cfg.TokenDelay = 3 * time.Second
+	}
+	if cfg.Opening <= 0 {
+		cfg.Opening = 256
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = 500 * time.Millisecond
+	}
+	return cfg
+}
+
+// startStreamsStack starts the simulator and the gateway of a streams run,
+// with their files in dir (the gateway reads SSL_CERT_FILE at its first
+// upstream call, not at its start).
+func startStreamsStack(ctx context.Context, cfg StreamsConfig, dir string) (simP, gw *Proc, err error) {
+	cfgFile := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(cfgFile, []byte(StreamsConfigYAML), 0o600); err != nil {
+		return nil, nil, err
+	}
+	var files *TLSFiles
+	if cfg.TLS {
+		if files, err = WriteTLSFiles(dir); err != nil {
+			return nil, nil, err
+		}
+	}
+	if simP, err = cfg.Launcher.Start(ctx, "sim", files.simArgs(SimArgs(cfg.TokenDelay))...); err != nil {
+		return nil, nil, err
+	}
+	gw, err = cfg.Launcher.StartEnv(ctx, "gateway", files.Env(), ServeArgs(simP.URL, cfgFile)...)
+	return simP, gw, err
+}
+
+// streamsRun is one RunStreams in progress.
+type streamsRun struct {
+	cfg       StreamsConfig
+	rep       *StreamsReport
+	tr        *http.Transport
+	gw        *Proc
+	url       string
+	body      []byte
+	started   time.Time
+	rampDone  chan struct{} // closed once every stream has opened
+	openedAll sync.Once
+
+	open, peak, opened, completed atomic.Int64
+	lastOpen                      atomic.Int64 // ns after started
+	mu                            sync.Mutex   // guards rep's TTFB and failures
+}
+
+// warmUp opens 4 streams (connections, pools, lazy set-up), waits for them
+// to end and settle, then reads the gateway's idle figures.
+func (s *streamsRun) warmUp(ctx context.Context) error {
+	warm := make(chan error, 4)
+	for range cap(warm) {
+		go func() {
+			_, err := openStream(ctx, s.tr, s.url, s.body, nil, nil, nil)
+			warm <- err
+		}()
+	}
+	for range cap(warm) {
+		if err := <-warm; err != nil {
+			return fmt.Errorf("warm-up stream: %w", err)
+		}
+	}
+	time.Sleep(max(s.cfg.Settle, 0))
+	var err error
+	if s.rep.Before, err = ReadMemory(s.gw.PID()); err != nil {
+		return err
+	}
+	s.rep.Idle = s.counts(ctx)
+	return nil
+}
+
+// counts reads the gateway's goroutines (from /metrics) and descriptors.
+func (s *streamsRun) counts(ctx context.Context) ProcCounts {
+	var c ProcCounts
+	if m, ok := scrapeGoMetrics(ctx, s.gw.URL); ok {
+		c.Goroutines = m.goroutines
+	}
+	c.FDs, _ = CountFDs(s.gw.PID())
+	return c
+}
+
+// openAll opens the N streams, Opening at a time, samples the gateway's
+// memory while they run, takes its counts once they are all open, and
+// waits for them to end.
+func (s *streamsRun) openAll(ctx context.Context) {
+	s.started = time.Now()
+	stopSampling := s.sampleRSS()
+	if s.cfg.Progress != nil {
+		fmt.Fprintf(s.cfg.Progress, "streams: opening %d streams (%d at a time), gateway RSS before: %s\n",
+			s.cfg.N, s.cfg.Opening, FormatBytes(float64(s.rep.Before.RSS)))
+	}
+	sem := make(chan struct{}, s.cfg.Opening)
+	var wg sync.WaitGroup
+	for i := 0; i < s.cfg.N && ctx.Err() == nil; i++ {
+		sem <- struct{}{}
+		wg.Go(func() { s.one(ctx, sem) })
+		if s.cfg.Progress != nil && (i+1)%2000 == 0 {
+			fmt.Fprintf(s.cfg.Progress, "streams: %d started, %d open\n", i+1, s.open.Load())
+		}
+	}
+	// Once every stream is open (or should be), count the gateway's
+	// goroutines and descriptors, and read its heap.
+	select {
+	case <-s.rampDone:
+	case <-time.After(2*s.cfg.TokenDelay + 2*time.Second):
+	case <-ctx.Done():
+	}
+	s.rep.LoadedOpen = int(s.open.Load())
+	s.rep.Loaded = s.counts(ctx)
+	if m, ok := scrapeGoMetrics(ctx, s.gw.URL); ok {
+		s.rep.HeapInuse, s.rep.StackInuse = m.heapInuse, m.stackInuse
+	}
+	wg.Wait()
+	rep := s.rep
+	rep.PeakRSS = stopSampling()
+	rep.Ramp = time.Duration(s.lastOpen.Load())
+	rep.Opened, rep.Completed, rep.Peak = int(s.opened.Load()), int(s.completed.Load()), int(s.peak.Load())
+	rep.Failed = s.cfg.N - rep.Completed
+	if m, err := ReadMemory(s.gw.PID()); err == nil {
+		rep.HWM = m.HWM
+	}
+}
+
+// sampleRSS reads the gateway's VmRSS every 100 ms until the returned
+// function is called, which returns the highest seen.
+func (s *streamsRun) sampleRSS() (stop func() int64) {
+	var peak atomic.Int64
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			if m, err := ReadMemory(s.gw.PID()); err == nil && m.RSS > peak.Load() {
+				peak.Store(m.RSS)
+			}
+		}
+	}()
+	return func() int64 {
+		close(quit)
+		<-done
+		return peak.Load()
+	}
+}
+
+// one opens one stream and reads it to its end, releasing its slot of sem
+// once its request is sent.
+func (s *streamsRun) one(ctx context.Context, sem chan struct{}) {
+	var once sync.Once
+	release := func() { once.Do(func() { <-sem }) }
+	defer release()
+	onOpen := func(ttfb time.Duration) {
+		n := s.open.Add(1)
+		raise(&s.peak, n)
+		raise(&s.lastOpen, int64(time.Since(s.started)))
+		if s.opened.Add(1) == int64(s.cfg.N) {
+			s.openedAll.Do(func() { close(s.rampDone) })
+		}
+		s.mu.Lock()
+		s.rep.TTFB.Add(ttfb)
+		s.mu.Unlock()
+	}
+	onClose := func() { s.open.Add(-1) }
+	label, err := openStream(ctx, s.tr, s.url, s.body, release, onOpen, onClose)
+	if err == nil {
+		s.completed.Add(1)
+		return
+	}
+	s.mu.Lock()
+	s.rep.Failures[label]++
+	if s.rep.FirstError == "" {
+		s.rep.FirstError = err.Error()
+	}
+	s.mu.Unlock()
+}
+
+// raise sets v to n when n is larger.
+func raise(v *atomic.Int64, n int64) {
+	for p := v.Load(); n > p && !v.CompareAndSwap(p, n); p = v.Load() {
+	}
 }
 
 // openStream sends one streamed request and reads it to its end. sent is
@@ -349,110 +498,4 @@ func connLabel(err error) string {
 		return "connection closed"
 	}
 	return "transport error"
-}
-
-// goMetrics are a few of the Go runtime's own figures from a /metrics page.
-type goMetrics struct{ goroutines, heapInuse, stackInuse int64 }
-
-// scrapeGoMetrics reads go_goroutines, go_memstats_heap_inuse_bytes and
-// go_memstats_stack_inuse_bytes from the gateway's /metrics, when it serves
-// them.
-func scrapeGoMetrics(ctx context.Context, base string) (goMetrics, bool) {
-	var m goMetrics
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
-	if err != nil {
-		return m, false
-	}
-	tr := &http.Transport{DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		return m, false
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return m, false
-	}
-	return parseGoMetrics(io.LimitReader(resp.Body, 8<<20))
-}
-
-// parseGoMetrics reads the Prometheus text format for the goMetrics lines.
-func parseGoMetrics(r io.Reader) (goMetrics, bool) {
-	var m goMetrics
-	found := 0
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
-			continue
-		}
-		var dst *int64
-		switch name {
-		case "go_goroutines":
-			dst = &m.goroutines
-		case "go_memstats_heap_inuse_bytes":
-			dst = &m.heapInuse
-		case "go_memstats_stack_inuse_bytes":
-			dst = &m.stackInuse
-		default:
-			continue
-		}
-		if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
-			*dst = int64(f)
-			found++
-		}
-	}
-	return m, found > 0
-}
-
-// WriteStreamsTable prints a streams report, with why fewer streams than
-// asked were reached.
-func WriteStreamsTable(w io.Writer, r *StreamsReport) {
-	t := &Table{
-		Title: fmt.Sprintf("Concurrent streams through one gateway process (simulator token delay %v)", r.TokenDelay),
-		Header: []string{"asked", "peak open", "completed", "failed", "TTFB p50", "TTFB p99", "opening took",
-			"gateway RSS before", "RSS at peak", "per stream", "target < 64 KiB"},
-	}
-	per := r.PerStream()
-	check := Check{What: "per stream", Met: per < TargetStreamBytes && r.Peak > 0,
-		Text: FormatBytes(per) + " vs 64.0 KiB"}
-	if !check.Met {
-		check.Miss = FormatBytes(per - TargetStreamBytes)
-	}
-	t.Add(fmt.Sprint(r.N), fmt.Sprint(r.Peak), fmt.Sprint(r.Completed), fmt.Sprint(r.Failed),
-		FormatDuration(r.TTFB.Percentile(50)), FormatDuration(r.TTFB.Percentile(99)), FormatDuration(r.Ramp),
-		FormatBytes(float64(r.Before.RSS)), FormatBytes(float64(r.PeakRSS)), FormatBytes(per), check.String())
-	t.Notes = append(t.Notes, fmt.Sprintf("- RLIMIT_NOFILE soft %d, hard %d (inherited by the gateway); gateway VmHWM %s.",
-		r.SoftLimit, r.HardLimit, FormatBytes(float64(r.HWM))))
-	if r.PeakGoroutines > 0 {
-		n := float64(max(r.Peak, 1))
-		t.Notes = append(t.Notes, fmt.Sprintf("- Gateway /metrics with the streams open: %d goroutines (%.1f per stream), "+
-			"heap in use %s (%s per stream), goroutine stacks %s (%s per stream).",
-			r.PeakGoroutines, float64(r.PeakGoroutines)/n, FormatBytes(float64(r.HeapInuse)), FormatBytes(float64(r.HeapInuse)/n),
-			FormatBytes(float64(r.StackInuse)), FormatBytes(float64(r.StackInuse)/n)))
-	}
-	if r.Failed > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("- Failures: %s (first: %s).", FormatOutcomes(r.Failures), r.FirstError))
-	}
-	if r.Peak < r.N {
-		t.Notes = append(t.Notes, "- "+r.ShortfallReason())
-	}
-	t.Write(w)
-}
-
-// ShortfallReason explains why fewer than N streams were open at once.
-func (r *StreamsReport) ShortfallReason() string {
-	need := uint64(2*r.N + 64)
-	if r.SoftLimit > 0 && need > r.SoftLimit {
-		return fmt.Sprintf("Only %d of %d streams were open at once: the gateway holds two file descriptors per stream "+
-			"(the client's connection and its upstream connection), so %d streams need about %d, over this "+
-			"machine's RLIMIT_NOFILE of %d (hard limit %d, which only a process with CAP_SYS_RESOURCE may raise); "+
-			"the most this machine allows is just under %d.",
-			r.Peak, r.N, r.N, need, r.SoftLimit, r.HardLimit, r.SoftLimit/2)
-	}
-	return fmt.Sprintf("Only %d of %d streams were open at once: the earliest streams ended before the last ones opened "+
-		"(opening took %v); raise --token-delay, or see the failures above.", r.Peak, r.N, r.Ramp.Round(time.Millisecond))
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -154,7 +155,7 @@ func TestStatsCountEveryOutcomePerModel(t *testing.T) {
 	if st := s.Stats(); st.Requests != 0 || len(st.Models) != 0 {
 		t.Errorf("after reset: %+v", st)
 	}
-	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{}}` {
+	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{},"protocols":{}}` {
 		t.Errorf("empty stats JSON %s", got)
 	}
 }
@@ -172,5 +173,22 @@ func TestArrivalsKeepTheLast256OldestFirst(t *testing.T) {
 	}
 	if !m.Arrivals[0].Equal(t0.Add(44*time.Millisecond)) || !m.Arrivals[255].Equal(t0.Add(299*time.Millisecond)) {
 		t.Errorf("arrivals from %v to %v", m.Arrivals[0].Sub(t0), m.Arrivals[255].Sub(t0))
+	}
+}
+
+func TestStatsCountTheAPIRequestsByHTTPVersion(t *testing.T) {
+	s := sim.New(sim.WithSeed(1))
+	defer s.Close()
+	serve(s, "POST", "/v1/messages", body("m", "hi"))
+	h2 := httptest.NewRequest("POST", "/v1/messages", strings.NewReader(body("m", "hi")))
+	h2.Proto, h2.ProtoMajor, h2.ProtoMinor = "HTTP/2.0", 2, 0
+	s.ServeHTTP(httptest.NewRecorder(), h2)
+	serve(s, "GET", "/_sim/stats", "") // admin requests are not counted
+	if got := s.Stats().Protocols; !reflect.DeepEqual(got, map[string]int64{"HTTP/1.1": 1, "HTTP/2.0": 1}) {
+		t.Errorf("protocols %v, want one HTTP/1.1 and one HTTP/2.0", got)
+	}
+	s.Reset()
+	if got := s.Stats().Protocols; len(got) != 0 {
+		t.Errorf("after Reset: %v", got)
 	}
 }

@@ -161,6 +161,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Every API answer carries it, errors included (writeError adds the
 		// rate-limit headers when a handler has not).
 		w.Header().Set("request-id", newID("req_01", 22))
+		s.stats.proto(r.Proto)
 	}
 	switch {
 	case p == "/v1/messages":

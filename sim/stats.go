@@ -13,7 +13,8 @@ const arrivalsKept = 256
 // declaration of that shape: clients (bench, the e2e tests) decode into it.
 //
 //	{"requests":3,"models":{"claude-sonnet-5-5":{"requests":3,
-//	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}}}
+//	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}},
+//	  "protocols":{"HTTP/1.1":3}}
 type Stats struct {
 	// Requests counts every API request (admin endpoints excluded).
 	Requests int64 `json:"requests"`
@@ -21,6 +22,10 @@ type Stats struct {
 	// GET /v1/models, unknown paths and bodies without a readable model
 	// count under "".
 	Models map[string]ModelStats `json:"models"`
+	// Protocols counts the API requests by the HTTP version they came in
+	// (http.Request.Proto: "HTTP/1.1", or "HTTP/2.0" when served over TLS
+	// to a client that negotiated h2).
+	Protocols map[string]int64 `json:"protocols"`
 }
 
 // Outcomes returns every model's outcomes as "model outcome" -> count, e.g.
@@ -53,6 +58,7 @@ type statsBook struct {
 	mu     sync.Mutex
 	total  int64
 	models map[string]*modelBook
+	protos map[string]int64
 }
 
 type modelBook struct {
@@ -67,6 +73,14 @@ func (b *statsBook) reset() {
 	b.mu.Lock()
 	b.total = 0
 	b.models = map[string]*modelBook{}
+	b.protos = map[string]int64{}
+	b.mu.Unlock()
+}
+
+// proto counts an API request that came in over HTTP version proto.
+func (b *statsBook) proto(proto string) {
+	b.mu.Lock()
+	b.protos[proto]++
 	b.mu.Unlock()
 }
 
@@ -89,7 +103,10 @@ func (b *statsBook) add(model, outcome string, at time.Time) {
 func (b *statsBook) snapshot() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	st := Stats{Requests: b.total, Models: make(map[string]ModelStats, len(b.models))}
+	st := Stats{Requests: b.total, Models: make(map[string]ModelStats, len(b.models)), Protocols: make(map[string]int64, len(b.protos))}
+	for k, v := range b.protos {
+		st.Protocols[k] = v
+	}
 	for name, m := range b.models {
 		ms := ModelStats{Requests: m.requests, Outcomes: make(map[string]int64, len(m.outcomes)), Arrivals: make([]time.Time, 0, m.n)}
 		for k, v := range m.outcomes {

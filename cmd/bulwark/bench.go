@@ -136,6 +136,8 @@ func runBenchOverhead(ctx context.Context, args []string, stdout, stderr io.Writ
 	proxy := fs.String("proxy", "", "base `URL` of a running bare proxy (default: start one)")
 	gateway := fs.String("gateway", "", "base `URL` of a running gateway (default: start one)")
 	logs := fs.String("logs", "", "keep the started processes' stderr in this `dir` (default: a temporary one)")
+	useTLS := fs.Bool("tls", false, "the started simulator serves TLS and HTTP/2 with a self-signed certificate that the\n"+
+		"started proxy and gateway trust (SSL_CERT_FILE): the real API's transport")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -171,8 +173,14 @@ func runBenchOverhead(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer cleanup()
+	var files *bench.TLSFiles
+	if *useTLS {
+		if files, err = bench.WriteTLSFiles(l.LogDir); err != nil {
+			return err
+		}
+	}
 	eps, err := bench.StartStack(ctx, bench.StackConfig{
-		Launcher: l, Want: want, DirectURL: *direct, ProxyURL: *proxy, GatewayURL: *gateway,
+		Launcher: l, Want: want, DirectURL: *direct, ProxyURL: *proxy, GatewayURL: *gateway, TLS: files,
 	})
 	if err != nil {
 		return err
@@ -196,6 +204,10 @@ func runBenchOverhead(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	header(stdout, "overhead", args)
 	fmt.Fprintf(stdout, "Each target ran %v per scenario in %v turns, interleaved with the others.\n\n", *duration, min(*slice, *duration))
+	if *useTLS {
+		fmt.Fprint(stdout, "The simulator served TLS: the proxy and the gateway reached it over HTTP/2, the load generator\n"+
+			"(direct) over HTTP/1.1 with TLS; the proxy and the gateway were reached over plain HTTP/1.1.\n\n")
+	}
 	rep.WriteTables(stdout)
 	return nil
 }
@@ -239,12 +251,14 @@ func runBenchChaos(ctx context.Context, args []string, stdout, stderr io.Writer)
 func runBenchStreams(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench streams", "Open N concurrent streams through one gateway process in front of a simulator with a slow\n"+
 		"token delay, sample the gateway's resident memory before and while they are open, and\n"+
-		"report the memory per stream (DESIGN §12: under 64 KiB). Raises RLIMIT_NOFILE as needed.", stderr)
+		"report the memory, goroutines and file descriptors per stream (DESIGN §12, with an HTTP/2\n"+
+		"upstream: at most 32 KiB, 3 goroutines and one descriptor). Raises RLIMIT_NOFILE as needed.", stderr)
 	n := fs.Int("n", 10000, "concurrent streams to open")
 	delay := fs.Duration("token-delay", 3*time.Second, "the simulator's pause per streamed token (a stream has ~7-17 deltas)")
 	opening := fs.Int("opening", 256, "streams being connected at once")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
 	logs := fs.String("logs", "", "keep the started processes' stderr in this `dir` (default: a temporary one)")
+	useTLS := fs.Bool("tls", false, "the simulator serves TLS and HTTP/2 (self-signed, trusted by the gateway): the real API's transport")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -258,7 +272,7 @@ func runBenchStreams(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer cleanup()
 	rep, err := bench.RunStreams(ctx, bench.StreamsConfig{
-		Launcher: l, N: *n, TokenDelay: *delay, Opening: *opening, Timeout: *timeout, Progress: stderr,
+		Launcher: l, N: *n, TokenDelay: *delay, Opening: *opening, Timeout: *timeout, TLS: *useTLS, Progress: stderr,
 	})
 	if rep == nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +54,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	script := fs.String("script", "", "a timeline of fault phases, a JSON `file` of {\"phases\":[...],\"loop\":bool}")
 	seed := fs.Int64("seed", 0, "seed for fault draws and answer texts, to make a run repeatable (default random)")
 	tokenDelay := fs.Duration("token-delay", 0, "pause before each streamed text delta, e.g. 2ms")
+	tlsCert := fs.String("tls-cert", "", "serve TLS (HTTP/2 and HTTP/1.1) with this PEM certificate `file` (needs --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the PEM private key `file` of --tls-cert")
 	var rpm rpmFlag
 	fs.Var(&rpm, "rpm", "requests-per-minute limit as `MODEL=N` (\"*\" for every model); repeatable")
 	if err := parseFlags(fs, args); err != nil {
@@ -60,6 +63,10 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *tokenDelay < 0 {
 		fmt.Fprintln(stderr, "--token-delay must not be negative")
+		return errUsage
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintln(stderr, "--tls-cert and --tls-key go together")
 		return errUsage
 	}
 
@@ -103,7 +110,19 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	s := sim.New(opts...)
 	defer s.Close()
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	scheme := "http"
+	if *tlsCert != "" {
+		// Go's server negotiates h2 over TLS by itself (ALPN), as the real
+		// API does; a client that does not ask for it gets HTTP/1.1.
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 	fmt.Fprintf(stderr, "bulwark sim: %d fault rules", len(s.Rules()))
 	if *script != "" {
 		fmt.Fprintf(stderr, ", script %s", *script)
@@ -111,7 +130,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset")
 
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() {
+		if scheme == "https" {
+			served <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		served <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)

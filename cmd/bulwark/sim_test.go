@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwarkhq/bulwark/bench"
 )
 
 // startSimCommand runs runSim with args and returns its base URL, a cancel
@@ -32,8 +36,8 @@ func startSimCommand(t *testing.T, args ...string) (string, context.CancelFunc, 
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	url, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "listening on ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") || strings.HasSuffix(url, ":0") {
-		t.Fatalf("first line %q, want \"listening on http://127.0.0.1:PORT\"", line)
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") && !strings.HasPrefix(url, "https://127.0.0.1:") || strings.HasSuffix(url, ":0") {
+		t.Fatalf("first line %q, want \"listening on http(s)://127.0.0.1:PORT\"", line)
 	}
 	return url, cancel, done
 }
@@ -75,6 +79,33 @@ func TestSimCommandServesUntilCancelled(t *testing.T) {
 	}
 }
 
+func TestSimCommandServesHTTP2OverTLSWithTheGivenCertificate(t *testing.T) {
+	files, err := bench.WriteTLSFiles(t.TempDir())
+	simMust(t, err)
+	url, cancel, done := startSimCommand(t, "--addr", "127.0.0.1:0", "--tls-cert", files.Cert, "--tls-key", files.Key)
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("URL %q, want https", url)
+	}
+	certPEM, _, err := bench.LoopbackCert()
+	simMust(t, err)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Post(url+"/v1/messages", "application/json",
+		strings.NewReader(`{"model":"claude-sonnet-5-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`))
+	simMust(t, err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ProtoMajor != 2 {
+		t.Errorf("status %d over %s, want 200 over HTTP/2", res.StatusCode, res.Proto)
+	}
+	cancel()
+	if err := waitSimResult(t, done); err != nil {
+		t.Errorf("runSim returned %v", err)
+	}
+}
+
 func TestSimCommandLoadsFaultsAndScript(t *testing.T) {
 	dir := t.TempDir()
 	faults := filepath.Join(dir, "faults.json")
@@ -108,6 +139,9 @@ func TestSimCommandRejectsBadInput(t *testing.T) {
 		{[]string{"--token-delay", "soon"}, true, ""},
 		{[]string{"--token-delay", "-1ms"}, true, ""},
 		{[]string{"extra"}, true, ""},
+		{[]string{"--tls-cert", "cert.pem"}, true, ""},
+		{[]string{"--tls-key", "key.pem"}, true, ""},
+		{[]string{"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", filepath.Join(dir, "missing.pem")}, false, "--tls-cert/--tls-key"},
 		{[]string{"--faults", filepath.Join(dir, "missing.json")}, false, "--faults"},
 		{[]string{"--faults", bad}, false, "rules[0]: rate 3 is outside 0..1"},
 		{[]string{"--script", badScript}, false, `phases[0].duration: bad duration "later"`},
