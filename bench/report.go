@@ -177,9 +177,9 @@ func AtLeast(what string, got, floor float64) Check {
 	return Check{What: what, Text: fmt.Sprintf("%.2f < %.2f", got, floor), Miss: fmt.Sprintf("%.2f", floor-got)}
 }
 
-// AtMostCount checks a count per unit (e.g. goroutines per stream) against
+// AtMostPer checks a count per unit (e.g. goroutines per stream) against
 // its ceiling.
-func AtMostCount(what string, got, ceiling float64) Check {
+func AtMostPer(what string, got, ceiling float64) Check {
 	if got <= ceiling {
 		return Check{What: what, Met: true, Text: fmt.Sprintf("%.2f ≤ %g", got, ceiling)}
 	}

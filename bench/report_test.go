@@ -47,8 +47,8 @@ func TestChecksSayMetOrByHowMuchMissed(t *testing.T) {
 		{AtLeast("ratio", 0.72, 0.9), "MISSED by 0.18 (ratio 0.72 < 0.90)"},
 		{AtMostRatio("calls", 1.0, 1.05), "met (calls 1.000 ≤ 1.05)"},
 		{AtMostRatio("calls", 1.5, 1.05), "MISSED by 0.450 (calls 1.500 > 1.05)"},
-		{AtMostCount("goroutines per stream", 3, 3), "met (goroutines per stream 3.00 ≤ 3)"},
-		{AtMostCount("goroutines per stream", 4.01, 3), "MISSED by 1.01 (goroutines per stream 4.01 > 3)"},
+		{AtMostPer("goroutines per stream", 3, 3), "met (goroutines per stream 3.00 ≤ 3)"},
+		{AtMostPer("goroutines per stream", 4.01, 3), "MISSED by 1.01 (goroutines per stream 4.01 > 3)"},
 	}
 	for _, tt := range tests {
 		if got := tt.c.String(); got != tt.want {

@@ -164,10 +164,10 @@ func (r *StreamsReport) Checks() []Check {
 	}
 	out := []Check{mem}
 	if g := r.GoroutinesPerStream(); g > 0 {
-		out = append(out, AtMostCount("goroutines per stream", g, TargetStreamGoroutines*streamCountSlack))
+		out = append(out, AtMostPer("goroutines per stream", g, TargetStreamGoroutines*streamCountSlack))
 	}
 	if f := r.FDsPerStream(); f > 0 {
-		out = append(out, AtMostCount("descriptors per stream", f, TargetStreamFDs*streamCountSlack))
+		out = append(out, AtMostPer("descriptors per stream", f, TargetStreamFDs*streamCountSlack))
 	}
 	return out
 }
