@@ -301,29 +301,3 @@ func (s *Server) waitBackground(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
-
-// NewTransport returns the upstream transport the gateway uses unless given
-// one (WithTransport): keep-alive, 1,024 idle connections (256 per host), no
-// transparent compression (the gateway asks for gzip itself where it pays
-// and decodes every gzip answer, whatever the transport), 4 KiB buffers. bench's bare proxy uses it too, so
-// that the floor it measures against is tuned the same way.
-func NewTransport() *http.Transport {
-	return &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   10 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// The gateway decides where to ask for gzip (non-streamed
-		// Messages calls) and decodes it itself: no transparent gzip.
-		DisableCompression: true,
-		// Buffers stay at the 4 KiB default: a stream holds its connection
-		// for minutes, and 10,000 of them must fit (DESIGN §12).
-	}
-}

@@ -145,31 +145,15 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 // hangs up cancels the upstream at once (its context is the request's). The
 // stream's breaker permit is settled once, here, by how the stream ended.
 func (x *exchange) forwardStream(out *engine.Outcome) {
+	// The loop below waits for upstream events for the whole life of the
+	// stream on the connection's goroutine: it keeps its frame small
+	// (sendHeld and upstreamStreamError are apart), so that the garbage
+	// collector can halve a grown goroutine stack (DESIGN §12).
+	rc := x.sendHeld(out)
+	if rc == nil {
+		return
+	}
 	l := x.live
-	h := x.w.Header()
-	copyHeaders(h, l.resp.Header)
-	h.Del("Content-Length")
-	x.setOutcomeHeaders(out)
-	x.status = l.resp.StatusCode
-	x.w.WriteHeader(l.resp.StatusCode)
-	rc := http.NewResponseController(x.w)
-	held := l.held.Bytes()
-	x.events = l.events
-	if !x.write(rc, held) {
-		x.clientGone()
-		return
-	}
-	x.firstByte = time.Since(x.start)
-	// A stream may last minutes: what it no longer needs goes back now (the
-	// held events, the request body; nothing is retried after the commit).
-	putBuf(l.held)
-	l.held = nil
-	putBuf(x.bodyBuf)
-	x.bodyBuf, x.body = nil, nil
-	if l.stopped {
-		x.streamComplete()
-		return
-	}
 	var shutdown atomic.Bool
 	untrack := x.s.cut.track(func() { shutdown.Store(true); l.cancel() })
 	defer untrack()
@@ -188,13 +172,13 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 			x.streamFailed(rc, taxonomy.ErrMalformed, "malformed", idle)
 			return
 		}
+		if string(ev.Name) == "error" {
+			x.upstreamStreamError(rc, ev)
+			return
+		}
 		// Flush per burst: when the next event is already here, it goes out
 		// in the same flush, so nothing waits and fewer writes are made.
-		raw := ev.Raw
-		if string(ev.Name) == "error" { // an upstream's own text: redacted
-			raw = x.redactor().Bytes(raw)
-		}
-		if !x.send(rc, raw, !l.rd.Ready()) {
+		if !x.send(rc, ev.Raw, !l.rd.Ready()) {
 			x.clientGone()
 			return
 		}
@@ -209,15 +193,56 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		case "message_stop":
 			x.streamComplete()
 			return
-		case "error":
-			x.streamEnd = "upstream_error"
-			errType, msg := parseError(x.redactor().Bytes(ev.Data))
-			x.settle(taxonomy.Result{Status: l.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
-			x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
-				slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
-			return
 		}
 	}
+}
+
+// sendHeld writes a committed stream's status, headers and held events,
+// then lets go of what the stream no longer needs. It returns nil when the
+// stream ended there: the client went away, or message_stop was held.
+func (x *exchange) sendHeld(out *engine.Outcome) *http.ResponseController {
+	l := x.live
+	h := x.w.Header()
+	copyHeaders(h, l.resp.Header)
+	h.Del("Content-Length")
+	x.setOutcomeHeaders(out)
+	x.status = l.resp.StatusCode
+	x.w.WriteHeader(l.resp.StatusCode)
+	rc := http.NewResponseController(x.w)
+	held := l.held.Bytes()
+	x.events = l.events
+	if !x.write(rc, held) {
+		x.clientGone()
+		return nil
+	}
+	x.firstByte = time.Since(x.start)
+	// A stream may last minutes: what it no longer needs goes back now (the
+	// held events, the request body; nothing is retried after the commit).
+	putBuf(l.held)
+	l.held = nil
+	putBuf(x.bodyBuf)
+	x.bodyBuf, x.body = nil, nil
+	if l.stopped {
+		x.streamComplete()
+		return nil
+	}
+	return rc
+}
+
+// upstreamStreamError forwards the SSE error event an upstream sent after
+// the commit point (its text redacted: it is the upstream's own) and ends
+// the stream with it.
+func (x *exchange) upstreamStreamError(rc *http.ResponseController, ev sse.Event) {
+	if !x.send(rc, x.redactor().Bytes(ev.Raw), !x.live.rd.Ready()) {
+		x.clientGone()
+		return
+	}
+	x.events++
+	x.streamEnd = "upstream_error"
+	errType, msg := parseError(x.redactor().Bytes(ev.Data))
+	x.settle(taxonomy.Result{Status: x.live.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
+	x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", x.live.model),
+		slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
 }
 
 // settle settles the breaker permit of the committed stream, if any (only the

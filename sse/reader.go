@@ -10,9 +10,11 @@ import (
 // otherwise: 1 MiB, raw bytes including field names and line ends.
 const DefaultMaxEventSize = 1 << 20
 
-// initialBufSize is the first size of a Reader's buffer: 4 KiB holds every
-// event of a typical Messages stream.
-const initialBufSize = 4 << 10
+// initialBufSize is the first size of a Reader's buffer: 1 KiB holds every
+// event of a typical Messages stream (message_start is the largest, ~0.5
+// KiB), and a forwarder holds it for the whole life of an open stream. It
+// doubles for a bigger event (up to MaxEventSize).
+const initialBufSize = 1 << 10
 
 // ErrEventTooLarge is returned by [Reader.Next] when one event is larger than
 // the Reader's MaxEventSize. The stream cannot be read further.

@@ -152,6 +152,33 @@ func TestReaderMemoryDoesNotGrowWithTheStream(t *testing.T) {
 	}
 }
 
+func TestReaderHoldsOneKiBForAStreamOfSmallEventsAndGrowsForABigOne(t *testing.T) {
+	// An open stream waits most of its life for its next event with this
+	// buffer held (DESIGN §12: 32 KiB per open stream in all), so it starts
+	// small and grows only for an event that needs it.
+	small := "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"hi\"}}\n\n"
+	big := "event: message_start\ndata: {\"text\":\"" + strings.Repeat("x", 5000) + "\"}\n\n"
+	r := sse.NewReader(strings.NewReader(strings.Repeat(small, 50) + big + small))
+	for range 50 {
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.BufferSize(); n > 1<<10 {
+		t.Errorf("buffer %d bytes for small events, want at most 1 KiB", n)
+	}
+	ev, err := r.Next()
+	if err != nil || string(ev.Raw) != big {
+		t.Fatalf("big event: %v, %d bytes", err, len(ev.Raw))
+	}
+	if n := r.BufferSize(); n < len(big) || n > 16<<10 {
+		t.Errorf("buffer %d bytes after a %d-byte event", n, len(big))
+	}
+	if ev, err := r.Next(); err != nil || string(ev.Raw) != small {
+		t.Fatalf("after the big event: %q %v", ev.Raw, err)
+	}
+}
+
 func TestReaderReturnsSourceErrors(t *testing.T) {
 	boom := errors.New("boom")
 	r := sse.NewReader(io.MultiReader(strings.NewReader("event: a\ndata: 1\n\nevent: b\n"), iotest.ErrReader(boom)))
