@@ -1,6 +1,7 @@
 // Package bench measures bulwark from the outside, as `bulwark bench` runs
 // it (DESIGN §12): the gateway's overhead over a bare reverse proxy, its
-// behaviour under named fault scenarios, and its memory per open stream.
+// behaviour under named fault scenarios, and its memory, goroutines and file
+// descriptors per open stream.
 //
 // Every measured server runs in its own process: the simulator
 // (`bulwark sim`), the gateway (`bulwark serve`) and the floor to measure
@@ -16,6 +17,13 @@
 // whose percentiles come from sorting ([Latencies]). [Overhead] interleaves
 // short slices of the same load across its targets so that machine noise hits
 // each of them alike.
+//
+// With --tls ([StackConfig].TLS, [StreamsConfig].TLS) the simulator serves
+// TLS, and so HTTP/2, as the real API does, with a self-signed certificate
+// made in memory ([LoopbackCert], written by [WriteTLSFiles]); the proxy and
+// the gateway trust it through SSL_CERT_FILE, which Go reads on Linux in place
+// of the system roots, so they run exactly as they would against the real
+// API. The load generator trusts it too and speaks HTTP/1.1 to every target.
 //
 // Every loop here is bounded both in time and in count, and stops by itself.
 // Measurements belong in `bulwark bench` runs; the package's tests only check

@@ -96,7 +96,9 @@ type StreamsReport struct {
 	// Opened counts streams whose first byte arrived; Completed those that
 	// ended with message_stop; Failed the others.
 	Opened, Completed, Failed int
-	// Peak is the most streams open at once.
+	// Peak is the most streams open at once: sent to the gateway and not
+	// yet ended (a stream is answered only at its first token, seconds
+	// later).
 	Peak int
 	// Failures counts the failed streams by kind.
 	Failures map[string]int64
@@ -211,7 +213,7 @@ func RunStreams(ctx context.Context, cfg StreamsConfig) (*StreamsReport, error) 
 	}
 	defer tr.CloseIdleConnections()
 	run := &streamsRun{cfg: cfg, rep: rep, tr: tr, gw: gw, body: MessagesRequest(primary, true).Body,
-		url: strings.TrimRight(gw.URL, "/") + "/v1/messages", rampDone: make(chan struct{})}
+		url: strings.TrimRight(gw.URL, "/") + "/v1/messages", sentAll: make(chan struct{})}
 	if err := run.warmUp(ctx); err != nil {
 		return nil, err
 	}
@@ -271,8 +273,8 @@ type streamsRun struct {
 	url       string
 	body      []byte
 	started   time.Time
-	rampDone  chan struct{} // closed once every stream has opened
-	openedAll sync.Once
+	sentAll   chan struct{} // closed once every stream has been sent
+	sentCount atomic.Int64
 
 	open, peak, opened, completed atomic.Int64
 	lastOpen                      atomic.Int64 // ns after started
@@ -285,7 +287,7 @@ func (s *streamsRun) warmUp(ctx context.Context) error {
 	warm := make(chan error, 4)
 	for range cap(warm) {
 		go func() {
-			_, err := openStream(ctx, s.tr, s.url, s.body, nil, nil, nil)
+			_, err := openStream(ctx, s.tr, s.url, s.body, nil, nil)
 			warm <- err
 		}()
 	}
@@ -314,8 +316,8 @@ func (s *streamsRun) counts(ctx context.Context) ProcCounts {
 }
 
 // openAll opens the N streams, Opening at a time, samples the gateway's
-// memory while they run, takes its counts once they are all open, and
-// waits for them to end.
+// memory while they run, takes its counts once they have all been sent,
+// and waits for them to end.
 func (s *streamsRun) openAll(ctx context.Context) {
 	s.started = time.Now()
 	stopSampling := s.sampleRSS()
@@ -332,18 +334,23 @@ func (s *streamsRun) openAll(ctx context.Context) {
 			fmt.Fprintf(s.cfg.Progress, "streams: %d started, %d open\n", i+1, s.open.Load())
 		}
 	}
-	// Once every stream is open (or should be), count the gateway's
-	// goroutines and descriptors, and read its heap.
+	// Once every stream has been sent, and for one token delay more (a
+	// stream lasts 7 or more: the gateway has called upstream, and the
+	// extra upstream connections the HTTP/2 client dials while its others
+	// are full have been closed), count the gateway's goroutines and
+	// descriptors and read its heap, against the streams open then (the
+	// mean of before and after, which differ by the few that ended).
 	select {
-	case <-s.rampDone:
-	case <-time.After(2*s.cfg.TokenDelay + 2*time.Second):
+	case <-s.sentAll:
+		time.Sleep(min(s.cfg.TokenDelay, 5*time.Second))
 	case <-ctx.Done():
 	}
-	s.rep.LoadedOpen = int(s.open.Load())
+	before := s.open.Load()
 	s.rep.Loaded = s.counts(ctx)
 	if m, ok := scrapeGoMetrics(ctx, s.gw.URL); ok {
 		s.rep.HeapInuse, s.rep.StackInuse = m.heapInuse, m.stackInuse
 	}
+	s.rep.LoadedOpen = int((before + s.open.Load()) / 2)
 	wg.Wait()
 	rep := s.rep
 	rep.PeakRSS = stopSampling()
@@ -383,24 +390,30 @@ func (s *streamsRun) sampleRSS() (stop func() int64) {
 }
 
 // one opens one stream and reads it to its end, releasing its slot of sem
-// once its request is sent.
+// once its request is sent; it counts as open from then to its end.
 func (s *streamsRun) one(ctx context.Context, sem chan struct{}) {
 	var once sync.Once
-	release := func() { once.Do(func() { <-sem }) }
-	defer release()
+	sent := func() {
+		once.Do(func() {
+			<-sem
+			raise(&s.peak, s.open.Add(1))
+			if s.sentCount.Add(1) == int64(s.cfg.N) {
+				close(s.sentAll)
+			}
+		})
+	}
+	defer func() {
+		sent()
+		s.open.Add(-1)
+	}()
 	onOpen := func(ttfb time.Duration) {
-		n := s.open.Add(1)
-		raise(&s.peak, n)
 		raise(&s.lastOpen, int64(time.Since(s.started)))
-		if s.opened.Add(1) == int64(s.cfg.N) {
-			s.openedAll.Do(func() { close(s.rampDone) })
-		}
+		s.opened.Add(1)
 		s.mu.Lock()
 		s.rep.TTFB.Add(ttfb)
 		s.mu.Unlock()
 	}
-	onClose := func() { s.open.Add(-1) }
-	label, err := openStream(ctx, s.tr, s.url, s.body, release, onOpen, onClose)
+	label, err := openStream(ctx, s.tr, s.url, s.body, sent, onOpen)
 	if err == nil {
 		s.completed.Add(1)
 		return
@@ -421,10 +434,9 @@ func raise(v *atomic.Int64, n int64) {
 
 // openStream sends one streamed request and reads it to its end. sent is
 // called once the request is written (or failed to be), onOpen at its first
-// body byte, onClose when it ends (if it opened). Each may be nil. It
-// returns a failure label and error, or nil when the stream ended with
-// message_stop.
-func openStream(ctx context.Context, tr http.RoundTripper, url string, body []byte, sent func(), onOpen func(time.Duration), onClose func()) (string, error) {
+// body byte; either may be nil. It returns a failure label and error, or nil
+// when the stream ended with message_stop.
+func openStream(ctx context.Context, tr http.RoundTripper, url string, body []byte, sent func(), onOpen func(time.Duration)) (string, error) {
 	if sent != nil {
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent() }})
 	}
@@ -455,9 +467,6 @@ func openStream(ctx context.Context, tr http.RoundTripper, url string, body []by
 				isOpen = true
 				if onOpen != nil {
 					onOpen(time.Since(start))
-				}
-				if onClose != nil {
-					defer onClose()
 				}
 			}
 			tail = append(tail, buf[:n]...)
