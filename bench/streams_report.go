@@ -19,7 +19,7 @@ type goMetrics struct{ goroutines, heapInuse, stackInuse int64 }
 // them.
 func scrapeGoMetrics(ctx context.Context, base string) (goMetrics, bool) {
 	var m goMetrics
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second) // a busy gateway with 10,000 streams answers slowly
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
 	if err != nil {
