@@ -20,7 +20,7 @@ import (
 
 // NewUpstreamTransport returns the transport of the bare proxy: the
 // gateway's own (gateway.NewTransport), so that both are tuned the same way.
-func NewUpstreamTransport() *http.Transport { return gateway.NewTransport() }
+func NewUpstreamTransport() *gateway.Transport { return gateway.NewTransport() }
 
 // NewProxy returns the floor every gateway measurement is compared with: a
 // bare httputil.ReverseProxy to upstream with no logic at all (no retries,

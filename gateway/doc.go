@@ -36,6 +36,12 @@
 // (httperr.go). Every error the gateway produces carries
 // x-should-retry: false, so that the SDKs' retries do not multiply its own.
 //
+// Upstream calls go through [NewTransport] unless [WithTransport] gives
+// another: HTTP/2 over TLS where the upstream offers it (one connection
+// carries many streams, and is health-checked by pings), with one new
+// connection at a time to a host known to speak it, and HTTP/1.1 otherwise
+// (transport.go).
+//
 // Decisions (how an outcome maps to an HTTP answer, which user a request
 // counts against and whether its id is acceptable — at most
 // [MaxUserIDBytes] — the cache key, who may see an admin path) are pure

@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,28 +17,37 @@ import (
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
-// tlsSim serves a simulator over TLS with HTTP/2 enabled, as the real API is
-// served, and returns it with a NewTransport that trusts its certificate.
-// conns counts the connections the simulator accepted.
-func tlsSim(t *testing.T, conns *atomic.Int64, opts ...sim.Option) (*sim.Server, string, *http.Transport) {
-	t.Helper()
-	s := sim.New(append([]sim.Option{sim.WithSeed(7)}, opts...)...)
-	hs := httptest.NewUnstartedServer(s)
-	hs.EnableHTTP2 = true
+// countConns makes hs count the connections it accepts in conns.
+func countConns(hs *httptest.Server, conns *atomic.Int64) {
 	hs.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			conns.Add(1)
 		}
 	}
-	hs.StartTLS()
-	t.Cleanup(func() { s.Close(); hs.Close() })
+}
+
+// trusting returns a NewTransport that trusts hs's certificate.
+func trusting(t *testing.T, hs *httptest.Server) *gateway.Transport {
+	t.Helper()
 	pool := x509.NewCertPool()
 	pool.AddCert(hs.Certificate())
-	tr := gateway.NewTransport()
-	tr.TLSClientConfig = hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
-	tr.TLSClientConfig.RootCAs = pool
+	tr := gateway.NewTransportTLS(&tls.Config{RootCAs: pool})
 	t.Cleanup(tr.CloseIdleConnections)
-	return s, hs.URL, tr
+	return tr
+}
+
+// tlsSim serves a simulator over TLS with HTTP/2 enabled, as the real API is
+// served, and returns it with a NewTransport that trusts its certificate;
+// conns counts the connections it accepted.
+func tlsSim(t *testing.T, conns *atomic.Int64, opts ...sim.Option) (*sim.Server, string, *gateway.Transport) {
+	t.Helper()
+	s := sim.New(append([]sim.Option{sim.WithSeed(7)}, opts...)...)
+	hs := httptest.NewUnstartedServer(s)
+	hs.EnableHTTP2 = true
+	countConns(hs, conns)
+	hs.StartTLS()
+	t.Cleanup(func() { s.Close(); hs.Close() })
+	return s, hs.URL, trusting(t, hs)
 }
 
 func TestGatewayReachesATLSUpstreamOverHTTP2AndMultiplexesItsStreams(t *testing.T) {
@@ -61,16 +72,124 @@ func TestGatewayReachesATLSUpstreamOverHTTP2AndMultiplexesItsStreams(t *testing.
 	if got := s.Stats().Protocols; got["HTTP/2.0"] != 4 || len(got) != 1 {
 		t.Errorf("the upstream saw %v, want 4 requests over HTTP/2", got)
 	}
-	if n := conns.Load(); n != 1 {
-		t.Errorf("%d upstream connections, want the one, shared", n)
+	// The first call's connection, and the one the calls after it share
+	// (one dial at a time, once the host is known to speak HTTP/2).
+	if n := conns.Load(); n > 2 {
+		t.Errorf("%d upstream connections, want at most 2", n)
+	}
+}
+
+// slowServer answers after 200 ms over TLS, HTTP/2 with a limit of
+// maxStreams streams per connection when h2, else HTTP/1.1 only; on addr
+// when given.
+func slowServer(t *testing.T, h2 bool, maxStreams int, conns *atomic.Int64, addr ...string) *httptest.Server {
+	t.Helper()
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		io.WriteString(w, r.Proto)
+	}))
+	if len(addr) > 0 {
+		ln, err := net.Listen("tcp", addr[0])
+		if err != nil {
+			t.Skipf("cannot listen on %s again: %v", addr[0], err)
+		}
+		hs.Listener.Close()
+		hs.Listener = ln
+	}
+	hs.EnableHTTP2 = h2
+	hs.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
+	countConns(hs, conns)
+	hs.StartTLS()
+	t.Cleanup(hs.Close)
+	return hs
+}
+
+// burst sends n calls at once through tr and returns how many failed or came
+// over another protocol than want.
+func burst(t *testing.T, tr http.RoundTripper, url string, n int, want string) int64 {
+	t.Helper()
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				bad.Add(1)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != want {
+				bad.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return bad.Load()
+}
+
+func TestNewTransportOpensOneHTTP2ConnectionAtATimeWhenABurstFindsItsConnectionsFull(t *testing.T) {
+	var conns atomic.Int64
+	hs := slowServer(t, true, 10, &conns)
+	tr := trusting(t, hs)
+	if bad := burst(t, tr, hs.URL, 1, "HTTP/2.0"); bad != 0 { // the host is now known to speak HTTP/2
+		t.Fatal("first call failed")
+	}
+	// 100 calls at once over connections of 10 streams: 10 connections
+	// carry them. net/http alone dialed one per call waiting (~100).
+	if bad := burst(t, tr, hs.URL, 100, "HTTP/2.0"); bad != 0 {
+		t.Fatalf("%d of 100 calls failed", bad)
+	}
+	if n := conns.Load(); n > 12 {
+		t.Errorf("%d connections for 100 calls of 10 streams each, want about 11", n)
+	}
+}
+
+func TestNewTransportKeepsOneConnectionPerCallToAnHTTP1Host(t *testing.T) {
+	var conns atomic.Int64
+	hs := slowServer(t, false, 0, &conns)
+	tr := trusting(t, hs)
+	start := time.Now()
+	if bad := burst(t, tr, hs.URL, 20, "HTTP/1.1"); bad != 0 {
+		t.Fatalf("%d of 20 calls failed", bad)
+	}
+	// Not serialized on one connection: 20 × 200 ms would take 4 s.
+	if d := time.Since(start); d > 2*time.Second || conns.Load() < 20 {
+		t.Errorf("20 calls took %v over %d connections, want them in parallel", d, conns.Load())
+	}
+}
+
+func TestNewTransportGoesBackToAConnectionPerCallWhenAnHTTP2HostAnswersOverHTTP1(t *testing.T) {
+	var conns atomic.Int64
+	h2 := slowServer(t, true, 10, &conns)
+	tr := trusting(t, h2)
+	if bad := burst(t, tr, h2.URL, 1, "HTTP/2.0"); bad != 0 {
+		t.Fatal("first call failed")
+	}
+	// The same host and port now speaks HTTP/1.1 only (httptest has one
+	// certificate for all its servers).
+	addr := h2.Listener.Addr().String()
+	h2.Close()
+	tr.CloseIdleConnections()
+	h1 := slowServer(t, false, 0, &conns, addr)
+	if bad := burst(t, tr, h1.URL, 1, "HTTP/1.1"); bad != 0 {
+		t.Fatal("first HTTP/1.1 call failed")
+	}
+	start := time.Now()
+	if bad := burst(t, tr, h1.URL, 20, "HTTP/1.1"); bad != 0 {
+		t.Fatalf("%d of 20 calls failed", bad)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("20 calls took %v, want them in parallel, not one connection at a time", d)
 	}
 }
 
 func TestNewTransportHealthChecksItsHTTP2Connections(t *testing.T) {
 	// One HTTP/2 connection carries many streams: one that died silently
 	// must be found and closed, not left to stall them all.
-	h2 := gateway.NewTransport().HTTP2
-	if h2 == nil || h2.SendPingTimeout != gateway.UpstreamPingAfter || h2.PingTimeout != gateway.UpstreamPingTimeout ||
+	h2 := gateway.NewTransport().HTTP2Config()
+	if h2.SendPingTimeout != gateway.UpstreamPingAfter || h2.PingTimeout != gateway.UpstreamPingTimeout ||
 		h2.WriteByteTimeout != gateway.UpstreamWriteTimeout || gateway.UpstreamPingAfter <= 0 {
 		t.Errorf("HTTP/2 settings %+v", h2)
 	}
