@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -141,27 +142,10 @@ func runBenchOverhead(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	rs, err := parseRates(*rates)
-	want := splitList(*targets)
-	switch {
-	case err != nil:
+	rs, want, err := overheadShape(*rates, *targets, *duration, *slice, *conc)
+	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return errUsage
-	case *duration <= 0 || *slice <= 0:
-		fmt.Fprintln(stderr, "--duration and --slice must be positive")
-		return errUsage
-	case *conc < 1:
-		fmt.Fprintln(stderr, "--concurrency must be at least 1")
-		return errUsage
-	case len(want) == 0:
-		fmt.Fprintln(stderr, "--targets names no target")
-		return errUsage
-	}
-	for _, t := range want {
-		if t != bench.Direct && t != bench.Proxied && t != bench.Gateway {
-			fmt.Fprintf(stderr, "--targets: unknown target %q (want direct, proxy, gateway)\n", t)
-			return errUsage
-		}
 	}
 	w := *warmup
 	if w == 0 {
@@ -210,6 +194,29 @@ func runBenchOverhead(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	rep.WriteTables(stdout)
 	return nil
+}
+
+// overheadShape checks the flags of bench overhead that shape the load and
+// returns its open-loop rates and targets.
+func overheadShape(rates, targets string, duration, slice time.Duration, conc int) ([]float64, []string, error) {
+	rs, err := parseRates(rates)
+	want := splitList(targets)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case duration <= 0 || slice <= 0:
+		return nil, nil, errors.New("--duration and --slice must be positive")
+	case conc < 1:
+		return nil, nil, errors.New("--concurrency must be at least 1")
+	case len(want) == 0:
+		return nil, nil, errors.New("--targets names no target")
+	}
+	for _, t := range want {
+		if t != bench.Direct && t != bench.Proxied && t != bench.Gateway {
+			return nil, nil, fmt.Errorf("--targets: unknown target %q (want direct, proxy, gateway)", t)
+		}
+	}
+	return rs, want, nil
 }
 
 func runBenchChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -80,27 +80,20 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, r := range rpm {
 		opts = append(opts, sim.WithRPM(r.model, r.n))
 	}
-	if *faults != "" {
-		data, err := os.ReadFile(*faults)
-		if err != nil {
-			return fmt.Errorf("--faults: %w", err)
-		}
-		rules, err := sim.ParseRules(data)
-		if err != nil {
-			return fmt.Errorf("--faults %s: %w", *faults, err)
-		}
-		opts = append(opts, sim.WithRules(rules))
+	fileOpts, err := simFileOptions(*faults, *script)
+	if err != nil {
+		return err
 	}
-	if *script != "" {
-		data, err := os.ReadFile(*script)
+	opts = append(opts, fileOpts...)
+	var tlsConfig *tls.Config
+	if *tlsCert != "" {
+		// Go's server negotiates h2 over TLS by itself (ALPN), as the real
+		// API does; a client that does not ask for it gets HTTP/1.1.
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
 		if err != nil {
-			return fmt.Errorf("--script: %w", err)
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
 		}
-		sc, err := sim.ParseScript(data)
-		if err != nil {
-			return fmt.Errorf("--script %s: %w", *script, err)
-		}
-		opts = append(opts, sim.WithScript(sc))
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -109,29 +102,54 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	s := sim.New(opts...)
 	defer s.Close()
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	scheme := "http"
-	if *tlsCert != "" {
-		// Go's server negotiates h2 over TLS by itself (ALPN), as the real
-		// API does; a client that does not ask for it gets HTTP/1.1.
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
-		}
-		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-		scheme = "https"
-	}
-	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 	fmt.Fprintf(stderr, "bulwark sim: %d fault rules", len(s.Rules()))
 	if *script != "" {
 		fmt.Fprintf(stderr, ", script %s", *script)
 	}
 	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset")
+	return serveSim(ctx, s, ln, tlsConfig, stdout)
+}
 
+// simFileOptions reads the --faults and --script files, when given.
+func simFileOptions(faults, script string) ([]sim.Option, error) {
+	var opts []sim.Option
+	if faults != "" {
+		data, err := os.ReadFile(faults)
+		if err != nil {
+			return nil, fmt.Errorf("--faults: %w", err)
+		}
+		rules, err := sim.ParseRules(data)
+		if err != nil {
+			return nil, fmt.Errorf("--faults %s: %w", faults, err)
+		}
+		opts = append(opts, sim.WithRules(rules))
+	}
+	if script != "" {
+		data, err := os.ReadFile(script)
+		if err != nil {
+			return nil, fmt.Errorf("--script: %w", err)
+		}
+		sc, err := sim.ParseScript(data)
+		if err != nil {
+			return nil, fmt.Errorf("--script %s: %w", script, err)
+		}
+		opts = append(opts, sim.WithScript(sc))
+	}
+	return opts, nil
+}
+
+// serveSim serves s on ln (over TLS when tlsConfig is set) until ctx is
+// done, having printed "listening on URL" to stdout, then shuts down.
+func serveSim(ctx context.Context, s *sim.Server, ln net.Listener, tlsConfig *tls.Config, stdout io.Writer) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 	served := make(chan error, 1)
 	go func() {
-		if scheme == "https" {
+		if tlsConfig != nil {
 			served <- hs.ServeTLS(ln, "", "")
 			return
 		}
