@@ -20,7 +20,7 @@ import (
 
 // Outcome says how a call went: which model answered, whether it was a
 // fallback, every attempt made and why each failed.
-type Outcome = engine.Outcome
+type Outcome = engine.Report
 
 // Guard makes resilient Messages API calls. It is safe for concurrent use;
 // share one per process so that breakers and the retry budget see all traffic.
@@ -139,30 +139,33 @@ func (g *Guard) Breakers() *breaker.Registry { return g.eng.Breakers() }
 // the error is an *Error whose Reason says why and which wraps the last
 // upstream error (an *anthropic.Error when the API answered).
 func (g *Guard) Messages(ctx context.Context, params anthropic.MessageNewParams) (*anthropic.Message, Outcome, error) {
-	var msg *anthropic.Message
-	var lastErr error
-	out := g.eng.Run(ctx, engine.Call{
+	out := engine.Run(ctx, g.eng, engine.Call[reply]{
 		RequestID: requestID(ctx),
 		Chain:     g.chain,
 		Profile:   &g.profile,
-		Do: func(ctx context.Context, a engine.Attempt) (r resultT) {
+		Do: func(ctx context.Context, a engine.Attempt) (reply, resultT) {
 			p := params
 			p.Model = anthropic.Model(a.Model)
 			actx, cancel := context.WithTimeout(ctx, a.Timeout)
 			defer cancel()
 			m, err := g.client.Messages.New(actx, p, option.WithRequestTimeout(a.Timeout))
 			if err != nil {
-				lastErr = err
-				return resultOf(ctx, actx, err)
+				return reply{err: err}, resultOf(ctx, actx, err)
 			}
-			msg = m
-			return resultT{Status: 200}
+			return reply{msg: m}, resultT{Status: 200}
 		},
 	})
 	if out.Reason != engine.Answered {
-		return nil, out, &Error{Reason: out.Reason, Outcome: out, Cause: lastErr}
+		return nil, out.Report, &Error{Reason: out.Reason, Outcome: out.Report, Cause: out.Answer.err}
 	}
-	return msg, out, nil
+	return out.Answer.msg, out.Report, nil
+}
+
+// reply is what one attempt of Messages brought back: the message, or the
+// SDK's error (the Cause of an *Error when no tier answered).
+type reply struct {
+	msg *anthropic.Message
+	err error
 }
 
 // Error is returned when no model tier answered.

@@ -54,52 +54,77 @@ func (e *StreamError) Unwrap() error { return e.Err }
 //	for s.Next() { ev := s.Current(); ... }
 //	if err := s.Err(); err != nil { partial := s.Message() ... }
 type Stream struct {
+	committed
 	out    Outcome
 	err    error
+	cur    anthropic.MessageStreamEventUnion
+	msg    anthropic.Message
+	events int
+	done   bool
+}
+
+// committed is a stream attempt that reached its commit point: the stream
+// the events are read on from.
+type committed struct {
 	sdk    *ssestream.Stream[anthropic.MessageStreamEventUnion]
 	cancel context.CancelFunc
 	held   []anthropic.MessageStreamEventUnion
-	cur    anthropic.MessageStreamEventUnion
-	msg    anthropic.Message
-	watch  *watch.Watcher // the committed attempt's: its idle timeout
-	events int
-	done   bool
-	// parent is the caller's context and sctx the committed attempt's, to
-	// classify how the stream ended.
+	watch  *watch.Watcher // its idle timeout
+	// parent is the caller's context and sctx the attempt's, to classify
+	// how the stream ended.
 	parent, sctx context.Context
+}
+
+// close releases a committed stream that is not read.
+func (c *committed) close() {
+	c.watch.Stop()
+	c.sdk.Close()
+	c.cancel()
+}
+
+// streamReply is what one stream attempt brought back: the committed
+// stream, or the error that ended it before its commit point.
+type streamReply struct {
+	c   *committed
+	err error
 }
 
 // Stream starts a streamed call through the chain. It returns once a model
 // has sent its first content (or every tier failed); read the events with Next.
 func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *Stream {
-	s := &Stream{}
-	var lastErr error
-	s.out = g.eng.Run(ctx, engine.Call{
+	out := engine.Run(ctx, g.eng, engine.Call[streamReply]{
 		RequestID: requestID(ctx),
 		Chain:     g.chain,
 		Profile:   &g.profile,
 		Stream:    true,
-		Do: func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+		Do: func(ctx context.Context, a engine.Attempt) (streamReply, taxonomy.Result) {
 			p := params
 			p.Model = anthropic.Model(a.Model)
-			r, err := s.attempt(ctx, g, p, a.Timeout)
-			if err != nil {
-				lastErr = err
+			return g.streamAttempt(ctx, p, a.Timeout)
+		},
+		Discard: func(r streamReply) {
+			if r.c != nil {
+				r.c.close()
 			}
-			return r
 		},
 	})
-	if s.out.Reason != engine.Answered {
-		s.err = &Error{Reason: s.out.Reason, Outcome: s.out, Cause: lastErr}
+	s := &Stream{out: out.Report}
+	if out.Reason != engine.Answered {
+		if out.Answer.c != nil { // committed as the caller gave up
+			out.Answer.c.close()
+		}
+		s.err = &Error{Reason: out.Reason, Outcome: out.Report, Cause: out.Answer.err}
 		s.done = true
+		return s
 	}
+	s.committed = *out.Answer.c
 	return s
 }
 
-// attempt opens one upstream stream and reads it up to the commit point
-// (sse.CommitPoint: the first content_block_delta with content, or
+// streamAttempt opens one upstream stream and reads it up to the commit
+// point (sse.CommitPoint: the first content_block_delta with content, or
 // message_stop), watched by the first-token bound of its profile.
-func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewParams, timeout time.Duration) (taxonomy.Result, error) {
+func (g *Guard) streamAttempt(ctx context.Context, p anthropic.MessageNewParams, timeout time.Duration) (streamReply, taxonomy.Result) {
 	sctx, cancel := context.WithCancel(ctx)
 	w := watch.New(g.eng.Clock(), watch.FirstTokenBound(timeout, g.profile.FirstTokenTimeout), g.profile.IdleTimeout, cancel)
 	st := g.client.Messages.NewStreaming(sctx, p)
@@ -111,9 +136,8 @@ func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewPa
 			if !w.Commit() { // the first-token timer fired as the token came
 				break
 			}
-			s.sdk, s.cancel, s.held, s.watch = st, cancel, held, w
-			s.parent, s.sctx = ctx, sctx
-			return taxonomy.Result{Status: 200, Committed: true}, nil
+			c := &committed{sdk: st, cancel: cancel, held: held, watch: w, parent: ctx, sctx: sctx}
+			return streamReply{c: c}, taxonomy.Result{Status: 200, Committed: true}
 		}
 	}
 	w.Stop()
@@ -121,12 +145,12 @@ func (s *Stream) attempt(ctx context.Context, g *Guard, p anthropic.MessageNewPa
 	st.Close()
 	cancel()
 	if w.Expired() == watch.FirstToken {
-		return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}, context.DeadlineExceeded
+		return streamReply{err: context.DeadlineExceeded}, taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}
 	}
 	if err == nil {
 		err = io.ErrUnexpectedEOF // the stream ended before its first token
 	}
-	return resultOf(ctx, sctx, err), err
+	return streamReply{err: err}, resultOf(ctx, sctx, err)
 }
 
 // Next advances to the next event; false at the end or on error (see Err).

@@ -37,17 +37,25 @@ type Attempt struct {
 	Timeout time.Duration
 }
 
-// AttemptFunc performs one upstream call and reports what it saw. ctx is the
-// caller's context; the function itself enforces a.Timeout, so that a stream
-// can outlive its attempt once it has committed. A result with Status 2xx and
-// no error means the attempt succeeded and the run ends. A stream attempt
-// returns at its commit point (its first token), a whole-answer attempt once
-// the answer is read: the engine times successful attempts from the call to
-// the return, so these are the latencies behind the fallback reserve.
-type AttemptFunc func(ctx context.Context, a Attempt) taxonomy.Result
+// AttemptFunc performs one upstream call and returns what it brought back
+// (its payload: an answer read whole, a live stream, an error to pass back —
+// the caller's type T) with what it saw (the Result the engine classifies).
+// ctx is the caller's context; the function itself enforces a.Timeout, so
+// that a stream can outlive its attempt once it has committed. A result with
+// Status 2xx and no error means the attempt succeeded and the run ends. A
+// stream attempt returns at its commit point (its first token), a
+// whole-answer attempt once the answer is read: the engine times successful
+// attempts from the call to the return, so these are the latencies behind
+// the fallback reserve.
+//
+// A zero payload means the attempt brought nothing back (a refused
+// connection): it leaves the run's latest payload as it was. A non-zero one
+// replaces it, and the one replaced goes to [Call.Discard].
+type AttemptFunc[T comparable] func(ctx context.Context, a Attempt) (T, taxonomy.Result)
 
-// Call is one request to run.
-type Call struct {
+// Call is one request to run; T is the payload of its attempts (see
+// [AttemptFunc]), usually a pointer.
+type Call[T comparable] struct {
 	// RequestID is added to every log line of the run.
 	RequestID string
 	Chain     Chain
@@ -58,7 +66,12 @@ type Call struct {
 	// whole answers.
 	Stream bool
 	// Do performs one attempt.
-	Do AttemptFunc
+	Do AttemptFunc[T]
+	// Discard releases a payload the run no longer holds (pooled buffers, an
+	// open body): every payload Do returned but the one left in
+	// [Outcome.Answer], which is the caller's to release. It is called on
+	// the run's goroutine, before Run returns. nil: payloads need no release.
+	Discard func(T)
 }
 
 // Engine runs calls. It is safe for concurrent use; create one per process

@@ -35,7 +35,7 @@ func (r Reason) String() string {
 	return "unknown"
 }
 
-// Sentinel errors of a run that did not end with an answer; Outcome.Err wraps one.
+// Sentinel errors of a run that did not end with an answer; Report.Err wraps one.
 var (
 	ErrRejected  = errors.New("bulwark: request rejected by the upstream")
 	ErrExhausted = errors.New("bulwark: every model tier failed")
@@ -63,8 +63,22 @@ type Record struct {
 	Took time.Duration
 }
 
-// Outcome is the result of one run.
-type Outcome struct {
+// Outcome is how one run ended: its account ([Report]) and what the
+// attempts brought back.
+type Outcome[T comparable] struct {
+	Report
+	// Answer is the payload of the latest attempt that returned one (see
+	// [AttemptFunc]): the answering attempt's when Reason is Answered;
+	// otherwise the last upstream answer seen (a rejection to pass back, an
+	// error body), or zero when no attempt brought anything back. The caller
+	// owns it and releases it; every other payload went to [Call.Discard].
+	Answer T
+}
+
+// Report is the account of one run: how it ended and every attempt made.
+// It holds no payload, so decisions about the answer (and metrics, logs)
+// take it whatever the caller's payload type.
+type Report struct {
 	Reason Reason
 	// Model is the model that answered; empty when none did.
 	Model string
@@ -98,7 +112,7 @@ type Outcome struct {
 }
 
 // UpstreamCalls counts the attempts that reached the upstream.
-func (o *Outcome) UpstreamCalls() int {
+func (o *Report) UpstreamCalls() int {
 	n := 0
 	for i := range o.Attempts {
 		if o.Attempts[i].Skipped == breaker.Allow {

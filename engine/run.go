@@ -10,7 +10,10 @@ import (
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
-// Run takes call through its chain's model tiers and returns how it ended. It
+// Run takes call through e's chain of model tiers and returns how it ended,
+// with the payload of its latest attempt that returned one (the answer, when
+// a model answered); the payloads it replaced went to call.Discard. (A
+// function, not a method: Go methods take no type parameters.) It
 // never sleeps past the deadline: a wait that does not fit moves on to the next
 // tier at once. A tier that has a next model tier keeps back a fallback
 // reserve for it (DESIGN §3, see [Profile.FallbackReserve]): its first
@@ -18,13 +21,13 @@ import (
 // and a minimal attempt fit before it. When every tier failed, a tier that
 // was rate limited and whose cooldown ends inside the deadline is tried again
 // with its attempts left before the run gives up.
-func (e *Engine) Run(ctx context.Context, call Call) Outcome {
+func Run[T comparable](ctx context.Context, e *Engine, call Call[T]) Outcome[T] {
 	p := call.Profile
 	if p == nil {
 		ip := Interactive()
 		p = &ip
 	}
-	r := run{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now(), allRL: true, at: p.attemptTimeout()}
+	r := run[T]{e: e, ctx: ctx, call: &call, p: p, start: e.clock.Now(), allRL: true, at: p.attemptTimeout()}
 	r.dl, r.hasDL = e.Deadline(ctx, p, r.start)
 	r.out.Attempts = make([]Record, 0, 2)
 	r.loop()
@@ -33,7 +36,7 @@ func (e *Engine) Run(ctx context.Context, call Call) Outcome {
 	return r.out
 }
 
-type run struct {
+type run[T comparable] struct {
 	// tierRL: the current tier's last outcome was rate limiting (a 429 or a
 	// cooldown skip); allRL: so did every tier ended so far, of which there
 	// are tiers. A failed run was rate limited when every tier was.
@@ -56,27 +59,40 @@ type run struct {
 
 	e     *Engine
 	ctx   context.Context
-	call  *Call
+	call  *Call[T]
 	p     *Profile
 	at    time.Duration
 	start time.Time
 	dl    time.Time
 	hasDL bool
-	out   Outcome
+	out   Outcome[T]
 	// lastErr is the error text of the last attempt (attemptErr), on its
 	// agent.retry or agent.model_failed line.
 	lastErr slog.Attr
 }
 
+// keep makes v, unless it is zero, the run's latest payload, and discards
+// the one it replaces.
+func (r *run[T]) keep(v T) {
+	var zero T
+	if v == zero {
+		return
+	}
+	if old := r.out.Answer; old != zero && r.call.Discard != nil {
+		r.call.Discard(old)
+	}
+	r.out.Answer = v
+}
+
 // left returns the time left before the deadline, less the reserve.
-func (r *run) left(now time.Time) time.Duration {
+func (r *run[T]) left(now time.Time) time.Duration {
 	if !r.hasDL {
 		return noDeadline
 	}
 	return r.dl.Sub(now) - r.e.reserve
 }
 
-func (r *run) loop() {
+func (r *run[T]) loop() {
 	models := r.call.Chain.Models
 	for ti, model := range models {
 		if ti > 0 {
@@ -113,7 +129,7 @@ func (r *run) loop() {
 // endTier closes a tier pass that tier returned, and reports whether the run
 // is over: it answered, the caller gave up, the deadline passed, or its last
 // decision stops the chain.
-func (r *run) endTier(ps pass, last taxonomy.Decision, tried, done bool) bool {
+func (r *run[T]) endTier(ps pass, last taxonomy.Decision, tried, done bool) bool {
 	if done {
 		return true
 	}
@@ -134,7 +150,7 @@ func (r *run) endTier(ps pass, last taxonomy.Decision, tried, done bool) bool {
 // that last ended rate limited, was not revisited yet, has attempts left, and
 // whose cooldown ends soonest, early enough for the wait and a minimal
 // attempt to fit before the deadline.
-func (r *run) nextRevisit() (pass, bool) {
+func (r *run[T]) nextRevisit() (pass, bool) {
 	best, found := pass{}, false
 	var soonest time.Duration
 	left := r.left(r.e.clock.Now())
@@ -157,7 +173,7 @@ func (r *run) nextRevisit() (pass, bool) {
 }
 
 // calls counts the attempts of the run that reached model's upstream.
-func (r *run) calls(model string) int {
+func (r *run[T]) calls(model string) int {
 	n := 0
 	for i := range r.out.Attempts {
 		if a := &r.out.Attempts[i]; a.Model == model && a.Skipped == breaker.Allow {
@@ -167,7 +183,7 @@ func (r *run) calls(model string) int {
 	return n
 }
 
-func (r *run) sleep(d time.Duration) bool {
+func (r *run[T]) sleep(d time.Duration) bool {
 	if d <= 0 {
 		return r.ctx.Err() == nil
 	}
@@ -186,7 +202,7 @@ func (r *run) sleep(d time.Duration) bool {
 	}
 }
 
-func (r *run) skip(model string, n int, v breaker.Verdict, waited time.Duration) {
+func (r *run[T]) skip(model string, n int, v breaker.Verdict, waited time.Duration) {
 	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Skipped: v, Waited: waited})
 	r.e.obs.Skipped(model, v)
 	r.tierRL = v == breaker.SkipCooldown
@@ -197,7 +213,7 @@ func (r *run) skip(model string, n int, v breaker.Verdict, waited time.Duration)
 }
 
 // cooledUntil keeps the soonest end of a cooldown d from now.
-func (r *run) cooledUntil(d time.Duration) {
+func (r *run[T]) cooledUntil(d time.Duration) {
 	if d <= 0 {
 		return
 	}
@@ -207,7 +223,7 @@ func (r *run) cooledUntil(d time.Duration) {
 }
 
 // closeTier ends the current tier pass for the rate-limit account.
-func (r *run) closeTier() {
+func (r *run[T]) closeTier() {
 	if !r.inTier {
 		return
 	}
@@ -223,13 +239,13 @@ func (r *run) closeTier() {
 	}
 }
 
-func (r *run) hardTimeout() {
+func (r *run[T]) hardTimeout() {
 	r.log(slog.LevelError, "agent.hard_timeout", slog.Int64("elapsed_ms", r.e.clock.Now().Sub(r.start).Milliseconds()),
 		slog.Int("attempts", len(r.out.Attempts)))
 	r.end(DeadlineExceeded)
 }
 
-func (r *run) end(reason Reason) {
+func (r *run[T]) end(reason Reason) {
 	r.out.Reason = reason
 	if reason == Exhausted || reason == DeadlineExceeded {
 		r.closeTier()
@@ -242,7 +258,7 @@ func (r *run) end(reason Reason) {
 	}
 }
 
-func (r *run) log(level slog.Level, msg string, attrs ...slog.Attr) {
+func (r *run[T]) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	if !r.e.log.Enabled(r.ctx, level) {
 		return
 	}

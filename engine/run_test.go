@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -44,22 +45,25 @@ func (u *upstream) on(model string, f func(a engine.Attempt) (taxonomy.Result, t
 	u.reply[model] = f
 }
 
-func (u *upstream) do(_ context.Context, a engine.Attempt) taxonomy.Result {
+// do is the fake upstream's AttemptFunc: its payload names the attempt
+// ("model#n"), so that tests can see which one the outcome carries.
+func (u *upstream) do(_ context.Context, a engine.Attempt) (string, taxonomy.Result) {
+	name := a.Model + "#" + strconv.Itoa(a.N)
 	u.mu.Lock()
 	u.calls[a.Model] = append(u.calls[a.Model], u.fc.Now().Sub(u.t0))
 	u.timeouts[a.Model] = append(u.timeouts[a.Model], a.Timeout)
 	f := u.reply[a.Model]
 	u.mu.Unlock()
 	if f == nil {
-		return taxonomy.Result{Status: 200}
+		return name, taxonomy.Result{Status: 200}
 	}
 	r, took := f(a)
 	if took > a.Timeout { // the attempt's timeout fires first
 		u.fc.Advance(a.Timeout)
-		return taxonomy.Result{TimedOut: true}
+		return name, taxonomy.Result{TimedOut: true}
 	}
 	u.fc.Advance(took)
-	return r
+	return name, r
 }
 
 func (u *upstream) count(model string) int {
@@ -99,18 +103,18 @@ func newFixture(t *testing.T, bs breaker.Settings, opts ...engine.Option) *fixtu
 }
 
 // run runs one call, firing the fake clock's timers as the engine waits on them.
-func (f *fixture) run(t *testing.T, p engine.Profile) engine.Outcome {
+func (f *fixture) run(t *testing.T, p engine.Profile) engine.Outcome[string] {
 	t.Helper()
-	return f.runCall(engine.Call{RequestID: "req_test", Chain: chain, Profile: &p, Do: f.up.do})
+	return f.runCall(engine.Call[string]{RequestID: "req_test", Chain: chain, Profile: &p, Do: f.up.do})
 }
 
 // runCall runs c on the fixture's engine (c.Do defaults to the fake upstream).
-func (f *fixture) runCall(c engine.Call) engine.Outcome {
+func (f *fixture) runCall(c engine.Call[string]) engine.Outcome[string] {
 	if c.Do == nil {
 		c.Do = f.up.do
 	}
-	var out engine.Outcome
-	f.drive(func() { out = f.eng.Run(context.Background(), c) })
+	var out engine.Outcome[string]
+	f.drive(func() { out = engine.Run(context.Background(), f.eng, c) })
 	return out
 }
 
@@ -336,7 +340,7 @@ func TestRetryBudgetStopsRetryStorms(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				p := profile(3, 0, 5*time.Second)
-				f.eng.Run(context.Background(), engine.Call{Chain: chain, Profile: &p, Do: f.up.do})
+				engine.Run(context.Background(), f.eng, engine.Call[string]{Chain: chain, Profile: &p, Do: f.up.do})
 			}()
 		}
 		wg.Wait()
@@ -356,7 +360,7 @@ func TestCallerCancellationStopsAtOnce(t *testing.T) {
 		return taxonomy.Result{Err: context.Canceled}, 0
 	})
 	p := profile(3, 25*time.Second, 5*time.Second)
-	out := f.eng.Run(ctx, engine.Call{Chain: chain, Profile: &p, Do: f.up.do})
+	out := engine.Run(ctx, f.eng, engine.Call[string]{Chain: chain, Profile: &p, Do: f.up.do})
 	if out.Reason != engine.Canceled || f.up.count(haiku) != 0 {
 		t.Fatalf("reason=%v fallback calls=%d", out.Reason, f.up.count(haiku))
 	}
@@ -365,12 +369,14 @@ func TestCallerCancellationStopsAtOnce(t *testing.T) {
 func BenchmarkRunSuccess(b *testing.B) {
 	eng := engine.New()
 	p := engine.Interactive()
-	ok := func(context.Context, engine.Attempt) taxonomy.Result { return taxonomy.Result{Status: 200} }
-	call := engine.Call{RequestID: "req_bench", Chain: chain, Profile: &p, Do: ok}
+	ok := func(context.Context, engine.Attempt) (string, taxonomy.Result) {
+		return "", taxonomy.Result{Status: 200}
+	}
+	call := engine.Call[string]{RequestID: "req_bench", Chain: chain, Profile: &p, Do: ok}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		eng.Run(ctx, call)
+		engine.Run(ctx, eng, call)
 	}
 }
 
@@ -444,16 +450,16 @@ func BenchmarkRunFallback(b *testing.B) {
 	eng := engine.New(engine.WithBreakers(breaker.New(breaker.Settings{Failures: 1 << 30})))
 	p := engine.Interactive()
 	p.Attempts = 1
-	do := func(_ context.Context, a engine.Attempt) taxonomy.Result {
+	do := func(_ context.Context, a engine.Attempt) (string, taxonomy.Result) {
 		if a.Tier == 0 {
-			return taxonomy.Result{Status: 529}
+			return "", taxonomy.Result{Status: 529}
 		}
-		return taxonomy.Result{Status: 200}
+		return "", taxonomy.Result{Status: 200}
 	}
-	call := engine.Call{RequestID: "req_bench", Chain: chain, Profile: &p, Do: do}
+	call := engine.Call[string]{RequestID: "req_bench", Chain: chain, Profile: &p, Do: do}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		eng.Run(ctx, call)
+		engine.Run(ctx, eng, call)
 	}
 }

@@ -34,7 +34,7 @@ const (
 
 // tier makes the attempts of one pass. It returns the pass, the last
 // decision, whether any attempt was made, and whether the run is over.
-func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
+func (r *run[T]) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
 	// A revisited tier ended rate limited; only a new outcome changes that
 	// (a revisit the retry budget refuses leaves it so).
 	r.tierRL, r.inTier, r.cur, r.outOfTime = ps.revisit, true, ps.ti, false
@@ -72,7 +72,7 @@ func (r *run) tier(ps pass) (_ pass, last taxonomy.Decision, tried, done bool) {
 // the next model's recent successful attempts of this call's kind, or the
 // profile's FallbackReserve before any, clamped to [MinFallbackReserve,
 // attempt timeout]; 0 when no model tier follows.
-func (r *run) reserve(ps pass) time.Duration {
+func (r *run[T]) reserve(ps pass) time.Duration {
 	if !ps.hasNext {
 		return 0
 	}
@@ -93,7 +93,7 @@ type try struct {
 // retryWait decides whether attempt n of pass ps (a retry, or a revisit's
 // first attempt) is made, and waits for it. ok=false means no: done then
 // says whether the run is over.
-func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Duration, prevWait *time.Duration) (_ try, ok, done bool) {
+func (r *run[T]) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Duration, prevWait *time.Duration) (_ try, ok, done bool) {
 	in := retryInput{Reserve: reserve, MinAttempt: r.p.minAttempt(), AttemptTimeout: r.at, HasNext: ps.hasNext}
 	switch {
 	case ps.revisit && n == ps.from:
@@ -142,7 +142,7 @@ func (r *run) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.Dur
 
 // attempt makes attempt n of pass ps, if the model's breaker lets it
 // through, and records it.
-func (r *run) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.Decision, step) {
+func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.Decision, step) {
 	model, wait, timeout, now := ps.model, t.wait, t.timeout, t.start
 	permit, v := r.e.breakers.Acquire(model)
 	if v != breaker.Allow {
@@ -166,8 +166,9 @@ func (r *run) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.D
 		r.log(slog.LevelDebug, "agent.call", slog.String("model", model), slog.Int("attempt", n),
 			slog.Int64("timeout_ms", timeout.Milliseconds()))
 	}
-	res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ps.ti, N: n, Timeout: timeout})
+	payload, res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ps.ti, N: n, Timeout: timeout})
 	end := r.e.clock.Now()
+	r.keep(payload)
 	r.lastErr = attemptErr(res.Err)
 	if err := r.ctx.Err(); err != nil && !res.TimedOut {
 		res.Canceled = true
@@ -191,7 +192,7 @@ func (r *run) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.D
 
 // settle ends the run on an answer or a cancellation, and otherwise notes
 // what the failure means for the rate-limit account and the pager.
-func (r *run) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took time.Duration) step {
+func (r *run[T]) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took time.Duration) step {
 	switch {
 	case d.OK():
 		r.e.lat.record(ps.model, r.call.Stream, took)

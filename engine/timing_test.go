@@ -139,7 +139,7 @@ func TestAFastFallbackLetsThePrimaryWaitOutALongerRetryAfter(t *testing.T) {
 	// A stream is another kind: Haiku's whole-answer latency says nothing
 	// about its time to first token.
 	f.fc.Advance(16 * time.Second) // past the cooldown
-	stream := engine.Call{Chain: chain, Profile: &p, Stream: true}
+	stream := engine.Call[string]{Chain: chain, Profile: &p, Stream: true}
 	if out := f.runCall(stream); out.Model != haiku || f.up.count(sonnet) != 2 {
 		t.Fatalf("a stream, without stream history: answered by %q after %d primary calls", out.Model, f.up.count(sonnet))
 	}

@@ -86,8 +86,7 @@ func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()
 	}
-	out := x.run()
-	x.agentRespond(&out)
+	x.agentRespond(x.run())
 }
 
 func (x *exchange) agentBadRequest(msg string) {
@@ -95,20 +94,20 @@ func (x *exchange) agentBadRequest(msg string) {
 }
 
 // agentRespond turns a run into the agent's answer.
-func (x *exchange) agentRespond(out *engine.Outcome) {
+func (x *exchange) agentRespond(out *outcome) {
 	m := x.s.set.messages
 	if out.Reason == engine.Canceled {
 		x.status = statusClientClosed
 		return
 	}
-	if out.Reason == engine.Answered && x.last.body != nil {
-		if text := answerText(x.last.body.Bytes()); text != "" {
+	if a := out.Answer.whole; out.Reason == engine.Answered && a != nil && a.body != nil {
+		if text := answerText(a.body.Bytes()); text != "" {
 			x.modelUsed, x.fallback = out.Model, out.Fallback
 			notice := ""
 			if out.Fallback {
 				notice = m.Notice
 			}
-			x.cachePut()
+			x.cachePut(a)
 			x.agentAnswer(text, true, notice)
 			return
 		}
@@ -136,7 +135,7 @@ func (x *exchange) agentAnswer(content string, success bool, notice string) {
 	h["Content-Type"] = []string{"application/json"}
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	if x.out != nil {
-		x.setOutcomeHeaders(x.out)
+		x.setOutcomeHeaders(&x.out.Report)
 	}
 	x.status = http.StatusOK
 	x.w.WriteHeader(http.StatusOK)

@@ -132,7 +132,7 @@ func compact(b, v []byte) []byte {
 // serveCache answers from the cache tier when the chain names it and an
 // answer to the same request is stored. A streamed request gets the stored
 // message as a well-formed SSE stream.
-func (x *exchange) serveCache(out *engine.Outcome) bool {
+func (x *exchange) serveCache(out *engine.Report) bool {
 	if x.cacheKey == "" || x.s.store == nil {
 		return false
 	}

@@ -56,7 +56,7 @@ const (
 // when the deadline ran out, the upstream's own 4xx when the last tier failed
 // with a request error (a retired model, no credit), 529 when the last
 // failure was an overload, else 503.
-func decide(out *engine.Outcome) verdict {
+func decide(out *engine.Report) verdict {
 	switch out.Reason {
 	case engine.Answered:
 		return verdict{kind: answerModel, status: 200}
@@ -94,7 +94,7 @@ func decide(out *engine.Outcome) verdict {
 // that an upstream error it passes back is its verdict too, and carries
 // x-should-retry: false. A rejection (the request's own fault) is the
 // upstream's answer as it is.
-func gaveUp(out *engine.Outcome) bool {
+func gaveUp(out *engine.Report) bool {
 	return out.Reason == engine.Exhausted || out.Reason == engine.DeadlineExceeded
 }
 
@@ -136,7 +136,7 @@ func keyUser(sum [32]byte) string { return "key:" + hex.EncodeToString(sum[:6]) 
 // countsAgainstUser reports whether a run's failure was the user's doing
 // (DESIGN §2 "per-user breaker: failure" rows, and a request that ran out of
 // its deadline).
-func countsAgainstUser(out *engine.Outcome) bool {
+func countsAgainstUser(out *engine.Report) bool {
 	switch out.Reason {
 	case engine.Rejected:
 		return out.Last.User == taxonomy.CountFailure

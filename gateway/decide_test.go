@@ -14,31 +14,31 @@ import (
 func TestDecideMapsOutcomesToAnswers(t *testing.T) {
 	tests := []struct {
 		name    string
-		out     engine.Outcome
+		out     engine.Report
 		kind    answerKind
 		status  int
 		errType string
 		retry   time.Duration
 	}{
-		{"answered", engine.Outcome{Reason: engine.Answered}, answerModel, 200, "", 0},
-		{"client went away", engine.Outcome{Reason: engine.Canceled}, answerNone, 499, "", 0},
-		{"upstream rejected the request", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest}}, answerPassBack, 0, "", 0},
-		{"rate limited everywhere", engine.Outcome{Reason: engine.Exhausted, RateLimited: true, RetryAfter: 2500 * time.Millisecond,
+		{"answered", engine.Report{Reason: engine.Answered}, answerModel, 200, "", 0},
+		{"client went away", engine.Report{Reason: engine.Canceled}, answerNone, 499, "", 0},
+		{"upstream rejected the request", engine.Report{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest}}, answerPassBack, 0, "", 0},
+		{"rate limited everywhere", engine.Report{Reason: engine.Exhausted, RateLimited: true, RetryAfter: 2500 * time.Millisecond,
 			Last: taxonomy.Decision{Class: taxonomy.RateLimited}}, answerError, 429, "rate_limit_error", 2500 * time.Millisecond},
-		{"rate limited with no retry-after waits a second", engine.Outcome{Reason: engine.Exhausted, RateLimited: true},
+		{"rate limited with no retry-after waits a second", engine.Report{Reason: engine.Exhausted, RateLimited: true},
 			answerError, 429, "rate_limit_error", time.Second},
-		{"rate limiting wins over the deadline", engine.Outcome{Reason: engine.DeadlineExceeded, RateLimited: true, RetryAfter: 3 * time.Second},
+		{"rate limiting wins over the deadline", engine.Report{Reason: engine.DeadlineExceeded, RateLimited: true, RetryAfter: 3 * time.Second},
 			answerError, 429, "rate_limit_error", 3 * time.Second},
-		{"deadline", engine.Outcome{Reason: engine.DeadlineExceeded, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
+		{"deadline", engine.Report{Reason: engine.DeadlineExceeded, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
 			answerError, 504, "timeout_error", 0},
-		{"last failure an overload", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
+		{"last failure an overload", engine.Report{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}},
 			answerError, 529, "overloaded_error", 0},
-		{"server errors", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.ServerError}},
+		{"server errors", engine.Report{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.ServerError}},
 			answerError, 503, "api_error", 0},
-		{"every tier skipped by its breaker", engine.Outcome{Reason: engine.Exhausted}, answerError, 503, "api_error", 0},
-		{"retired model everywhere", engine.Outcome{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.NotFound}},
+		{"every tier skipped by its breaker", engine.Report{Reason: engine.Exhausted}, answerError, 503, "api_error", 0},
+		{"retired model everywhere", engine.Report{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.NotFound}},
 			answerError, 503, "api_error", 0},
-		{"no credit on the last tier", engine.Outcome{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.Credit}},
+		{"no credit on the last tier", engine.Report{Reason: engine.Exhausted, Paged: true, Last: taxonomy.Decision{Class: taxonomy.Credit}},
 			answerError, 503, "api_error", 0},
 	}
 	for _, tt := range tests {
@@ -99,15 +99,15 @@ func TestUserIDProblemRefusesIDsOver256Bytes(t *testing.T) {
 func TestCountsAgainstUser(t *testing.T) {
 	tests := []struct {
 		name string
-		out  engine.Outcome
+		out  engine.Report
 		want bool
 	}{
-		{"bad request", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest, User: taxonomy.CountFailure}}, true},
-		{"bad key is not the user's fault", engine.Outcome{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.Auth}}, false},
-		{"deadline", engine.Outcome{Reason: engine.DeadlineExceeded}, true},
-		{"outage", engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}}, false},
-		{"answered", engine.Outcome{Reason: engine.Answered}, false},
-		{"canceled", engine.Outcome{Reason: engine.Canceled}, false},
+		{"bad request", engine.Report{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.BadRequest, User: taxonomy.CountFailure}}, true},
+		{"bad key is not the user's fault", engine.Report{Reason: engine.Rejected, Last: taxonomy.Decision{Class: taxonomy.Auth}}, false},
+		{"deadline", engine.Report{Reason: engine.DeadlineExceeded}, true},
+		{"outage", engine.Report{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: taxonomy.Overloaded}}, false},
+		{"answered", engine.Report{Reason: engine.Answered}, false},
+		{"canceled", engine.Report{Reason: engine.Canceled}, false},
 	}
 	for _, tt := range tests {
 		if got := countsAgainstUser(&tt.out); got != tt.want {

@@ -41,12 +41,11 @@ type exchange struct {
 	cacheKey   string
 	red        *redact.Redactor // see redactor()
 
-	last upstreamAnswer // the latest upstream answer read whole
-	live *liveStream    // a committed stream, or a 2xx passthrough body
-
-	// What was answered, for the log line and the observer.
+	// What was answered, for the log line and the observer. out is the
+	// run's outcome; its Answer (the reply the client gets) is released
+	// when the request ends.
 	status    int
-	out       *engine.Outcome
+	out       *outcome
 	modelUsed string
 	fallback  bool
 	degraded  string
@@ -71,6 +70,28 @@ func (x *exchange) discard(model string, u catalog.Usage) {
 	x.discardedModel = model
 }
 
+// outcome is a run's outcome with its reply.
+type outcome = engine.Outcome[reply]
+
+// reply is what one upstream attempt brought back, the payload of the
+// gateway's attempts (engine.AttemptFunc): an answer read whole, or a live
+// stream; zero when no answer came.
+type reply struct {
+	whole *upstreamAnswer
+	live  *liveStream
+}
+
+// release returns what r holds: pooled buffers, an open upstream body.
+func (r reply) release() {
+	if r.whole != nil {
+		putBuf(r.whole.body)
+		r.whole.body = nil
+	}
+	if r.live != nil {
+		r.live.close()
+	}
+}
+
 // upstreamAnswer is an upstream response read whole.
 type upstreamAnswer struct {
 	status int
@@ -89,12 +110,6 @@ func (s *Server) newExchange(w http.ResponseWriter, r *http.Request, endpoint st
 	x := &exchange{s: s, w: w, r: r, ctx: r.Context(), id: newRequestID(), endpoint: endpoint, start: time.Now()}
 	w.Header().Set(hRequestID, x.id)
 	return x
-}
-
-// keep makes a the latest upstream answer, releasing the one before.
-func (x *exchange) keep(a upstreamAnswer) {
-	putBuf(x.last.body)
-	x.last = a
 }
 
 // fail answers with one of the gateway's own errors.
@@ -185,7 +200,7 @@ func (x *exchange) checkUser(metadataUser string) bool {
 }
 
 // afterRun counts a request-caused failure against the user.
-func (x *exchange) afterRun(out *engine.Outcome) {
+func (x *exchange) afterRun(out *engine.Report) {
 	if x.user == "" || x.s.store == nil || !countsAgainstUser(out) {
 		return
 	}
@@ -276,7 +291,7 @@ func (x *exchange) finish() {
 		x.s.obs.Completed(&Completion{
 			RequestID: x.id, Endpoint: x.endpoint, Model: x.f.Model, ModelUsed: x.modelUsed,
 			Fallback: x.fallback, Degraded: x.degraded, Stream: x.f.Stream, Status: x.status,
-			Outcome: x.out, Duration: d, FirstByte: x.firstByte, StreamEnd: x.streamEnd,
+			Outcome: x.report(), Duration: d, FirstByte: x.firstByte, StreamEnd: x.streamEnd,
 			Usage: x.usage, HasUsage: x.hasUsage, User: x.user,
 			Discarded: x.discarded, DiscardedModel: x.discardedModel,
 		})
@@ -285,14 +300,20 @@ func (x *exchange) finish() {
 
 func (x *exchange) release() {
 	x.settle(taxonomy.Result{Canceled: true}) // a committed stream not settled yet: nothing counts
-	if x.live != nil {
-		x.live.close()
-		x.live = nil
+	if x.out != nil {
+		x.out.Answer.release()
+		x.out.Answer = reply{}
 	}
-	putBuf(x.last.body)
-	x.last.body = nil
 	putBuf(x.bodyBuf)
 	x.bodyBuf, x.body = nil, nil
+}
+
+// report is the run's account, nil before a run.
+func (x *exchange) report() *engine.Report {
+	if x.out == nil {
+		return nil
+	}
+	return &x.out.Report
 }
 
 func (x *exchange) attempts() int {

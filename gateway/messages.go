@@ -22,8 +22,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()
 	}
-	out := x.run()
-	x.respond(&out)
+	x.respond(x.run())
 }
 
 // parseMessages checks the request (DESIGN §7): a JSON content type and a
@@ -33,56 +32,58 @@ func (x *exchange) parseMessages() bool {
 	return x.checkContentType() && x.checkBody(true)
 }
 
-// run takes the request through its chain.
-func (x *exchange) run() engine.Outcome {
+// run takes the request through its chain. The exchange keeps the outcome:
+// its reply is released when the request ends.
+func (x *exchange) run() *outcome {
 	do := x.attemptWhole
 	if x.f.Stream {
 		do = x.attemptStream
 	}
-	out := x.s.eng.Run(x.ctx, engine.Call{
+	out := engine.Run(x.ctx, x.s.eng, engine.Call[reply]{
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
 		Stream:    x.f.Stream,
 		Do:        x.boundary(do),
+		Discard:   reply.release,
 	})
 	x.out = &out
-	x.afterRun(&out)
-	return out
+	x.afterRun(&out.Report)
+	return &out
 }
 
 // respond answers the client after a run.
-func (x *exchange) respond(out *engine.Outcome) {
-	v := decide(out)
+func (x *exchange) respond(out *outcome) {
+	v := decide(&out.Report)
 	switch v.kind {
 	case answerModel:
 		x.modelUsed, x.fallback = out.Model, out.Fallback
-		if x.live != nil {
+		if out.Answer.live != nil {
 			x.forwardStream(out)
 			return
 		}
 		x.forwardWhole(out)
-		x.cachePut()
+		x.cachePut(out.Answer.whole)
 	case answerPassBack:
 		x.passBack(out)
 	case answerNone:
 		x.status = statusClientClosed
 	case answerError:
-		if v.tryCache && x.serveCache(out) {
+		if v.tryCache && x.serveCache(&out.Report) {
 			return
 		}
-		if v.passBack && x.last.header != nil {
+		if v.passBack && out.Answer.whole != nil {
 			x.passBack(out)
 			return
 		}
-		x.setOutcomeHeaders(out)
+		x.setOutcomeHeaders(&out.Report)
 		x.fail(v.status, v.errType, v.message, v.retryAfter)
 	}
 }
 
 // setOutcomeHeaders adds bulwark-model-used, bulwark-fallback and
 // bulwark-attempts.
-func (x *exchange) setOutcomeHeaders(out *engine.Outcome) {
+func (x *exchange) setOutcomeHeaders(out *engine.Report) {
 	h := x.w.Header()
 	if out.Model != "" {
 		h[hModelUsed] = []string{out.Model}
@@ -95,14 +96,14 @@ func (x *exchange) setOutcomeHeaders(out *engine.Outcome) {
 	h[hAttempts] = []string{strconv.Itoa(out.UpstreamCalls())}
 }
 
-// forwardWhole sends the latest upstream answer as it came, with the
-// gateway's headers added.
-func (x *exchange) forwardWhole(out *engine.Outcome) {
-	a := &x.last
+// forwardWhole sends the run's latest upstream answer (out.Answer.whole,
+// which is set) as it came, with the gateway's headers added.
+func (x *exchange) forwardWhole(out *outcome) {
+	a := out.Answer.whole
 	h := x.w.Header()
 	copyHeaders(h, a.header)
-	x.setOutcomeHeaders(out)
-	if gaveUp(out) {
+	x.setOutcomeHeaders(&out.Report)
+	if gaveUp(&out.Report) {
 		// The upstream's error, but the gateway's verdict after its own
 		// retries: the SDKs must not retry it again, and a rate-limited
 		// one says when to come back (DESIGN §7).
@@ -132,22 +133,22 @@ func (x *exchange) forwardWhole(out *engine.Outcome) {
 }
 
 // passBack returns the upstream's rejection of the request as it is.
-func (x *exchange) passBack(out *engine.Outcome) {
-	if x.last.header == nil {
-		x.setOutcomeHeaders(out)
+func (x *exchange) passBack(out *outcome) {
+	if out.Answer.whole == nil {
+		x.setOutcomeHeaders(&out.Report)
 		x.fail(http.StatusBadGateway, "api_error", "The upstream rejected the request.", 0)
 		return
 	}
 	x.forwardWhole(out)
 }
 
-// cachePut stores a good non-streamed answer for the cache tier, off the
-// request path.
-func (x *exchange) cachePut() {
-	if x.cacheKey == "" || x.last.body == nil || x.last.status != http.StatusOK {
+// cachePut stores a, a good non-streamed answer, for the cache tier, off
+// the request path.
+func (x *exchange) cachePut(a *upstreamAnswer) {
+	if x.cacheKey == "" || a == nil || a.body == nil || a.status != http.StatusOK {
 		return
 	}
-	e := store.Entry{Model: x.last.model, Body: append([]byte(nil), x.last.body.Bytes()...), StoredAt: time.Now()}
+	e := store.Entry{Model: a.model, Body: append([]byte(nil), a.body.Bytes()...), StoredAt: time.Now()}
 	key, st := x.cacheKey, x.s.store
 	x.s.bg.Add(1)
 	go func() {

@@ -50,7 +50,7 @@ type Completion struct {
 	Status int
 	// Outcome is the engine's account of the run; nil when the request
 	// ended before one (bad request, cut-off user).
-	Outcome *engine.Outcome
+	Outcome *engine.Report
 	// Duration is from the request's arrival to its last byte.
 	Duration time.Duration
 	// FirstByte is when the first body byte of a stream was sent, from

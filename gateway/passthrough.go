@@ -56,28 +56,29 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 	tier := passthroughTier(r.URL.Path)
 	x.chain = &resolved{tiers: []string{tier}, chain: engine.Chain{Models: []string{tier}}}
 	stopped := false // a request with a side effect failed once sent: not resent
-	out := s.eng.Run(x.ctx, engine.Call{
+	out := engine.Run(x.ctx, s.eng, engine.Call[reply]{
 		RequestID: x.id,
 		Chain:     x.chain.chain,
 		Profile:   x.profile,
-		Do: x.boundary(func(ctx context.Context, a engine.Attempt) taxonomy.Result {
+		Do: x.boundary(func(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 			return x.attemptPassthrough(ctx, a, &u, &stopped)
 		}),
+		Discard: reply.release,
 	})
 	x.out = &out
 	switch {
 	case out.Reason == engine.Canceled:
 		x.status = statusClientClosed
-	case x.live != nil:
+	case out.Answer.live != nil:
 		x.forwardBody(&out)
-	case x.last.header != nil:
+	case out.Answer.whole != nil:
 		x.forwardWhole(&out)
 	default:
-		v := decide(&out)
+		v := decide(&out.Report)
 		if stopped {
-			v = notResent(&out)
+			v = notResent(&out.Report)
 		}
-		x.setOutcomeHeaders(&out)
+		x.setOutcomeHeaders(&out.Report)
 		x.fail(v.status, v.errType, v.message, v.retryAfter)
 	}
 }
@@ -95,15 +96,15 @@ func (x *exchange) checkCountTokens() bool {
 // side effect is traced to know whether a connection was made, and marked
 // NoRetry when it may have reached the upstream and failed in a way that does
 // not say the upstream did nothing (mayRetry); stopped is then set.
-func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL, stopped *bool) taxonomy.Result {
+func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL, stopped *bool) (reply, taxonomy.Result) {
 	side := sideEffect(x.r.Method, x.r.URL.Path)
 	if !side {
 		return x.forwardOnce(ctx, a, u, nil)
 	}
 	var ct connTrace
-	res := x.forwardOnce(ctx, a, u, &ct)
+	rep, res := x.forwardOnce(ctx, a, u, &ct)
 	if res.Status >= 200 && res.Status < 300 && res.Err == nil && !res.TimedOut {
-		return res
+		return rep, res
 	}
 	end := attemptEnd{connected: ct.connected(), status: res.Status}
 	if res.Header != nil {
@@ -112,14 +113,14 @@ func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *
 	if !mayRetry(x.r.Method, x.r.URL.Path, end) {
 		res.NoRetry, *stopped = true, true
 	}
-	return res
+	return rep, res
 }
 
 // forwardOnce makes one forwarded call, traced by ct when it is not nil.
 // The attempt's timeout bounds the wait for the response headers (and for
 // an error body); a 2xx body is then streamed to the client with no bound
 // but the client's.
-func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) taxonomy.Result {
+func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) (reply, taxonomy.Result) {
 	actx, cancel := context.WithCancel(ctx)
 	// A passthrough commits at its 2xx response headers: the watcher bounds
 	// the wait for them by the attempt's timeout, and nothing after them.
@@ -136,35 +137,35 @@ func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL
 		w.Stop()
 		res := failureOf(ctx, actx, err, w.Expired() == watch.FirstToken) // before cancel: a reset is no timeout
 		cancel()
-		return res
+		return reply{}, res
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if !w.Commit() {
 			resp.Body.Close()
 			cancel()
-			return taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}
+			return reply{}, taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded}
 		}
-		x.live = &liveStream{resp: resp, cancel: cancel, watch: w}
-		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
+		live := &liveStream{resp: resp, cancel: cancel, watch: w}
+		return reply{live: live}, taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 	}
-	res := x.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
+	rep, res := x.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
 	w.Stop()
 	cancel()
 	if w.Expired() == watch.FirstToken && res.Err != nil {
 		res.TimedOut = true
 	}
-	return res
+	return rep, res
 }
 
 // forwardBody streams a 2xx passthrough answer to the client.
-func (x *exchange) forwardBody(out *engine.Outcome) {
-	resp := x.live.resp
+func (x *exchange) forwardBody(out *outcome) {
+	resp := out.Answer.live.resp
 	h := x.w.Header()
 	copyHeaders(h, resp.Header)
 	if resp.ContentLength >= 0 {
 		h.Set("Content-Length", itoa64(resp.ContentLength))
 	}
-	x.setOutcomeHeaders(out)
+	x.setOutcomeHeaders(&out.Report)
 	x.status = resp.StatusCode
 	x.w.WriteHeader(resp.StatusCode)
 	rc := http.NewResponseController(x.w)

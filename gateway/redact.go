@@ -75,14 +75,14 @@ func (x *exchange) roundTrip(req *http.Request) (*http.Response, error) {
 // boundary wraps an attempt so that its Result reaches the engine (its
 // logs, its decisions) with secrets and URL userinfo removed from the error
 // text and the upstream's message.
-func (x *exchange) boundary(do engine.AttemptFunc) engine.AttemptFunc {
-	return func(ctx context.Context, a engine.Attempt) taxonomy.Result {
-		res := do(ctx, a)
+func (x *exchange) boundary(do engine.AttemptFunc[reply]) engine.AttemptFunc[reply] {
+	return func(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
+		rep, res := do(ctx, a)
 		if res.Err != nil || res.Message != "" {
 			red := x.redactor()
 			res.Err = red.Error(res.Err)
 			res.Message = red.Text(res.Message)
 		}
-		return res
+		return rep, res
 	}
 }

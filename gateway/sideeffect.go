@@ -75,7 +75,7 @@ func (c *connTrace) connected() bool { return c.got.Load() || !c.asked.Load() }
 // notResent is the answer when a request that may have had a side effect
 // failed after it was sent and no upstream answer came back: 504 after a
 // timeout, else 502, saying that it may have taken effect.
-func notResent(out *engine.Outcome) verdict {
+func notResent(out *engine.Report) verdict {
 	v := verdict{kind: answerError, status: http.StatusBadGateway}
 	what := "the connection to the upstream failed"
 	if out.Last.Class == taxonomy.Timeout {

@@ -95,7 +95,7 @@ func TestNotResentSaysTheRequestMayHaveTakenEffect(t *testing.T) {
 		{taxonomy.Timeout, 504, "timeout_error"},
 		{taxonomy.Network, 502, "api_error"},
 	} {
-		v := notResent(&engine.Outcome{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: tt.class}})
+		v := notResent(&engine.Report{Reason: engine.Exhausted, Last: taxonomy.Decision{Class: tt.class}})
 		if v.kind != answerError || v.status != tt.status || v.errType != tt.errType || !strings.Contains(v.message, "not sent again") {
 			t.Errorf("%v: %+v", tt.class, v)
 		}

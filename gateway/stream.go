@@ -39,6 +39,10 @@ type liveStream struct {
 	events int
 	// stopped is set when message_stop was among the held events.
 	stopped bool
+	// usage is message_start's usage, when hasUsage (read only when an
+	// observer wants it): the answer's once the stream is forwarded.
+	usage    catalog.Usage
+	hasUsage bool
 }
 
 func (l *liveStream) close() {
@@ -55,10 +59,10 @@ func (l *liveStream) close() {
 // that carries content, or message_stop. Until then every failure — an error
 // status, an SSE error event, a cut, the first-token timeout — is reported to
 // the engine and the client sees none of it. At the commit point the stream
-// is kept in x.live and the attempt succeeds as Committed: the attempt's
+// is the attempt's reply and the attempt succeeds as Committed: the attempt's
 // timeout no longer applies, and its breaker permit is settled when the
 // stream ends (forwardStream).
-func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy.Result {
+func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 	sctx, cancel := context.WithCancel(ctx)
 	w := watch.New(x.s.eng.Clock(), watch.FirstTokenBound(a.Timeout, x.profile.FirstTokenTimeout),
 		x.profile.IdleTimeout, cancel)
@@ -66,16 +70,16 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 	if err != nil {
 		w.Stop()
 		cancel()
-		return failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
+		return reply{}, failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res := x.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
+		rep, res := x.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
 		w.Stop()
 		cancel()
 		if w.Expired() == watch.FirstToken && res.Err != nil {
 			res.TimedOut = true
 		}
-		return res
+		return rep, res
 	}
 	rd := getReader()
 	rd.Reset(resp.Body)
@@ -85,7 +89,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 	// commits: a failed attempt's tokens must not be counted as answered.
 	var startU catalog.Usage
 	var hasStartU bool
-	fail := func(r taxonomy.Result) taxonomy.Result {
+	fail := func(r taxonomy.Result) (reply, taxonomy.Result) {
 		if hasStartU { // the upstream started, so its input was billed: thrown away
 			x.discard(a.Model, startU)
 		}
@@ -95,7 +99,7 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		putReader(rd)
 		putBuf(held)
 		r.Status, r.Header = resp.StatusCode, resp.Header
-		return r
+		return reply{}, r
 	}
 	var scan jsonscan.Response
 	for {
@@ -113,8 +117,9 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		switch string(ev.Name) {
 		case "error":
 			errType, msg := parseError(x.redactor().Bytes(ev.Data))
-			x.keep(upstreamAnswer{status: resp.StatusCode, header: resp.Header, model: a.Model, errType: errType, message: msg})
-			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
+			_, res := fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
+			return reply{whole: &upstreamAnswer{status: resp.StatusCode, header: resp.Header, model: a.Model,
+				errType: errType, message: msg}}, res
 		case "message_start":
 			if x.s.obs != nil {
 				startU, hasStartU = jsonscan.DecodeUsage(scan.MessageUsage)
@@ -131,10 +136,9 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 		if !w.Commit() { // the first-token timeout fired as the token came
 			return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
 		}
-		x.live = &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, watch: w, model: a.Model,
-			events: events, stopped: string(ev.Name) == "message_stop"}
-		x.usage, x.hasUsage = startU, hasStartU
-		return taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
+		live := &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, watch: w, model: a.Model,
+			events: events, stopped: string(ev.Name) == "message_stop", usage: startU, hasUsage: hasStartU}
+		return reply{live: live}, taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
 	}
 }
 
@@ -144,16 +148,16 @@ func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) taxonomy
 // stream with an SSE error event, never a silent clean close; a client that
 // hangs up cancels the upstream at once (its context is the request's). The
 // stream's breaker permit is settled once, here, by how the stream ended.
-func (x *exchange) forwardStream(out *engine.Outcome) {
+func (x *exchange) forwardStream(out *outcome) {
 	// The loop below waits for upstream events for the whole life of the
 	// stream on the connection's goroutine: it keeps its frame small
 	// (sendHeld and upstreamStreamError are apart), so that the garbage
 	// collector can halve a grown goroutine stack (DESIGN §12).
-	rc := x.sendHeld(out)
+	l := out.Answer.live
+	rc := x.sendHeld(&out.Report, l)
 	if rc == nil {
 		return
 	}
-	l := x.live
 	var shutdown atomic.Bool
 	untrack := x.s.cut.track(func() { shutdown.Store(true); l.cancel() })
 	defer untrack()
@@ -165,15 +169,15 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 		ev, err := l.rd.Next()
 		l.watch.Arrived()
 		if err != nil {
-			x.streamFailed(rc, err, endOf(shutdown.Load(), l.watch.Expired() == watch.Stall, err), idle)
+			x.streamFailed(rc, l, err, endOf(shutdown.Load(), l.watch.Expired() == watch.Stall, err), idle)
 			return
 		}
 		if !scanEvent(ev.Data, &scan) {
-			x.streamFailed(rc, taxonomy.ErrMalformed, "malformed", idle)
+			x.streamFailed(rc, l, taxonomy.ErrMalformed, "malformed", idle)
 			return
 		}
 		if string(ev.Name) == "error" {
-			x.upstreamStreamError(rc, ev)
+			x.upstreamStreamError(rc, l, ev)
 			return
 		}
 		// Flush per burst: when the next event is already here, it goes out
@@ -191,7 +195,7 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 				}
 			}
 		case "message_stop":
-			x.streamComplete()
+			x.streamComplete(l)
 			return
 		}
 	}
@@ -200,8 +204,8 @@ func (x *exchange) forwardStream(out *engine.Outcome) {
 // sendHeld writes a committed stream's status, headers and held events,
 // then lets go of what the stream no longer needs. It returns nil when the
 // stream ended there: the client went away, or message_stop was held.
-func (x *exchange) sendHeld(out *engine.Outcome) *http.ResponseController {
-	l := x.live
+func (x *exchange) sendHeld(out *engine.Report, l *liveStream) *http.ResponseController {
+	x.usage, x.hasUsage = l.usage, l.hasUsage
 	h := x.w.Header()
 	copyHeaders(h, l.resp.Header)
 	h.Del("Content-Length")
@@ -223,7 +227,7 @@ func (x *exchange) sendHeld(out *engine.Outcome) *http.ResponseController {
 	putBuf(x.bodyBuf)
 	x.bodyBuf, x.body = nil, nil
 	if l.stopped {
-		x.streamComplete()
+		x.streamComplete(l)
 		return nil
 	}
 	return rc
@@ -232,16 +236,16 @@ func (x *exchange) sendHeld(out *engine.Outcome) *http.ResponseController {
 // upstreamStreamError forwards the SSE error event an upstream sent after
 // the commit point (its text redacted: it is the upstream's own) and ends
 // the stream with it.
-func (x *exchange) upstreamStreamError(rc *http.ResponseController, ev sse.Event) {
-	if !x.send(rc, x.redactor().Bytes(ev.Raw), !x.live.rd.Ready()) {
+func (x *exchange) upstreamStreamError(rc *http.ResponseController, l *liveStream, ev sse.Event) {
+	if !x.send(rc, x.redactor().Bytes(ev.Raw), !l.rd.Ready()) {
 		x.clientGone()
 		return
 	}
 	x.events++
 	x.streamEnd = "upstream_error"
 	errType, msg := parseError(x.redactor().Bytes(ev.Data))
-	x.settle(taxonomy.Result{Status: x.live.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
-	x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", x.live.model),
+	x.settle(taxonomy.Result{Status: l.resp.StatusCode, StreamError: true, ErrorType: errType, Message: msg})
+	x.logf(slog.LevelWarn, "stream.upstream_error", slog.String("model", l.model),
 		slog.String("error_type", errType), slog.Int("events", x.events), slog.Int64("bytes", x.sent))
 }
 
@@ -254,10 +258,10 @@ func (x *exchange) settle(res taxonomy.Result) {
 }
 
 // streamComplete ends a stream that reached message_stop.
-func (x *exchange) streamComplete() {
+func (x *exchange) streamComplete(l *liveStream) {
 	x.streamEnd = "complete"
-	x.settle(taxonomy.Result{Status: x.live.resp.StatusCode})
-	drain(x.live.resp.Body)
+	x.settle(taxonomy.Result{Status: l.resp.StatusCode})
+	drain(l.resp.Body)
 }
 
 // clientGone ends a stream whose client went away: nothing is counted
@@ -297,13 +301,13 @@ func (x *exchange) send(rc *http.ResponseController, b []byte, flush bool) bool 
 // "malformed", "cut" or "shutdown") with an SSE error event, and settles its
 // breaker permit through the decision table: a stall as a timeout, a cut or
 // a malformed event as a network failure, a shutdown as nothing the model did.
-func (x *exchange) streamFailed(rc *http.ResponseController, err error, why string, idle time.Duration) {
+func (x *exchange) streamFailed(rc *http.ResponseController, l *liveStream, err error, why string, idle time.Duration) {
 	if x.ctx.Err() != nil {
 		x.clientGone()
 		return
 	}
 	x.streamEnd = why
-	status := x.live.resp.StatusCode
+	status := l.resp.StatusCode
 	errType, res := "overloaded_error", taxonomy.Result{Status: status, Err: err}
 	var msg string
 	n := strconv.Itoa(x.events)
@@ -324,7 +328,7 @@ func (x *exchange) streamFailed(rc *http.ResponseController, err error, why stri
 	var b [512]byte
 	ev := sse.AppendEvent(b[:0], "error", sse.AppendError(nil, errType, msg, ""))
 	x.write(rc, ev)
-	x.logf(slog.LevelWarn, "stream.stalled", slog.String("model", x.live.model), slog.String("why", x.streamEnd),
+	x.logf(slog.LevelWarn, "stream.stalled", slog.String("model", l.model), slog.String("why", x.streamEnd),
 		slog.Int("events", x.events), slog.Int64("bytes", x.sent), slog.String("error", x.redactor().Text(err.Error())))
 }
 

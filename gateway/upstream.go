@@ -129,22 +129,23 @@ func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
 }
 
 // attemptWhole makes one non-streamed Messages call and reads its answer.
-func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) taxonomy.Result {
+func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 	actx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
 	req := x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model)
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
 	resp, err := x.roundTrip(req)
 	if err != nil {
-		return failureOf(ctx, actx, err, false)
+		return reply{}, failureOf(ctx, actx, err, false)
 	}
 	return x.readAnswer(ctx, actx, resp, a.Model, x.s.set.maxResponse, true)
 }
 
-// readAnswer reads and classifies a whole upstream answer, keeping it as the
-// exchange's latest. When checkJSON is set, a 2xx body that is not JSON is
+// readAnswer reads and classifies a whole upstream answer, which it returns
+// as the attempt's reply (none when the body could not be read, or a 2xx
+// body is malformed). When checkJSON is set, a 2xx body that is not JSON is
 // malformed.
-func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response, model string, limit int64, checkJSON bool) taxonomy.Result {
+func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response, model string, limit int64, checkJSON bool) (reply, taxonomy.Result) {
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if !ok {
 		limit = min(limit, maxErrorBody)
@@ -157,17 +158,17 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 		putBuf(buf)
 		r := failureOf(parent, actx, err, false)
 		r.Status, r.Header = res.Status, res.Header
-		return r
+		return reply{}, r
 	}
 	x.redactor().Buffer(buf)
-	a := upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model}
+	a := &upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model}
 	if ok {
 		// One pass: the check and what the observer wants (DESIGN §11).
 		var scan jsonscan.Response
 		if !jsonscan.ScanResponse(buf.Bytes(), &scan) && checkJSON {
 			putBuf(buf)
 			res.Err = taxonomy.ErrMalformed
-			return res
+			return reply{}, res
 		}
 		if x.s.obs != nil {
 			a.usage, a.hasUsage = jsonscan.DecodeUsage(scan.Usage)
@@ -175,8 +176,7 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 	} else {
 		res.ErrorType, res.Message = parseError(buf.Bytes())
 	}
-	x.keep(a)
-	return res
+	return reply{whole: a}, res
 }
 
 // scanEvent checks one stream event's data in one pass, leaving in scan
