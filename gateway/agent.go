@@ -115,13 +115,13 @@ func (x *exchange) agentRespond(out *outcome) {
 	if out.Reason != engine.Answered && out.Reason != engine.Rejected && x.cacheKey != "" && x.s.store != nil {
 		if e, ok := x.s.store.CacheGet(x.ctx, x.cacheKey); ok {
 			if text := answerText(e.Body); text != "" {
-				x.degraded, x.modelUsed, x.fallback = "cache", e.Model, true
+				x.degraded, x.modelUsed, x.fallback = DegradedCache, e.Model, true
 				x.agentAnswer(text, true, m.Notice)
 				return
 			}
 		}
 	}
-	x.degraded = "static"
+	x.degraded = DegradedStatic
 	if out.Reason == engine.DeadlineExceeded {
 		x.agentAnswer(m.Timeout, false, "")
 		return

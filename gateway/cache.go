@@ -140,9 +140,9 @@ func (x *exchange) serveCache(out *engine.Report) bool {
 	if !ok {
 		return false
 	}
-	x.degraded, x.modelUsed, x.fallback = "cache", e.Model, true
+	x.degraded, x.modelUsed, x.fallback = DegradedCache, e.Model, true
 	h := x.w.Header()
-	h[hDegraded] = []string{"cache"}
+	h[hDegraded] = []string{DegradedCache.String()}
 	h[hModelUsed] = []string{e.Model}
 	h[hFallback] = []string{"true"}
 	h[hAttempts] = []string{strconv.Itoa(out.UpstreamCalls())}

@@ -48,7 +48,7 @@ type exchange struct {
 	out       *outcome
 	modelUsed string
 	fallback  bool
-	degraded  string
+	degraded  Degraded
 	streamEnd string
 	events    int
 	sent      int64
@@ -188,7 +188,7 @@ func (x *exchange) checkUser(metadataUser string) bool {
 	if ok {
 		return true
 	}
-	x.degraded = "user_breaker"
+	x.degraded = DegradedUserBreaker
 	x.logf(slog.LevelInfo, "user_breaker.blocked", slog.String("user", x.user),
 		slog.Int64("retry_after_ms", retryAfter.Milliseconds()))
 	if x.endpoint == EndpointAgent {
@@ -278,8 +278,8 @@ func (x *exchange) finish() {
 		if x.out != nil {
 			attrs = append(attrs, slog.String("reason", x.out.Reason.String()))
 		}
-		if x.degraded != "" {
-			attrs = append(attrs, slog.String("degraded", x.degraded))
+		if x.degraded != DegradedNone {
+			attrs = append(attrs, slog.String("degraded", x.degraded.String()))
 		}
 		if x.streamEnd != "" {
 			attrs = append(attrs, slog.String("stream_end", x.streamEnd), slog.Int("events", x.events),

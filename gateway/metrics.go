@@ -15,7 +15,7 @@ type metricsObserver struct{ m *metrics.Metrics }
 
 func (o metricsObserver) Completed(c *Completion) {
 	info := metrics.RequestInfo{
-		Outcome:     outcomeLabel(c),
+		Outcome:     outcomeOf(c),
 		Model:       c.ModelUsed,
 		Fallback:    c.Fallback,
 		Stream:      c.Stream,
@@ -37,14 +37,15 @@ func (o metricsObserver) Completed(c *Completion) {
 // UserCutOff passes per-user cut-offs on to the metrics.
 func (o metricsObserver) UserCutOff(user string) { o.m.UserCutOff(user) }
 
-// outcomeLabel maps a completion to one of the metrics' bounded outcomes.
-func outcomeLabel(c *Completion) string {
+// outcomeOf maps a completion to one of the metrics' bounded outcomes
+// (their label text is the metrics package's).
+func outcomeOf(c *Completion) metrics.Outcome {
 	switch c.Degraded {
-	case "user_breaker":
+	case DegradedUserBreaker:
 		return metrics.OutcomeUserBlocked
-	case "cache":
+	case DegradedCache:
 		return metrics.OutcomeCache
-	case "static":
+	case DegradedStatic:
 		return metrics.OutcomeStatic
 	}
 	if c.Outcome == nil {

@@ -28,6 +28,33 @@ const (
 	EndpointPassthrough = "passthrough"
 )
 
+// Degraded names the degraded path that answered a request, if any.
+type Degraded uint8
+
+// Degraded paths.
+const (
+	// DegradedNone: a model answered, or an error did.
+	DegradedNone Degraded = iota
+	// DegradedCache: the cache tier answered ("cache").
+	DegradedCache
+	// DegradedStatic: the static tier answered, on /v1/agent ("static").
+	DegradedStatic
+	// DegradedUserBreaker: the per-user breaker cut the user off, with no
+	// upstream call ("user_breaker").
+	DegradedUserBreaker
+)
+
+var degradedNames = [...]string{"", "cache", "static", "user_breaker"}
+
+// String returns the name logged as "degraded" (and sent as
+// bulwark-degraded: cache); "" for DegradedNone.
+func (d Degraded) String() string {
+	if int(d) < len(degradedNames) {
+		return degradedNames[d]
+	}
+	return "unknown"
+}
+
 // Completion describes one finished request.
 type Completion struct {
 	// RequestID is the gateway's id of the request.
@@ -40,10 +67,10 @@ type Completion struct {
 	ModelUsed string
 	// Fallback is true when a tier after the first answered.
 	Fallback bool
-	// Degraded is "cache" when the cache tier answered, "static" when the
-	// static tier did (agent endpoint), "user_breaker" when the user was cut
-	// off; empty otherwise.
-	Degraded string
+	// Degraded says which degraded path answered: DegradedCache,
+	// DegradedStatic (agent endpoint), DegradedUserBreaker; DegradedNone
+	// otherwise.
+	Degraded Degraded
 	// Stream is true for a streamed request.
 	Stream bool
 	// Status is the HTTP status sent; 499 when the client went away first.

@@ -117,7 +117,7 @@ func balanced(expr string) string {
 // that every series an alert may use exists.
 func trafficMetrics(t *testing.T) *Metrics {
 	m, _ := newTest(t, WithModels("claude-sonnet-5-5", "claude-haiku-5-5"))
-	for _, o := range outcomeNames {
+	for o := range nOutcomes {
 		m.Request(RequestInfo{Outcome: o, Model: "claude-sonnet-5-5", Duration: time.Second, TTFT: time.Millisecond,
 			Usage: catalog.Usage{InputTokens: 1}, DiscardedUsage: catalog.Usage{OutputTokens: 1}, HardTimeout: o == OutcomeDeadline})
 	}

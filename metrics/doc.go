@@ -23,7 +23,9 @@
 // # Metrics
 //
 // Every name has the prefix bulwark_ and every label is bounded: outcomes,
-// status classes and reasons are fixed sets; a model has a label of its own
+// status classes and reasons are fixed sets, passed in as typed values
+// ([Outcome], taxonomy.Class, breaker.Verdict) whose label text is computed
+// here, once (labels.go); a model has a label of its own
 // only when it is configured ([WithModels]), priced or known to the catalog
 // ([catalog.Known]), within [WithMaxModels], and any other name a client
 // sends is counted as "other"; and no user or request id is ever a label.

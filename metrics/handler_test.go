@@ -89,7 +89,7 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			model := []string{"a", "b", "c", "d", "e", "f"}[g%6]
 			for i := range 200 {
-				feedEveryEntryPoint(m, fc, outcomeNames[i%int(nOutcomes)], model, "z", string(rune('a'+i%20)), 10)
+				feedEveryEntryPoint(m, fc, Outcome(i%int(nOutcomes)), model, "z", string(rune('a'+i%20)), 10)
 				if i%50 == 0 {
 					_ = m.Status()
 					fc.Advance(time.Second)

@@ -94,7 +94,7 @@ func near(a, b float64) bool {
 // feedEveryEntryPoint sends one request of model (by user, with tokens input
 // tokens) and one of every observer and breaker event about it, as a busy
 // gateway would; model falls back to "to".
-func feedEveryEntryPoint(m *Metrics, fc *clock.Fake, outcome, model, to, user string, tokens int64) {
+func feedEveryEntryPoint(m *Metrics, fc *clock.Fake, outcome Outcome, model, to, user string, tokens int64) {
 	d := taxonomy.Classify(taxonomy.Result{Status: 529}, t0)
 	m.Request(RequestInfo{Outcome: outcome, Model: model, User: user, Usage: catalog.Usage{InputTokens: tokens}})
 	m.Attempted(model, 529, d, time.Millisecond)

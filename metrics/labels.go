@@ -5,70 +5,44 @@ import (
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
-// Outcomes of a request, the values of [RequestInfo].Outcome and of the
-// outcome label. Any other value is counted as OutcomeUnknown.
-const (
-	OutcomeAnswered    = "answered"     // the first model tier answered
-	OutcomeFallback    = "fallback"     // a later model tier answered
-	OutcomeCache       = "cache"        // every model tier failed; the cache tier answered
-	OutcomeStatic      = "static"       // every tier failed; the static tier answered
-	OutcomeRejected    = "rejected"     // the upstream rejected the request itself (400, 413)
-	OutcomeExhausted   = "exhausted"    // every tier failed; the client got an error
-	OutcomeDeadline    = "deadline"     // the deadline ran out; the client got a timeout error
-	OutcomeCanceled    = "canceled"     // the client gave up
-	OutcomeUserBlocked = "user_blocked" // the per-user breaker answered without an upstream call
-	OutcomeBadRequest  = "bad_request"  // malformed input, refused by the gateway itself
-	OutcomeUnknown     = "unknown"      // an Outcome not listed here
-)
+// Outcome is how a request ended, the type of [RequestInfo].Outcome. Its
+// label text (the outcome label of bulwark_requests_total, the keys of
+// [Status].Requests) is computed here, once: callers pass the value, never
+// a string.
+type Outcome uint8
 
-// outcome indexes the outcome label values.
-type outcome uint8
-
+// Outcomes of a request. The zero value, and any value not listed, counts
+// as OutcomeUnknown.
 const (
-	oAnswered outcome = iota
-	oFallback
-	oCache
-	oStatic
-	oRejected
-	oExhausted
-	oDeadline
-	oCanceled
-	oUserBlocked
-	oBadRequest
-	oUnknown
+	OutcomeUnknown     Outcome = iota // "unknown": an Outcome not set, or not listed here
+	OutcomeAnswered                   // "answered": the first model tier answered
+	OutcomeFallback                   // "fallback": a later model tier answered
+	OutcomeCache                      // "cache": every model tier failed; the cache tier answered
+	OutcomeStatic                     // "static": every tier failed; the static tier answered
+	OutcomeRejected                   // "rejected": the upstream rejected the request itself (400, 413)
+	OutcomeExhausted                  // "exhausted": every tier failed; the client got an error
+	OutcomeDeadline                   // "deadline": the deadline ran out; the client got a timeout error
+	OutcomeCanceled                   // "canceled": the client gave up
+	OutcomeUserBlocked                // "user_blocked": the per-user breaker answered without an upstream call
+	OutcomeBadRequest                 // "bad_request": malformed input, refused by the gateway itself
 	nOutcomes
 )
 
 var outcomeNames = [nOutcomes]string{
-	OutcomeAnswered, OutcomeFallback, OutcomeCache, OutcomeStatic, OutcomeRejected, OutcomeExhausted,
-	OutcomeDeadline, OutcomeCanceled, OutcomeUserBlocked, OutcomeBadRequest, OutcomeUnknown,
+	"unknown", "answered", "fallback", "cache", "static", "rejected", "exhausted",
+	"deadline", "canceled", "user_blocked", "bad_request",
 }
 
-func outcomeOf(s string) outcome {
-	switch s {
-	case OutcomeAnswered:
-		return oAnswered
-	case OutcomeFallback:
-		return oFallback
-	case OutcomeCache:
-		return oCache
-	case OutcomeStatic:
-		return oStatic
-	case OutcomeRejected:
-		return oRejected
-	case OutcomeExhausted:
-		return oExhausted
-	case OutcomeDeadline:
-		return oDeadline
-	case OutcomeCanceled:
-		return oCanceled
-	case OutcomeUserBlocked:
-		return oUserBlocked
-	case OutcomeBadRequest:
-		return oBadRequest
+// index is o, or OutcomeUnknown for a value not listed.
+func (o Outcome) index() Outcome {
+	if o >= nOutcomes {
+		return OutcomeUnknown
 	}
-	return oUnknown
+	return o
 }
+
+// String returns the outcome's label value.
+func (o Outcome) String() string { return outcomeNames[o.index()] }
 
 // Flags of an outcome for the rates of [Status].
 const (
@@ -81,13 +55,13 @@ const (
 	fError
 )
 
-func (o outcome) flags() uint8 {
+func (o Outcome) flags() uint8 {
 	switch o {
-	case oFallback, oCache:
+	case OutcomeFallback, OutcomeCache:
 		return fFallback
-	case oStatic:
+	case OutcomeStatic:
 		return fFallback | fStatic
-	case oExhausted, oDeadline:
+	case OutcomeExhausted, OutcomeDeadline:
 		return fError
 	}
 	return 0

@@ -67,7 +67,7 @@ func New(opts ...Option) *Metrics {
 	m.reg.MustRegister(m.f.collectors()...)
 	m.models = newModels(m.f, c.prices, c.maxModels, c.models)
 	for i := range m.byOut {
-		o := outcome(i)
+		o := Outcome(i)
 		m.byOut[i] = outcomeSeries{
 			requests: m.f.requests.WithLabelValues(outcomeNames[i]),
 			duration: m.f.duration.WithLabelValues(outcomeNames[i]),

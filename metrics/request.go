@@ -10,10 +10,10 @@ import (
 
 // RequestInfo describes one finished request, for [Metrics.Request].
 type RequestInfo struct {
-	// Outcome is how the request ended: one of the Outcome constants
-	// ([OutcomeAnswered], [OutcomeFallback], ...). Others count as
-	// [OutcomeUnknown].
-	Outcome string
+	// Outcome is how the request ended ([OutcomeAnswered],
+	// [OutcomeFallback], ...); the zero value, or a value not listed, counts
+	// as [OutcomeUnknown].
+	Outcome Outcome
 	// Model is the model that answered, or the last model tried; its
 	// usage is priced by it.
 	Model string
@@ -54,7 +54,7 @@ type RequestInfo struct {
 // [Status]. It is called once per request, at its end, and costs a few
 // hundred nanoseconds with no allocation once the model has been seen.
 func (m *Metrics) Request(r RequestInfo) {
-	o := &m.byOut[outcomeOf(r.Outcome)]
+	o := &m.byOut[r.Outcome.index()]
 	o.requests.Inc()
 	o.duration.Observe(r.Duration.Seconds())
 	if r.TTFT > 0 {

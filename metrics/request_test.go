@@ -11,7 +11,7 @@ import (
 
 func TestRequestCountsOutcomeDurationAndTTFT(t *testing.T) {
 	tests := []struct {
-		outcome string
+		outcome Outcome
 		label   string
 	}{
 		{OutcomeAnswered, "answered"},
@@ -24,11 +24,11 @@ func TestRequestCountsOutcomeDurationAndTTFT(t *testing.T) {
 		{OutcomeCanceled, "canceled"},
 		{OutcomeUserBlocked, "user_blocked"},
 		{OutcomeBadRequest, "bad_request"},
-		{"something new", "unknown"},
-		{"", "unknown"},
+		{Outcome(200), "unknown"},
+		{0, "unknown"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.label+"/"+tt.outcome, func(t *testing.T) {
+		t.Run(fmt.Sprint(tt.label, "/", int(tt.outcome)), func(t *testing.T) {
 			m, _ := newTest(t)
 			m.Request(RequestInfo{Outcome: tt.outcome, Duration: 1500 * time.Millisecond, TTFT: 200 * time.Millisecond})
 			if got := val(t, m, "bulwark_requests_total", "outcome", tt.label); got != 1 {
