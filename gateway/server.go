@@ -62,21 +62,7 @@ type resolved struct {
 
 // New returns a Server configured by opts.
 func New(opts ...Option) (*Server, error) {
-	set := settings{
-		upstream:    DefaultUpstream,
-		chains:      config.Default().Chains,
-		profiles:    map[string]engine.Profile{config.ProfileInteractive: engine.Interactive(), config.ProfileBatch: engine.Batch()},
-		messages:    Messages(config.Default().Messages),
-		grace:       DefaultGrace,
-		maxBody:     DefaultMaxBodyBytes,
-		maxResponse: DefaultMaxResponseBytes,
-		clock:       clock.Real,
-		readHeader:  10 * time.Second,
-		readTimeout: 60 * time.Second,
-		idleTimeout: 120 * time.Second,
-		maxHeader:   1 << 20,
-		agentTokens: 1024,
-	}
+	set := defaultSettings()
 	for _, o := range opts {
 		o(&set)
 	}
@@ -92,50 +78,104 @@ func New(opts ...Option) (*Server, error) {
 	if s.eng == nil {
 		s.eng = engine.New(engine.WithLogger(s.log), engine.WithClock(set.clock))
 	}
-	u, err := url.Parse(strings.TrimRight(set.upstream, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, redact.Userinfo(set.upstream))
+	if err := s.setUpstream(); err != nil {
+		return nil, err
 	}
-	s.base = u
-	mu := *u
-	mu.Path, mu.RawPath = u.Path+"/v1/messages", ""
-	s.msgURL = &mu
-	rt := set.transport
-	if rt == nil {
-		rt = NewTransport()
-	}
-	s.rt = gunzipTransport{rt}
 	if err := s.resolveChains(); err != nil {
 		return nil, err
 	}
 	// The chains' models keep their breakers whatever model names clients
 	// send (DESIGN §4).
 	s.eng.Breakers().Reserve(s.chainCfg.Models()...)
-	if _, ok := set.profiles[config.ProfileInteractive]; !ok {
-		return nil, fmt.Errorf("%w: no %q profile", ErrConfig, config.ProfileInteractive)
+	if err := s.setProfiles(); err != nil {
+		return nil, err
 	}
-	s.profiles = make(map[string]*engine.Profile, len(set.profiles))
-	for name, p := range set.profiles {
+	if err := s.setKeys(); err != nil {
+		return nil, err
+	}
+	s.warnEndOfLife()
+	s.routes()
+	return s, nil
+}
+
+// defaultSettings are a Server's settings before its options.
+func defaultSettings() settings {
+	return settings{
+		upstream:    DefaultUpstream,
+		chains:      config.Default().Chains,
+		profiles:    map[string]engine.Profile{config.ProfileInteractive: engine.Interactive(), config.ProfileBatch: engine.Batch()},
+		messages:    Messages(config.Default().Messages),
+		grace:       DefaultGrace,
+		maxBody:     DefaultMaxBodyBytes,
+		maxResponse: DefaultMaxResponseBytes,
+		clock:       clock.Real,
+		readHeader:  10 * time.Second,
+		readTimeout: 60 * time.Second,
+		idleTimeout: 120 * time.Second,
+		maxHeader:   1 << 20,
+		agentTokens: 1024,
+	}
+}
+
+// setUpstream checks the upstream URL and sets the base of forwarded
+// paths, the Messages URL and the round tripper (NewTransport unless
+// WithTransport gave one, decoding gzip answers).
+func (s *Server) setUpstream() error {
+	u, err := url.Parse(strings.TrimRight(s.set.upstream, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, redact.Userinfo(s.set.upstream))
+	}
+	s.base = u
+	mu := *u
+	mu.Path, mu.RawPath = u.Path+"/v1/messages", ""
+	s.msgURL = &mu
+	rt := s.set.transport
+	if rt == nil {
+		rt = NewTransport()
+	}
+	s.rt = gunzipTransport{rt}
+	return nil
+}
+
+// setProfiles names every profile and requires the interactive one.
+func (s *Server) setProfiles() error {
+	if _, ok := s.set.profiles[config.ProfileInteractive]; !ok {
+		return fmt.Errorf("%w: no %q profile", ErrConfig, config.ProfileInteractive)
+	}
+	s.profiles = make(map[string]*engine.Profile, len(s.set.profiles))
+	for name, p := range s.set.profiles {
 		if p.Name == "" {
 			p.Name = name
 		}
 		s.profiles[name] = &p
 	}
-	if len(set.clients) > 0 {
-		s.clients = make(map[[32]byte]string, len(set.clients))
-		for _, c := range set.clients {
+	return nil
+}
+
+// setKeys indexes the client keys by their SHA-256 and builds the admin
+// keys (the admin key and every client key).
+func (s *Server) setKeys() error {
+	if len(s.set.clients) > 0 {
+		s.clients = make(map[[32]byte]string, len(s.set.clients))
+		for _, c := range s.set.clients {
 			if c.Key == "" {
-				return nil, fmt.Errorf("%w: empty client key", ErrConfig)
+				return fmt.Errorf("%w: empty client key", ErrConfig)
 			}
 			s.clients[sha256.Sum256([]byte(c.Key))] = c.User
 		}
 	}
-	keys := []string{set.adminKey}
-	for _, c := range set.clients {
+	keys := []string{s.set.adminKey}
+	for _, c := range s.set.clients {
 		keys = append(keys, c.Key)
 	}
 	s.admin = newAdminKeys(keys...)
-	s.warnings = catalog.Warnings(s.chainCfg.Models(), set.clock.Now(), catalog.DefaultWarnWithin)
+	return nil
+}
+
+// warnEndOfLife logs every chain model near or past its end of life, and
+// keeps the warnings for /v1/status.
+func (s *Server) warnEndOfLife() {
+	s.warnings = catalog.Warnings(s.chainCfg.Models(), s.set.clock.Now(), catalog.DefaultWarnWithin)
 	for _, w := range s.warnings {
 		level := slog.LevelWarn
 		if w.Retired {
@@ -145,8 +185,6 @@ func New(opts ...Option) (*Server, error) {
 			slog.String("successor", w.Successor), slog.Time("date", w.Date), slog.Bool("retired", w.Retired),
 			slog.Bool("page", w.Retired), slog.String("message", w.Message))
 	}
-	s.routes()
-	return s, nil
 }
 
 // resolveChains validates the chains and precomputes the chain of every
