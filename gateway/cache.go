@@ -102,7 +102,7 @@ func betaSet(lines []string) []string {
 }
 
 // requestCacheKey is cacheKey of this exchange's request.
-func (x *exchange) requestCacheKey() string { return cacheKey(x.body, &x.f, x.tenant, x.r.Header) }
+func (in *inbound) requestCacheKey() string { return cacheKey(in.body, &in.f, in.tenant, in.r.Header) }
 
 // compact appends v (valid JSON) to b without white space outside strings.
 func compact(b, v []byte) []byte {

@@ -196,7 +196,7 @@ func TestCacheKeyDiffersExactlyWhenTheAnswerMayDiffer(t *testing.T) {
 
 func TestBodyReaderRewritesWithoutCopying(t *testing.T) {
 	body := []byte(`{"model":"claude-sonnet-5-5","messages":[]}`)
-	x := &exchange{body: body, chain: &resolved{quoted: map[string][]byte{}}}
+	x := &upstream{inbound: &inbound{body: body, chain: &resolved{quoted: map[string][]byte{}}}}
 	if err := jsonscan.ScanRequest(body, &x.f); err != nil {
 		t.Fatal(err)
 	}

@@ -81,21 +81,6 @@ func (x *exchange) respond(out *outcome) {
 	}
 }
 
-// setOutcomeHeaders adds bulwark-model-used, bulwark-fallback and
-// bulwark-attempts.
-func (x *exchange) setOutcomeHeaders(out *engine.Report) {
-	h := x.w.Header()
-	if out.Model != "" {
-		h[hModelUsed] = []string{out.Model}
-	}
-	if out.Fallback {
-		h[hFallback] = []string{"true"}
-	} else {
-		h[hFallback] = []string{"false"}
-	}
-	h[hAttempts] = []string{strconv.Itoa(out.UpstreamCalls())}
-}
-
 // forwardWhole sends the run's latest upstream answer (out.Answer.whole,
 // which is set) as it came, with the gateway's headers added.
 func (x *exchange) forwardWhole(out *outcome) {

@@ -96,13 +96,13 @@ func (x *exchange) checkCountTokens() bool {
 // side effect is traced to know whether a connection was made, and marked
 // NoRetry when it may have reached the upstream and failed in a way that does
 // not say the upstream did nothing (mayRetry); stopped is then set.
-func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL, stopped *bool) (reply, taxonomy.Result) {
-	side := sideEffect(x.r.Method, x.r.URL.Path)
+func (up *upstream) attemptPassthrough(ctx context.Context, a engine.Attempt, u *url.URL, stopped *bool) (reply, taxonomy.Result) {
+	side := sideEffect(up.r.Method, up.r.URL.Path)
 	if !side {
-		return x.forwardOnce(ctx, a, u, nil)
+		return up.forwardOnce(ctx, a, u, nil)
 	}
 	var ct connTrace
-	rep, res := x.forwardOnce(ctx, a, u, &ct)
+	rep, res := up.forwardOnce(ctx, a, u, &ct)
 	if res.Status >= 200 && res.Status < 300 && res.Err == nil && !res.TimedOut {
 		return rep, res
 	}
@@ -110,7 +110,7 @@ func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *
 	if res.Header != nil {
 		end.shouldRetry = res.Header.Get(hShouldRetry) == "true"
 	}
-	if !mayRetry(x.r.Method, x.r.URL.Path, end) {
+	if !mayRetry(up.r.Method, up.r.URL.Path, end) {
 		res.NoRetry, *stopped = true, true
 	}
 	return rep, res
@@ -120,19 +120,19 @@ func (x *exchange) attemptPassthrough(ctx context.Context, a engine.Attempt, u *
 // The attempt's timeout bounds the wait for the response headers (and for
 // an error body); a 2xx body is then streamed to the client with no bound
 // but the client's.
-func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) (reply, taxonomy.Result) {
+func (up *upstream) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL, ct *connTrace) (reply, taxonomy.Result) {
 	actx, cancel := context.WithCancel(ctx)
 	// A passthrough commits at its 2xx response headers: the watcher bounds
 	// the wait for them by the attempt's timeout, and nothing after them.
-	w := watch.New(x.s.eng.Clock(), max(a.Timeout, 0), 0, cancel)
-	req := x.newRequest(actx, x.r.Method, u, "")
+	w := watch.New(up.s.eng.Clock(), max(a.Timeout, 0), 0, cancel)
+	req := up.newRequest(actx, up.r.Method, u, "")
 	if ct != nil {
 		req = req.WithContext(httptrace.WithClientTrace(actx, ct.clientTrace()))
 		// Lets the transport resend on a fresh connection what it never
 		// wrote on a stale one, the only resend it makes of a POST.
-		req.GetBody = func() (io.ReadCloser, error) { b, _ := x.bodyFor(""); return b, nil }
+		req.GetBody = func() (io.ReadCloser, error) { b, _ := up.bodyFor(""); return b, nil }
 	}
-	resp, err := x.roundTrip(req)
+	resp, err := up.roundTrip(req)
 	if err != nil {
 		w.Stop()
 		res := failureOf(ctx, actx, err, w.Expired() == watch.FirstToken) // before cancel: a reset is no timeout
@@ -148,7 +148,7 @@ func (x *exchange) forwardOnce(ctx context.Context, a engine.Attempt, u *url.URL
 		live := &liveStream{resp: resp, cancel: cancel, watch: w}
 		return reply{live: live}, taxonomy.Result{Status: resp.StatusCode, Header: resp.Header}
 	}
-	rep, res := x.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
+	rep, res := up.readAnswer(ctx, actx, resp, "", maxErrorBody, false)
 	w.Stop()
 	cancel()
 	if w.Expired() == watch.FirstToken && res.Err != nil {

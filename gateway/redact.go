@@ -38,48 +38,48 @@ func (s *Server) registerSecrets() {
 // redactor returns the redactor of this request: the Server's, plus the
 // client's own credentials when they are passed through to the upstream
 // (no upstream key configured), which are then never logged either.
-func (x *exchange) redactor() *redact.Redactor {
-	if x.red != nil {
-		return x.red
+func (up *upstream) redactor() *redact.Redactor {
+	if up.red != nil {
+		return up.red
 	}
-	x.red = x.s.red
-	if x.s.set.apiKey == "" && x.s.clients == nil {
+	up.red = up.s.red
+	if up.s.set.apiKey == "" && up.s.clients == nil {
 		var own []string
-		if k := x.r.Header.Get("X-Api-Key"); k != "" {
+		if k := up.r.Header.Get("X-Api-Key"); k != "" {
 			own = append(own, k)
 		}
-		if a := x.r.Header.Get("Authorization"); a != "" {
+		if a := up.r.Header.Get("Authorization"); a != "" {
 			if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
 				a = strings.TrimSpace(a[7:])
 			}
 			own = append(own, a)
 		}
 		if own != nil {
-			x.red = x.s.red.With(own...)
+			up.red = up.s.red.With(own...)
 		}
 	}
-	return x.red
+	return up.red
 }
 
 // roundTrip makes one upstream call. The answer's headers come back with
 // every secret redacted; so do the texts of its errors (boundary).
-func (x *exchange) roundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := x.s.rt.RoundTrip(req)
+func (up *upstream) roundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := up.s.rt.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	resp.Header = x.redactor().Header(resp.Header)
+	resp.Header = up.redactor().Header(resp.Header)
 	return resp, nil
 }
 
 // boundary wraps an attempt so that its Result reaches the engine (its
 // logs, its decisions) with secrets and URL userinfo removed from the error
 // text and the upstream's message.
-func (x *exchange) boundary(do engine.AttemptFunc[reply]) engine.AttemptFunc[reply] {
+func (up *upstream) boundary(do engine.AttemptFunc[reply]) engine.AttemptFunc[reply] {
 	return func(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 		rep, res := do(ctx, a)
 		if res.Err != nil || res.Message != "" {
-			red := x.redactor()
+			red := up.redactor()
 			res.Err = red.Error(res.Err)
 			res.Message = red.Text(res.Message)
 		}

@@ -54,94 +54,6 @@ func (l *liveStream) close() {
 	l.rd, l.held = nil, nil
 }
 
-// attemptStream makes one streamed Messages call and reads it up to the
-// commit point (DESIGN §5, sse.CommitPoint): the first content_block_delta
-// that carries content, or message_stop. Until then every failure — an error
-// status, an SSE error event, a cut, the first-token timeout — is reported to
-// the engine and the client sees none of it. At the commit point the stream
-// is the attempt's reply and the attempt succeeds as Committed: the attempt's
-// timeout no longer applies, and its breaker permit is settled when the
-// stream ends (forwardStream).
-func (x *exchange) attemptStream(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
-	sctx, cancel := context.WithCancel(ctx)
-	w := watch.New(x.s.eng.Clock(), watch.FirstTokenBound(a.Timeout, x.profile.FirstTokenTimeout),
-		x.profile.IdleTimeout, cancel)
-	resp, err := x.roundTrip(x.newRequest(sctx, http.MethodPost, x.s.msgURL, a.Model))
-	if err != nil {
-		w.Stop()
-		cancel()
-		return reply{}, failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		rep, res := x.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
-		w.Stop()
-		cancel()
-		if w.Expired() == watch.FirstToken && res.Err != nil {
-			res.TimedOut = true
-		}
-		return rep, res
-	}
-	rd := getReader()
-	rd.Reset(resp.Body)
-	held := getBuf()
-	events := 0
-	// message_start's usage becomes the answer's only if this attempt
-	// commits: a failed attempt's tokens must not be counted as answered.
-	var startU catalog.Usage
-	var hasStartU bool
-	fail := func(r taxonomy.Result) (reply, taxonomy.Result) {
-		if hasStartU { // the upstream started, so its input was billed: thrown away
-			x.discard(a.Model, startU)
-		}
-		w.Stop()
-		cancel()
-		resp.Body.Close()
-		putReader(rd)
-		putBuf(held)
-		r.Status, r.Header = resp.StatusCode, resp.Header
-		return reply{}, r
-	}
-	var scan jsonscan.Response
-	for {
-		ev, err := rd.Next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF // ended before its first token
-			}
-			r := failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
-			return fail(r)
-		}
-		if !scanEvent(ev.Data, &scan) {
-			return fail(taxonomy.Result{Err: taxonomy.ErrMalformed})
-		}
-		switch string(ev.Name) {
-		case "error":
-			errType, msg := parseError(x.redactor().Bytes(ev.Data))
-			_, res := fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
-			return reply{whole: &upstreamAnswer{status: resp.StatusCode, header: resp.Header, model: a.Model,
-				errType: errType, message: msg}}, res
-		case "message_start":
-			if x.s.obs != nil {
-				startU, hasStartU = jsonscan.DecodeUsage(scan.MessageUsage)
-			}
-		}
-		if held.Len()+len(ev.Raw) > maxHeld {
-			return fail(taxonomy.Result{Err: errHeldTooLarge})
-		}
-		held.Write(ev.Raw)
-		events++
-		if !sse.CommitPoint(ev.Name, ev.Data) {
-			continue
-		}
-		if !w.Commit() { // the first-token timeout fired as the token came
-			return fail(taxonomy.Result{TimedOut: true, Err: context.DeadlineExceeded})
-		}
-		live := &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, watch: w, model: a.Model,
-			events: events, stopped: string(ev.Name) == "message_stop", usage: startU, hasUsage: hasStartU}
-		return reply{live: live}, taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
-	}
-}
-
 // forwardStream sends a committed stream to the client: the held events,
 // then every event as it arrives, flushed one by one. A gap longer than the
 // profile's idle timeout, a cut or the end of a shutdown's grace ends the
@@ -224,8 +136,7 @@ func (x *exchange) sendHeld(out *engine.Report, l *liveStream) *http.ResponseCon
 	// held events, the request body; nothing is retried after the commit).
 	putBuf(l.held)
 	l.held = nil
-	putBuf(x.bodyBuf)
-	x.bodyBuf, x.body = nil, nil
+	x.releaseBody()
 	if l.stopped {
 		x.streamComplete(l)
 		return nil
@@ -282,19 +193,6 @@ func endOf(shutdown, stalled bool, err error) string {
 		return "malformed"
 	}
 	return "cut"
-}
-
-// write sends b to the client and flushes it.
-func (x *exchange) write(rc *http.ResponseController, b []byte) bool { return x.send(rc, b, true) }
-
-// send sends b to the client, and flushes it when flush is set.
-func (x *exchange) send(rc *http.ResponseController, b []byte, flush bool) bool {
-	n, err := x.w.Write(b)
-	x.sent += int64(n)
-	if err != nil {
-		return false
-	}
-	return !flush || rc.Flush() == nil
 }
 
 // streamFailed ends a committed stream that failed (why: "stalled",

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
+	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -19,6 +21,56 @@ const maxErrorBody = 1 << 20
 
 // errTooLarge marks an upstream answer over the size the gateway reads whole.
 var errTooLarge = errors.New("upstream answer too large")
+
+// upstream makes the attempts of one exchange (the upstream role): it
+// builds each call from the inbound request, sends it through the Server's
+// transport with every secret redacted from what comes back (redact.go),
+// and reads the answer up to what the engine classifies — whole
+// (attemptWhole), to the commit point (attemptStream) or to the headers
+// (passthrough.go) — returning it as the attempt's reply.
+type upstream struct {
+	s *Server
+	*inbound
+	// rec is told about the usage of attempts thrown away.
+	rec      *record
+	upHeader http.Header
+	red      *redact.Redactor // see redactor()
+}
+
+// upstreamHeaders builds the headers of every upstream call of this request.
+func (up *upstream) upstreamHeaders() http.Header {
+	h := make(http.Header, 8)
+	for k, vv := range up.r.Header {
+		if forwarded(k) {
+			h[k] = vv
+		}
+	}
+	switch {
+	case up.s.set.apiKey != "":
+		h["X-Api-Key"] = []string{up.s.set.apiKey}
+	case up.s.clients == nil:
+		// No upstream key: the client's own credentials go through.
+		if v, ok := up.r.Header["X-Api-Key"]; ok {
+			h["X-Api-Key"] = v
+		}
+		if v, ok := up.r.Header["Authorization"]; ok {
+			h["Authorization"] = v
+		}
+	}
+	if up.r.Method != http.MethodGet && up.r.Method != http.MethodHead && h.Get("Content-Type") == "" {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	return h
+}
+
+// forwarded reports whether a client request header goes upstream.
+func forwarded(k string) bool {
+	switch k {
+	case "Content-Type", "Accept", "User-Agent":
+		return true
+	}
+	return strings.HasPrefix(k, "Anthropic-") || strings.HasPrefix(k, "X-Stainless-")
+}
 
 // bodyReader serves a request body from up to three byte slices (the parts
 // around a rewritten model), so that a rewrite copies nothing.
@@ -64,29 +116,29 @@ func (b *bodyReader) Close() error { return nil }
 
 // bodyFor returns the request body for model: the client's bytes, with the
 // top-level "model" value replaced when model differs from it.
-func (x *exchange) bodyFor(model string) (io.ReadCloser, int64) {
-	n := int64(len(x.body))
+func (up *upstream) bodyFor(model string) (io.ReadCloser, int64) {
+	n := int64(len(up.body))
 	if n == 0 {
 		return http.NoBody, 0
 	}
 	br := &bodyReader{}
-	if !x.f.ModelIsString || model == x.f.Model || model == "" {
-		br.parts[0] = x.body
+	if !up.f.ModelIsString || model == up.f.Model || model == "" {
+		br.parts[0] = up.body
 		return br, n
 	}
-	q := x.chain.quoted[model]
+	q := up.chain.quoted[model]
 	if q == nil {
 		q = jsonscan.AppendString(nil, model)
 	}
-	br.parts[0], br.parts[1], br.parts[2] = x.f.ReplaceModel(x.body, q)
+	br.parts[0], br.parts[1], br.parts[2] = up.f.ReplaceModel(up.body, q)
 	return br, int64(len(br.parts[0]) + len(br.parts[1]) + len(br.parts[2]))
 }
 
 // newRequest builds one upstream request.
-func (x *exchange) newRequest(ctx context.Context, method string, u *url.URL, model string) *http.Request {
-	body, n := x.bodyFor(model)
-	if x.upHeader == nil {
-		x.upHeader = x.upstreamHeaders()
+func (up *upstream) newRequest(ctx context.Context, method string, u *url.URL, model string) *http.Request {
+	body, n := up.bodyFor(model)
+	if up.upHeader == nil {
+		up.upHeader = up.upstreamHeaders()
 	}
 	req := &http.Request{
 		Method:        method,
@@ -94,7 +146,7 @@ func (x *exchange) newRequest(ctx context.Context, method string, u *url.URL, mo
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        x.upHeader,
+		Header:        up.upHeader,
 		Body:          body,
 		ContentLength: n,
 		Host:          u.Host,
@@ -129,23 +181,23 @@ func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
 }
 
 // attemptWhole makes one non-streamed Messages call and reads its answer.
-func (x *exchange) attemptWhole(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
+func (up *upstream) attemptWhole(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 	actx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
-	req := x.newRequest(actx, http.MethodPost, x.s.msgURL, a.Model)
+	req := up.newRequest(actx, http.MethodPost, up.s.msgURL, a.Model)
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
-	resp, err := x.roundTrip(req)
+	resp, err := up.roundTrip(req)
 	if err != nil {
 		return reply{}, failureOf(ctx, actx, err, false)
 	}
-	return x.readAnswer(ctx, actx, resp, a.Model, x.s.set.maxResponse, true)
+	return up.readAnswer(ctx, actx, resp, a.Model, up.s.set.maxResponse, true)
 }
 
 // readAnswer reads and classifies a whole upstream answer, which it returns
 // as the attempt's reply (none when the body could not be read, or a 2xx
 // body is malformed). When checkJSON is set, a 2xx body that is not JSON is
 // malformed.
-func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response, model string, limit int64, checkJSON bool) (reply, taxonomy.Result) {
+func (up *upstream) readAnswer(parent, actx context.Context, resp *http.Response, model string, limit int64, checkJSON bool) (reply, taxonomy.Result) {
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if !ok {
 		limit = min(limit, maxErrorBody)
@@ -160,7 +212,7 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 		r.Status, r.Header = res.Status, res.Header
 		return reply{}, r
 	}
-	x.redactor().Buffer(buf)
+	up.redactor().Buffer(buf)
 	a := &upstreamAnswer{status: resp.StatusCode, header: resp.Header, body: buf, model: model}
 	if ok {
 		// One pass: the check and what the observer wants (DESIGN §11).
@@ -170,7 +222,7 @@ func (x *exchange) readAnswer(parent, actx context.Context, resp *http.Response,
 			res.Err = taxonomy.ErrMalformed
 			return reply{}, res
 		}
-		if x.s.obs != nil {
+		if up.s.obs != nil {
 			a.usage, a.hasUsage = jsonscan.DecodeUsage(scan.Usage)
 		}
 	} else {
