@@ -3,12 +3,17 @@
 // with package taxonomy and decides whether to retry, wait, fall back or stop,
 // within one wall-clock deadline (DESIGN §1–4).
 //
-// The engine knows nothing about HTTP or the SDK: the caller passes an
-// [AttemptFunc] that performs one upstream call, and renders the cache and
-// static tiers itself when [Outcome.Reason] says no model answered. The library
+// The engine knows nothing about HTTP or the SDK: the caller runs [Run] with
+// an [AttemptFunc] that performs one upstream call and returns its payload
+// (the caller's type: a message, a live stream, an error body) with the
+// Result the engine classifies. The [Outcome] carries the latest payload
+// (Answer: the answer, when a model answered) beside the run's account
+// ([Report]); every payload it replaced goes to [Call.Discard], so that no
+// pooled buffer or open stream is left behind. The caller renders the cache
+// and static tiers itself when Reason says no model answered. The library
 // (package bulwark) and the gateway are two such callers. A streamed attempt
 // that reaches its commit point reports Result.Committed; the engine then
-// leaves its breaker permit to the caller ([Outcome.Pending]), who settles it
+// leaves its breaker permit to the caller ([Report.Pending]), who settles it
 // when the stream really ends.
 //
 // Deadline budgeting (DESIGN §3): a tier that has a next model tier keeps a
@@ -18,7 +23,7 @@
 // retry is made only when its wait and [Profile.MinAttempt] fit before it.
 // When every tier failed, a tier that was rate limited is tried again if its
 // cooldown ends inside the deadline. Files: run.go (the chain, revisits,
-// the outcome), tier.go (one tier's attempts), wait.go (the wait rule, pure
+// the payloads kept and discarded), outcome.go (the outcome and its report), tier.go (one tier's attempts), wait.go (the wait rule, pure
 // functions), latency.go (the bounded latency windows), profile.go (the
 // timing policy and its defaults), chain.go (the one parser and rules of a
 // chain of tier names, the default chain and the default user-facing texts,

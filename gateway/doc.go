@@ -42,6 +42,14 @@
 // connection at a time to a host known to speak it, and HTTP/1.1 otherwise
 // (transport.go).
 //
+// Each request is an exchange (exchange.go) that only composes its roles:
+// inbound (inbound.go: the parsed request, its checks, its ids), upstream
+// (upstream.go, upstream_stream.go: each attempt built, sent and read, its
+// reply — reply.go — handed back to the engine and carried by its outcome),
+// responder (respond.go: what is written to the client) and record
+// (record.go: the log line and the observer's Completion, whose outcome
+// reaches the metrics as a typed metrics.Outcome).
+//
 // Decisions (how an outcome maps to an HTTP answer, which user a request
 // counts against and whether its id is acceptable — at most
 // [MaxUserIDBytes] — the cache key, who may see an admin path) are pure
