@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -155,7 +157,7 @@ func TestStatsCountEveryOutcomePerModel(t *testing.T) {
 	if st := s.Stats(); st.Requests != 0 || len(st.Models) != 0 {
 		t.Errorf("after reset: %+v", st)
 	}
-	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{},"protocols":{}}` {
+	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{},"protocols":{},"connections":0}` {
 		t.Errorf("empty stats JSON %s", got)
 	}
 }
@@ -190,5 +192,31 @@ func TestStatsCountTheAPIRequestsByHTTPVersion(t *testing.T) {
 	s.Reset()
 	if got := s.Stats().Protocols; len(got) != 0 {
 		t.Errorf("after Reset: %v", got)
+	}
+}
+
+func TestStatsCountTheOpenClientConnections(t *testing.T) {
+	s, url, stop, err := sim.Start(sim.WithSeed(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	c := &http.Client{Transport: &http.Transport{}}
+	resp, err := c.Post(url+"/v1/messages", "application/json", strings.NewReader(body("m", "hi")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if got := s.Stats().Connections; got != 1 {
+		t.Errorf("one keep-alive connection open: Connections = %d", got)
+	}
+	c.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Stats().Connections != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := s.Stats().Connections; got != 0 {
+		t.Errorf("after the client closed it: Connections = %d", got)
 	}
 }

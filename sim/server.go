@@ -37,6 +37,7 @@ type Server struct {
 	rng       *rand.Rand
 
 	stats statsBook
+	conns atomic.Int64 // open client connections, see ConnState
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -131,7 +132,7 @@ func Start(opts ...Option) (*Server, string, func(), error) {
 		return nil, "", nil, err
 	}
 	s := New(opts...)
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.ConnState}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)

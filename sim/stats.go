@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"net"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -14,7 +16,7 @@ const arrivalsKept = 256
 //
 //	{"requests":3,"models":{"claude-sonnet-5-5":{"requests":3,
 //	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}},
-//	  "protocols":{"HTTP/1.1":3}}
+//	  "protocols":{"HTTP/1.1":3},"connections":1}
 type Stats struct {
 	// Requests counts every API request (admin endpoints excluded).
 	Requests int64 `json:"requests"`
@@ -26,6 +28,10 @@ type Stats struct {
 	// (http.Request.Proto: "HTTP/1.1", or "HTTP/2.0" when served over TLS
 	// to a client that negotiated h2).
 	Protocols map[string]int64 `json:"protocols"`
+	// Connections is how many client connections are open now (not reset
+	// by Reset), counted when the server's http.Server has ConnState set
+	// to Server.ConnState, as Start and `bulwark sim` do; else 0.
+	Connections int64 `json:"connections"`
 }
 
 // Outcomes returns every model's outcomes as "model outcome" -> count, e.g.
@@ -126,7 +132,22 @@ func (s *Server) count(model, outcome string) {
 }
 
 // Stats returns a snapshot of the counters.
-func (s *Server) Stats() Stats { return s.stats.snapshot() }
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	st.Connections = s.conns.Load()
+	return st
+}
+
+// ConnState counts the open client connections for Stats.Connections; set it
+// as the http.Server's ConnState.
+func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		s.conns.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		s.conns.Add(-1)
+	}
+}
 
 // Reset clears the counters (Stats) and the WithRPM windows. Rules and the
 // script are kept.

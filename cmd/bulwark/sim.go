@@ -141,7 +141,7 @@ func simFileOptions(faults, script string) ([]sim.Option, error) {
 // serveSim serves s on ln (over TLS when tlsConfig is set) until ctx is
 // done, having printed "listening on URL" to stdout, then shuts down.
 func serveSim(ctx context.Context, s *sim.Server, ln net.Listener, tlsConfig *tls.Config, stdout io.Writer) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig, ConnState: s.ConnState}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
