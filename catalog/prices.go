@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // Price is what one model's tokens cost, in USD per million tokens (MTok).
 type Price struct {
 	// Input is the price of uncached input tokens.
@@ -28,10 +30,17 @@ type Prices map[string]Price
 
 // Lookup returns the price of model: its own entry, else the entry of its
 // [Alias] (so "claude-haiku-4-5-20251001" is priced as "claude-haiku-4-5").
-// It reports false when neither is in p.
+// A deployment key "MODEL@UPSTREAM" (engine.Deployment) has its own entry
+// when p holds one, else MODEL's price. It reports false when none is in p.
 func (p Prices) Lookup(model string) (Price, bool) {
 	if pr, ok := p[model]; ok {
 		return pr, true
+	}
+	if i := strings.LastIndexByte(model, '@'); i > 0 {
+		model = model[:i]
+		if pr, ok := p[model]; ok {
+			return pr, true
+		}
 	}
 	pr, ok := p[Alias(model)]
 	return pr, ok

@@ -80,3 +80,22 @@ func TestCostOnNilPricesIsUnknown(t *testing.T) {
 		t.Fatalf("nil Prices: Cost = %v, %v; want 0, false", usd, known)
 	}
 }
+
+func TestADeploymentIsPricedByItsOwnEntryElseItsModel(t *testing.T) {
+	p := Prices{"claude-sonnet-5-5": {Input: 3}, "claude-sonnet-5-5@bedrock-us": {Input: 3.3}}
+	for _, c := range []struct {
+		key  string
+		want float64
+		ok   bool
+	}{
+		{"claude-sonnet-5-5@bedrock-us", 3.3, true},
+		{"claude-sonnet-5-5@vertex-us", 3, true},
+		{"claude-sonnet-5-5", 3, true},
+		{"claude-opus-9@bedrock-us", 0, false},
+	} {
+		got, ok := p.Lookup(c.key)
+		if ok != c.ok || got.Input != c.want {
+			t.Errorf("Lookup(%q) = %v, %v; want input %v, %v", c.key, got.Input, ok, c.want, c.ok)
+		}
+	}
+}

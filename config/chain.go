@@ -17,44 +17,45 @@ import "slices"
 //
 // The result shares memory with c and must not be modified; appending to it
 // is safe. It is never empty for a non-empty model.
-func (c Config) Chain(model string) []string {
+func (c Config) Chain(model string) []Tier {
 	if ch, ok := c.Chains[model]; ok {
 		return ch[:len(ch):len(ch)]
 	}
 	if isReserved(model) {
-		return []string{TierStatic}
+		return []Tier{{Model: TierStatic}}
 	}
 	if ch := c.Chains[DefaultChain]; len(ch) > 0 {
-		if i := slices.Index(ch, model); i >= 0 {
+		if i := tierIndex(ch, model); i >= 0 {
 			return ch[i:len(ch):len(ch)]
 		}
 	}
 	var best string
-	var found []string
+	var found []Tier
 	for name, ch := range c.Chains {
 		if name == DefaultChain || (found != nil && name >= best) {
 			continue
 		}
-		if i := slices.Index(ch, model); i >= 0 {
+		if i := tierIndex(ch, model); i >= 0 {
 			best, found = name, ch[i:len(ch):len(ch)]
 		}
 	}
 	if found != nil {
 		return found
 	}
-	return []string{model, TierStatic}
+	return []Tier{{Model: model}, {Model: TierStatic}}
 }
 
 // Models returns every model tier named in any chain, each once: the
 // "default" chain's in order first, then the other chains' by key order.
-// Reserved tiers ("cache", "static") are left out. Pass it to
+// Reserved tiers ("cache", "static") are left out, and so are upstreams: see
+// [Config.Deployments] for the breakers' keys. Pass it to
 // catalog.Warnings to find retired models in use.
 func (c Config) Models() []string {
 	var out []string
-	add := func(ch []string) {
+	add := func(ch []Tier) {
 		for _, t := range ch {
-			if !isReserved(t) && t != "" && !slices.Contains(out, t) {
-				out = append(out, t)
+			if m := t.Model; !isReserved(m) && m != "" && !slices.Contains(out, m) {
+				out = append(out, m)
 			}
 		}
 	}
@@ -68,3 +69,24 @@ func (c Config) Models() []string {
 }
 
 func isReserved(tier string) bool { return tier == TierCache || tier == TierStatic }
+
+// Deployments returns the deployment key ([engine.Deployment]) of every
+// model tier of every chain, each once, in the order of [Config.Models]:
+// the breakers and metrics a gateway keeps whatever clients send.
+func (c Config) Deployments() []string {
+	var out []string
+	add := func(ch []Tier) {
+		for _, k := range Deployments(ch) {
+			if !isReserved(k) && k != "" && !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	add(c.Chains[DefaultChain])
+	for _, name := range sortedKeys(c.Chains) {
+		if name != DefaultChain {
+			add(c.Chains[name])
+		}
+	}
+	return out
+}

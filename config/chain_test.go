@@ -3,17 +3,28 @@ package config
 import (
 	"reflect"
 	"testing"
+
+	"github.com/bulwarkhq/bulwark/engine"
 )
+
+// chainsOf turns chains of plain names into chains of tiers.
+func chainsOf(m map[string][]string) map[string][]Tier {
+	out := make(map[string][]Tier, len(m))
+	for k, v := range m {
+		out[k] = Tiers(v...)
+	}
+	return out
+}
 
 func TestChain(t *testing.T) {
 	c := Default()
-	c.Chains = map[string][]string{
+	c.Chains = chainsOf(map[string][]string{
 		"default":         {"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"},
 		"claude-opus-5-5": {"claude-opus-5-5", "claude-sonnet-5-5", "static"},
 		"fast":            {"claude-haiku-4-5", "claude-haiku-5-5"},
 		"b-chain":         {"claude-x", "claude-y", "static"},
 		"a-chain":         {"claude-w", "claude-y"},
-	}
+	})
 	tests := []struct {
 		name  string
 		model string
@@ -34,7 +45,7 @@ func TestChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := c.Chain(tt.model)
+			got := Names(c.Chain(tt.model))
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Chain(%q) = %v, want %v", tt.model, got, tt.want)
 			}
@@ -45,16 +56,16 @@ func TestChain(t *testing.T) {
 func TestChainResultCanBeAppendedToSafely(t *testing.T) {
 	c := Default()
 	got := c.Chain("claude-sonnet-5-5")
-	_ = append(got, "extra")
-	_ = append(c.Chain("claude-haiku-5-5"), "extra")
-	if want := []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}; !reflect.DeepEqual(c.Chains["default"], want) {
+	_ = append(got, Tier{Model: "extra"})
+	_ = append(c.Chain("claude-haiku-5-5"), Tier{Model: "extra"})
+	if want := []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}; !reflect.DeepEqual(Names(c.Chains["default"]), want) {
 		t.Fatalf("appending to Chain's result changed the config: %v", c.Chains["default"])
 	}
 }
 
 func TestChainDoesNotAllocateForAConfiguredModel(t *testing.T) {
 	c := Default()
-	c.Chains["other"] = []string{"claude-opus-5-5", "static"}
+	c.Chains["other"] = Tiers("claude-opus-5-5", "static")
 	for _, m := range []string{"claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5-5"} {
 		if n := testing.AllocsPerRun(100, func() { _ = c.Chain(m) }); n != 0 {
 			t.Errorf("Chain(%q) allocates %v times", m, n)
@@ -68,7 +79,7 @@ func TestModels(t *testing.T) {
 		chains map[string][]string
 		want   []string
 	}{
-		{"defaults", Default().Chains, []string{"claude-sonnet-5-5", "claude-haiku-5-5"}},
+		{"defaults", map[string][]string{"default": engine.DefaultTiers()}, []string{"claude-sonnet-5-5", "claude-haiku-5-5"}},
 		{"default first, then by key, each once, no reserved tiers", map[string][]string{
 			"z":       {"m3", "m1", "static"},
 			"default": {"m1", "m2", "cache", "static"},
@@ -78,7 +89,7 @@ func TestModels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Config{Chains: tt.chains}
+			c := Config{Chains: chainsOf(tt.chains)}
 			if got := c.Models(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Models() = %v, want %v", got, tt.want)
 			}

@@ -36,13 +36,18 @@ type Config struct {
 	// $ANTHROPIC_BASE_URL, then the real API (or the built-in simulator when
 	// there is no API key).
 	Upstream string `yaml:"upstream" json:"upstream"`
-	// Chains maps a requested model to its tiers, in order: models, then
+	// Chains maps a requested model to its tiers ([Tier]), in order: models, then
 	// optionally "cache", then optionally "static". The "default" chain must
 	// exist; see [Config.Chain] for how a model picks one. A file's chains are
 	// added to the defaults key by key. Default:
 	// {"default": [claude-sonnet-5-5, claude-haiku-5-5, cache, static]}
 	// (engine.DefaultTiers).
-	Chains map[string][]string `yaml:"chains" json:"chains"`
+	Chains map[string][]Tier `yaml:"chains" json:"chains"`
+	// Upstreams names the places models are served from (DESIGN §13), by
+	// name; a tier's via picks among them. "anthropic" ([DefaultUpstream],
+	// kind anthropic, base URL [Config.Upstream]) is always present. A
+	// file's upstreams are added to it key by key.
+	Upstreams map[string]Upstream `yaml:"upstreams" json:"upstreams"`
 	// Profiles holds the timing and retry settings by profile name. After
 	// defaults are applied "interactive" and "batch" are always present; a
 	// profile in a file is merged field by field over its default (a new

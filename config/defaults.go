@@ -74,9 +74,10 @@ func or[T comparable](v, def T) T {
 // slices.
 func Default() Config {
 	return Config{
-		Addr:     "127.0.0.1:8080",
-		Upstream: "",
-		Chains:   map[string][]string{DefaultChain: engine.DefaultTiers()},
+		Addr:      "127.0.0.1:8080",
+		Upstream:  "",
+		Chains:    map[string][]Tier{DefaultChain: Tiers(engine.DefaultTiers()...)},
+		Upstreams: map[string]Upstream{DefaultUpstream: {Kind: KindAnthropic}},
 		Profiles: map[string]Profile{
 			ProfileInteractive: DefaultInteractive(),
 			ProfileBatch:       DefaultBatch(),

@@ -2,7 +2,8 @@ package config
 
 import (
 	"reflect"
-	"strings"
+	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -15,8 +16,8 @@ func TestExampleYAMLIsTheDefaultsPlusItsMarkedDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Default()
-	want.Chains["default"] = []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}
-	want.Chains["claude-opus-5-5"] = []string{"claude-opus-5-5", "claude-sonnet-5-5", "static"}
+	want.Chains["default"] = Tiers("claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static")
+	want.Chains["claude-opus-5-5"] = Tiers("claude-opus-5-5", "claude-sonnet-5-5", "static")
 	// No client key and no admin key: the file needs no environment variable
 	// to start (cmd/bulwark runs it with none).
 	if !reflect.DeepEqual(got, want) {
@@ -32,9 +33,14 @@ func TestExampleYAMLNamesEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commented := strings.ReplaceAll(data, "\n#  - {", "\n   - {")
+	// Lines starting "#  " are commented-out YAML: entries that would
+	// differ from the defaults (clients, upstreams beyond "anthropic", tiers
+	// with via).
+	commented := regexp.MustCompile("(?m)^#  ").ReplaceAllString(data, "   ")
+	optional := append([]string{"key_env", "user"}, yamlKeys(reflect.TypeFor[Upstream]())...)
+	optional = append(optional, yamlKeys(reflect.TypeFor[Tier]())...)
 	for _, key := range yamlKeys(reflect.TypeFor[Config]()) {
-		if key == "key_env" || key == "user" {
+		if slices.Contains(optional, key) && key != "kind" {
 			if !containsKey(commented, key) {
 				t.Errorf("example.yaml does not show the key %q, not even in a commented-out entry", key)
 			}

@@ -6,7 +6,8 @@ package config
 type Overrides struct {
 	// Addr replaces addr (--addr).
 	Addr string
-	// Upstream replaces upstream (--upstream).
+	// Upstream replaces upstream (--upstream), and the default upstream's
+	// base_url when the file set one.
 	Upstream string
 	// Redis replaces redis (--redis).
 	Redis string
@@ -21,16 +22,25 @@ func (c *Config) ApplyOverrides(o Overrides) {
 	}
 	if o.Upstream != "" {
 		c.Upstream = o.Upstream
+		if u, ok := c.Upstreams[DefaultUpstream]; ok && u.BaseURL != "" {
+			ups := make(map[string]Upstream, len(c.Upstreams))
+			for k, v := range c.Upstreams {
+				ups[k] = v
+			}
+			u.BaseURL = o.Upstream
+			ups[DefaultUpstream] = u
+			c.Upstreams = ups
+		}
 	}
 	if o.Redis != "" {
 		c.Redis = o.Redis
 	}
 	if len(o.Chain) > 0 {
-		chains := make(map[string][]string, len(c.Chains)+1)
+		chains := make(map[string][]Tier, len(c.Chains)+1)
 		for k, v := range c.Chains {
 			chains[k] = v
 		}
-		chains[DefaultChain] = append([]string(nil), o.Chain...)
+		chains[DefaultChain] = Tiers(o.Chain...)
 		c.Chains = chains
 	}
 }

@@ -71,14 +71,14 @@ func parse(name string, data []byte) (Config, error) {
 	ix := newIndex(body, reflect.TypeFor[Config]())
 	// The decoder keeps the defaults of struct fields the file leaves out but
 	// replaces a map whole; maps are decoded empty and merged below.
-	cfg.Chains, cfg.Profiles, cfg.Prices = nil, nil, nil
+	cfg.Chains, cfg.Profiles, cfg.Prices, cfg.Upstreams = nil, nil, nil, nil
 	if err := yaml.NodeToValue(body, &cfg, yaml.Strict()); err != nil {
 		return fail(yamlError(err, ix))
 	}
 	if len(ix.errs) > 0 {
 		return fail(ix.errs...)
 	}
-	cfg.Chains, cfg.Profiles, cfg.Prices = merge(cfg, ix)
+	cfg.Chains, cfg.Profiles, cfg.Prices, cfg.Upstreams = merge(cfg, ix)
 	if err := cfg.Validate(); err != nil {
 		errs := flatten(err)
 		for _, e := range errs {
@@ -89,14 +89,17 @@ func parse(name string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
-// merge returns the chains, profiles and prices of the defaults with those
+// merge returns the chains, profiles, prices and upstreams of the defaults with those
 // decoded from the file in c added key by key. A profile or a price the file
 // names keeps the default values of the fields the file leaves out (a new
 // profile's defaults are interactive's; a new price's are 0).
-func merge(c Config, ix *index) (map[string][]string, map[string]Profile, catalog.Prices) {
+func merge(c Config, ix *index) (map[string][]Tier, map[string]Profile, catalog.Prices, map[string]Upstream) {
 	d := Default()
 	for name, ch := range c.Chains {
 		d.Chains[name] = ch
+	}
+	for name, u := range c.Upstreams {
+		d.Upstreams[name] = u
 	}
 	for name, p := range c.Profiles {
 		fillUnset(reflect.ValueOf(&p).Elem(), reflect.ValueOf(defaultProfile(name)), ix, "profiles", name)
@@ -108,7 +111,7 @@ func merge(c Config, ix *index) (map[string][]string, map[string]Profile, catalo
 		}
 		d.Prices[model] = p
 	}
-	return d.Chains, d.Profiles, d.Prices
+	return d.Chains, d.Profiles, d.Prices, d.Upstreams
 }
 
 // fillUnset copies into dst each field of def whose yaml key the file did not

@@ -18,7 +18,7 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Upstream != "" || c.Redis != "" {
 		t.Errorf("addr/upstream/redis = %q %q %q", c.Addr, c.Upstream, c.Redis)
 	}
-	if got := c.Chains[DefaultChain]; !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) || len(c.Chains) != 1 {
+	if got := Names(c.Chains[DefaultChain]); !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) || len(c.Chains) != 1 {
 		t.Errorf("chains = %v", c.Chains)
 	}
 	in := c.Profiles[ProfileInteractive]
@@ -60,11 +60,11 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 
 func TestDefaultReturnsFreshMaps(t *testing.T) {
 	a := Default()
-	a.Chains[DefaultChain][0] = "changed"
+	a.Chains[DefaultChain][0].Model = "changed"
 	a.Profiles[ProfileInteractive] = Profile{}
 	a.Prices["claude-haiku-4-5"] = catalog.Price{}
 	b := Default()
-	if b.Chains[DefaultChain][0] != "claude-sonnet-5-5" || b.Profiles[ProfileInteractive].Attempts != 3 ||
+	if b.Chains[DefaultChain][0].Model != "claude-sonnet-5-5" || b.Profiles[ProfileInteractive].Attempts != 3 ||
 		b.Prices["claude-haiku-4-5"].Input != 1 {
 		t.Fatal("changing one Default() changed the next")
 	}
@@ -111,10 +111,10 @@ func TestOneSettingFiles(t *testing.T) {
 		}},
 		{"an empty profile entry is the default", "profiles: {batch: }\n", func(c *Config) {}},
 		{"a new chain keeps the default chain", "chains: {claude-opus-5-5: [claude-opus-5-5, static]}\n", func(c *Config) {
-			c.Chains["claude-opus-5-5"] = []string{"claude-opus-5-5", "static"}
+			c.Chains["claude-opus-5-5"] = Tiers("claude-opus-5-5", "static")
 		}},
 		{"the default chain replaced", "chains: {default: [claude-haiku-5-5, cache, static]}\n", func(c *Config) {
-			c.Chains[DefaultChain] = []string{"claude-haiku-5-5", "cache", "static"}
+			c.Chains[DefaultChain] = Tiers("claude-haiku-5-5", "cache", "static")
 		}},
 		{"breaker field", "breaker:\n  open_for: 1m\n", func(c *Config) { c.Breaker.OpenFor = Duration(time.Minute) }},
 		{"retry budget field", "retry_budget: {ratio: 0.5}\n", func(c *Config) { c.RetryBudget.Ratio = 0.5 }},
@@ -279,9 +279,17 @@ func everything() Config {
 	c := Default()
 	c.Addr = "0.0.0.0:9090"
 	c.Upstream = "https://api.example.com"
-	c.Chains = map[string][]string{
-		DefaultChain:      {"claude-haiku-5-5", TierCache, TierStatic},
-		"claude-opus-5-5": {"claude-opus-5-5", "claude-sonnet-5-5"},
+	c.Chains = map[string][]Tier{
+		DefaultChain:      Tiers("claude-haiku-5-5", TierCache, TierStatic),
+		"claude-opus-5-5": {{Model: "claude-opus-5-5", Via: []string{"anthropic", "anthropic-b"}, Balance: BalanceOrdered}, {Model: "claude-sonnet-5-5"}},
+	}
+	c.Upstreams = map[string]Upstream{
+		DefaultUpstream: {Kind: KindAnthropic, BaseURL: "https://api.example.com"},
+		"anthropic-b":   {Kind: KindAnthropic, APIKeyEnv: "KEY_B"},
+		"bedrock-us": {Kind: KindAWS, BaseURL: "https://b.example.com", APIKeyEnv: "AWS_KEY", Region: "us-east-1",
+			Project: "p", WorkspaceID: "w", Resource: "r", Models: map[string]string{"claude-opus-5-5": "us.anthropic.claude-opus-5-5"},
+			CredentialsFile: "/f.json", TokenURL: "https://t.example.com", AWSProfile: "prof",
+			STSEndpoint: "https://sts.example.com", IMDSEndpoint: "http://imds.example.com"},
 	}
 	c.Profiles = map[string]Profile{
 		ProfileInteractive: {

@@ -32,6 +32,7 @@ func (c Config) Validate() error {
 	v.url("upstream", c.Upstream, "http", "https")
 	v.url("redis", c.Redis, "redis", "rediss", "unix")
 	v.chains(c.Chains)
+	v.upstreams(c.Upstream, c.Upstreams, c.Chains)
 	v.profiles(c.Profiles)
 
 	b := c.Breaker
@@ -146,7 +147,7 @@ func (v *validator) url(key, s string, schemes ...string) {
 	}
 }
 
-func (v *validator) chains(chains map[string][]string) {
+func (v *validator) chains(chains map[string][]Tier) {
 	if _, ok := chains[DefaultChain]; !ok {
 		v.add("chains", "a %q chain is required: it serves requested models that no chain names", DefaultChain)
 	}
@@ -157,7 +158,7 @@ func (v *validator) chains(chains map[string][]string) {
 			v.add("chains", "a chain name is empty")
 		}
 		// The rules of a chain are the engine's, one home for both faces.
-		for _, e := range engine.CheckTiers(tiers) {
+		for _, e := range engine.CheckTiers(Names(tiers)) {
 			k := key
 			if e.Tier >= 0 {
 				k = fmt.Sprintf("%s[%d]", key, e.Tier)

@@ -14,7 +14,9 @@ import (
 
 // Chain is the ordered list of tiers a request may be answered by.
 type Chain struct {
-	// Models are the model tiers, primary first.
+	// Models are the model tiers, primary first: each a deployment key
+	// ([Deployment]), a model name alone when the default upstream serves
+	// it. Consecutive keys of one model are that model on several upstreams.
 	Models []string
 	// Cache: the caller may answer from its cache of good answers when every
 	// model tier failed.
@@ -25,8 +27,11 @@ type Chain struct {
 
 // Attempt describes one upstream call the engine asks for.
 type Attempt struct {
-	// Model to call (the tier's model).
+	// Model to call (the tier's model, without its upstream).
 	Model string
+	// Upstream names who serves Model for this attempt; "" is the default
+	// upstream (see [Deployment]).
+	Upstream string
 	// Tier is the index of the model in Chain.Models.
 	Tier int
 	// N is the attempt number on this tier, from 1.

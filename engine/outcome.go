@@ -47,6 +47,7 @@ var reasonErrs = [...]error{nil, ErrRejected, ErrExhausted, ErrDeadline, ErrCanc
 
 // Record describes one attempt, or one tier skipped without an attempt.
 type Record struct {
+	// Model is the tier's deployment key ([Deployment]).
 	Model string
 	// N is the attempt number on this tier, from 1.
 	N int
@@ -82,10 +83,13 @@ type Report struct {
 	Reason Reason
 	// Model is the model that answered; empty when none did.
 	Model string
+	// Upstream is who served Model ("" for the default upstream).
+	Upstream string
 	// Tier is the index in Chain.Models of the tier that answered, or of the
 	// last tier tried.
 	Tier int
-	// Fallback is true when a tier after the first answered.
+	// Fallback is true when a model other than the primary's answered (the
+	// primary model on another upstream is not a fallback).
 	Fallback bool
 	// Attempts lists every attempt and skip, in order.
 	Attempts []Record

@@ -23,7 +23,8 @@ const (
 
 var chain = engine.Chain{Models: []string{sonnet, haiku}, Static: true}
 
-// upstream is a scripted fake upstream: per model, a function of the attempt
+// upstream is a scripted fake upstream: per deployment key (a model on
+// the default upstream), a function of the attempt
 // that returns a result and how long the call takes on the fake clock.
 type upstream struct {
 	mu       sync.Mutex
@@ -48,11 +49,12 @@ func (u *upstream) on(model string, f func(a engine.Attempt) (taxonomy.Result, t
 // do is the fake upstream's AttemptFunc: its payload names the attempt
 // ("model#n"), so that tests can see which one the outcome carries.
 func (u *upstream) do(_ context.Context, a engine.Attempt) (string, taxonomy.Result) {
-	name := a.Model + "#" + strconv.Itoa(a.N)
+	key := engine.Deployment(a.Model, a.Upstream)
+	name := key + "#" + strconv.Itoa(a.N)
 	u.mu.Lock()
-	u.calls[a.Model] = append(u.calls[a.Model], u.fc.Now().Sub(u.t0))
-	u.timeouts[a.Model] = append(u.timeouts[a.Model], a.Timeout)
-	f := u.reply[a.Model]
+	u.calls[key] = append(u.calls[key], u.fc.Now().Sub(u.t0))
+	u.timeouts[key] = append(u.timeouts[key], a.Timeout)
+	f := u.reply[key]
 	u.mu.Unlock()
 	if f == nil {
 		return name, taxonomy.Result{Status: 200}

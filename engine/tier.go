@@ -166,7 +166,8 @@ func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonom
 		r.log(slog.LevelDebug, "agent.call", slog.String("model", model), slog.Int("attempt", n),
 			slog.Int64("timeout_ms", timeout.Milliseconds()))
 	}
-	payload, res := r.call.Do(r.ctx, Attempt{Model: model, Tier: ps.ti, N: n, Timeout: timeout})
+	name, up := SplitDeployment(model)
+	payload, res := r.call.Do(r.ctx, Attempt{Model: name, Upstream: up, Tier: ps.ti, N: n, Timeout: timeout})
 	end := r.e.clock.Now()
 	r.keep(payload)
 	r.lastErr = attemptErr(res.Err)
@@ -196,8 +197,9 @@ func (r *run[T]) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took
 	switch {
 	case d.OK():
 		r.e.lat.record(ps.model, r.call.Stream, took)
-		r.out.Model = ps.model
-		r.out.Fallback = ps.ti > 0
+		r.out.Model, r.out.Upstream = SplitDeployment(ps.model)
+		primary, _ := SplitDeployment(r.call.Chain.Models[0])
+		r.out.Fallback = r.out.Model != primary
 		r.end(Answered)
 		return stepOver
 	case d.Class == taxonomy.Canceled:

@@ -12,6 +12,7 @@ import (
 // Response headers the gateway adds.
 const (
 	hModelUsed  = "Bulwark-Model-Used"
+	hUpstream   = "Bulwark-Upstream" // the upstream name of the deployment that answered
 	hFallback   = "Bulwark-Fallback"
 	hAttempts   = "Bulwark-Attempts"
 	hRequestID  = "Bulwark-Request-Id"

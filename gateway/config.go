@@ -17,7 +17,7 @@ import (
 )
 
 // WithConfig applies the gateway's part of a configuration file: upstream
-// (when set), chains, profiles, messages, cache.enabled, client keys and the
+// (when set), chains, upstreams, profiles, messages, cache.enabled, client keys and the
 // admin key (each read from its environment variable; an unset or empty one
 // makes New fail). The userinfo of the Redis URL is registered as a secret
 // (WithSecrets). Breakers and the retry budget belong to the engine: build it with
@@ -29,6 +29,9 @@ func WithConfig(c config.Config) Option {
 		}
 		if len(c.Chains) > 0 {
 			s.chains = c.Chains
+		}
+		if len(c.Upstreams) > 0 {
+			s.upstreams = c.Upstreams
 		}
 		if len(c.Profiles) > 0 {
 			s.profiles = make(map[string]engine.Profile, len(c.Profiles))

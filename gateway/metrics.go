@@ -24,6 +24,10 @@ func (o metricsObserver) Completed(c *Completion) {
 		User:        c.User,
 		HardTimeout: c.Outcome != nil && c.Outcome.Reason == engine.DeadlineExceeded,
 	}
+	if info.Model != "" && c.Outcome != nil {
+		// Spend and tokens are kept per deployment (DESIGN §13).
+		info.Model = engine.Deployment(info.Model, c.Outcome.Upstream)
+	}
 	if info.Model == "" && c.Outcome != nil && len(c.Outcome.Attempts) > 0 {
 		info.Model = c.Outcome.Attempts[len(c.Outcome.Attempts)-1].Model
 	}

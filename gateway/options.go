@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/clock"
+	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
@@ -61,7 +62,8 @@ type mount struct {
 type settings struct {
 	upstream     string
 	apiKey       string
-	chains       map[string][]string
+	chains       map[string][]config.Tier
+	upstreams    map[string]config.Upstream
 	profiles     map[string]engine.Profile
 	engine       *engine.Engine
 	store        store.Shared
@@ -102,9 +104,26 @@ func WithAPIKey(key string) Option { return func(s *settings) { s.apiKey = key }
 // WithChains maps a requested model to its tiers, in order: model names, then
 // optionally "cache", then optionally "static"; the key "default" holds the
 // chain used to resolve models no chain names (see config.Config.Chain). A
-// model no chain names gets [model, static]. Default:
+// model no chain names gets [model, static]. A model tier may name a
+// deployment, MODEL@UPSTREAM (engine.Deployment), to be served by an
+// upstream of WithUpstreams. Default:
 // {"default": [claude-sonnet-5-5, claude-haiku-5-5, static]}.
-func WithChains(chains map[string][]string) Option { return func(s *settings) { s.chains = chains } }
+func WithChains(chains map[string][]string) Option {
+	return func(s *settings) {
+		s.chains = make(map[string][]config.Tier, len(chains))
+		for name, tiers := range chains {
+			s.chains[name] = config.Tiers(tiers...)
+		}
+	}
+}
+
+// WithUpstreams sets the named upstreams that tiers with via go to (DESIGN
+// §13), by name; "anthropic" is the default upstream (WithUpstream,
+// WithAPIKey) whatever the map says of it. Keys are read from each
+// upstream's api_key_env when New runs. Default: none but the default.
+func WithUpstreams(ups map[string]config.Upstream) Option {
+	return func(s *settings) { s.upstreams = ups }
+}
 
 // WithProfiles sets the timing profiles by name; the header bulwark-profile
 // picks one, "interactive" when absent. Default: {"interactive":

@@ -54,7 +54,7 @@ func (s *Server) handlePassthrough(w http.ResponseWriter, r *http.Request) {
 	}
 	u.RawQuery = r.URL.RawQuery
 	tier := passthroughTier(r.URL.Path)
-	x.chain = &resolved{tiers: []string{tier}, chain: engine.Chain{Models: []string{tier}}}
+	x.chain = &resolved{chain: engine.Chain{Models: []string{tier}}}
 	stopped := false // a request with a side effect failed once sent: not resent
 	out := engine.Run(x.ctx, s.eng, engine.Call[reply]{
 		RequestID: x.id,

@@ -77,6 +77,9 @@ func (x *exchange) finish() {
 			slog.Int("status", x.status),
 			slog.Int64("duration_ms", d.Milliseconds()),
 			slog.Bool("stream", x.f.Stream))
+		if x.out != nil && x.out.Model != "" {
+			attrs = append(attrs, slog.String("upstream", upstreamName(x.out.Upstream)))
+		}
 		if x.profile != nil {
 			attrs = append(attrs, slog.String("profile", x.profile.Name))
 		}

@@ -27,12 +27,13 @@ func (x *exchange) fail(status int, errType, message string, retryAfter time.Dur
 	writeError(x.w, x.id, status, errType, message, retryAfter)
 }
 
-// setOutcomeHeaders adds bulwark-model-used, bulwark-fallback and
+// setOutcomeHeaders adds bulwark-model-used, bulwark-upstream, bulwark-fallback and
 // bulwark-attempts.
 func (o *responder) setOutcomeHeaders(out *engine.Report) {
 	h := o.w.Header()
 	if out.Model != "" {
 		h[hModelUsed] = []string{out.Model}
+		h[hUpstream] = []string{upstreamName(out.Upstream)}
 	}
 	if out.Fallback {
 		h[hFallback] = []string{"true"}

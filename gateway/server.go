@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +37,7 @@ type Server struct {
 	msgURL    *url.URL // base + /v1/messages
 	chainCfg  config.Config
 	chains    map[string]*resolved // every requested model some chain names
+	places    map[string]*place    // the named upstreams but the default (place.go)
 	profiles  map[string]*engine.Profile
 	clients   map[[32]byte]string // sha256(key) -> user ("" = the key's hash)
 	admin     adminKeys           // what opens the admin paths
@@ -55,7 +55,6 @@ type Server struct {
 // resolved is a chain ready for the engine, with each model tier's JSON
 // string precomputed for the body rewrite.
 type resolved struct {
-	tiers  []string
 	chain  engine.Chain
 	quoted map[string][]byte
 }
@@ -81,12 +80,15 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.setUpstream(); err != nil {
 		return nil, err
 	}
+	if err := s.setPlaces(); err != nil {
+		return nil, err
+	}
 	if err := s.resolveChains(); err != nil {
 		return nil, err
 	}
 	// The chains' models keep their breakers whatever model names clients
 	// send (DESIGN §4).
-	s.eng.Breakers().Reserve(s.chainCfg.Models()...)
+	s.eng.Breakers().Reserve(s.chainCfg.Deployments()...)
 	if err := s.setProfiles(); err != nil {
 		return nil, err
 	}
@@ -103,6 +105,7 @@ func defaultSettings() settings {
 	return settings{
 		upstream:    DefaultUpstream,
 		chains:      config.Default().Chains,
+		upstreams:   config.Default().Upstreams,
 		profiles:    map[string]engine.Profile{config.ProfileInteractive: engine.Interactive(), config.ProfileBatch: engine.Batch()},
 		messages:    Messages(config.Default().Messages),
 		grace:       DefaultGrace,
@@ -121,14 +124,11 @@ func defaultSettings() settings {
 // paths, the Messages URL and the round tripper (NewTransport unless
 // WithTransport gave one, decoding gzip answers).
 func (s *Server) setUpstream() error {
-	u, err := url.Parse(strings.TrimRight(s.set.upstream, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: upstream %q is not an http(s) URL", ErrConfig, redact.Userinfo(s.set.upstream))
+	u, err := baseURL(s.set.upstream)
+	if err != nil {
+		return fmt.Errorf("%w: upstream: %w", ErrConfig, err)
 	}
-	s.base = u
-	mu := *u
-	mu.Path, mu.RawPath = u.Path+"/v1/messages", ""
-	s.msgURL = &mu
+	s.base, s.msgURL = u, messagesURL(u)
 	rt := s.set.transport
 	if rt == nil {
 		rt = NewTransport()
@@ -190,19 +190,24 @@ func (s *Server) warnEndOfLife() {
 // resolveChains validates the chains and precomputes the chain of every
 // requested model they name.
 func (s *Server) resolveChains() error {
-	s.chainCfg = config.Config{Chains: s.set.chains}
+	s.chainCfg = config.Config{Chains: s.set.chains, Upstreams: s.set.upstreams}
 	def := s.set.chains[config.DefaultChain]
 	if len(def) == 0 {
 		return fmt.Errorf("%w: no %q chain", ErrConfig, config.DefaultChain)
 	}
 	for name, tiers := range s.set.chains {
-		if _, err := engine.ParseChain(tiers); err != nil {
+		if _, err := engine.ParseChain(config.Names(tiers)); err != nil {
 			return fmt.Errorf("%w: chain %q: %w", ErrConfig, name, err)
+		}
+		for _, k := range config.Deployments(tiers) {
+			if _, u := engine.SplitDeployment(k); u != "" && s.places[u] == nil {
+				return fmt.Errorf("%w: chain %q: upstream %q is not configured", ErrConfig, name, u)
+			}
 		}
 	}
 	s.chains = map[string]*resolved{}
 	for name, tiers := range s.set.chains {
-		names := append([]string{name}, tiers...)
+		names := append([]string{name}, config.Names(tiers)...)
 		for _, n := range names {
 			if n == config.TierCache || n == config.TierStatic || n == config.DefaultChain {
 				continue
@@ -212,7 +217,7 @@ func (s *Server) resolveChains() error {
 			}
 		}
 	}
-	c, err := engine.ParseChain(def)
+	c, err := engine.ParseChain(config.Names(def))
 	if err != nil || len(c.Models) == 0 {
 		return fmt.Errorf("%w: the %q chain names no model", ErrConfig, config.DefaultChain)
 	}
@@ -229,13 +234,13 @@ func (s *Server) chainFor(model string) *resolved {
 }
 
 func (s *Server) resolve(model string) *resolved {
-	tiers := s.chainCfg.Chain(model)
-	c, _ := engine.ParseChain(tiers) // checked by resolveChains, or [model, static]
+	c, _ := engine.ParseChain(config.Deployments(s.chainCfg.Chain(model))) // checked by resolveChains, or [model, static]
 	if c.Cache && (!s.set.cache || s.store == nil) {
 		c.Cache = false
 	}
-	r := &resolved{tiers: tiers, chain: c, quoted: make(map[string][]byte, len(c.Models))}
-	for _, m := range c.Models {
+	r := &resolved{chain: c, quoted: make(map[string][]byte, len(c.Models))}
+	for _, k := range c.Models {
+		m, _ := engine.SplitDeployment(k)
 		r.quoted[m] = jsonscan.AppendString(nil, m)
 	}
 	return r

@@ -184,7 +184,10 @@ func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
 func (up *upstream) attemptWhole(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 	actx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
-	req := up.newRequest(actx, http.MethodPost, up.s.msgURL, a.Model)
+	req, err := up.messagesRequest(actx, a)
+	if err != nil {
+		return reply{}, taxonomy.Result{Err: err}
+	}
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
 	resp, err := up.roundTrip(req)
 	if err != nil {

@@ -26,7 +26,11 @@ func (up *upstream) attemptStream(ctx context.Context, a engine.Attempt) (reply,
 	sctx, cancel := context.WithCancel(ctx)
 	w := watch.New(up.s.eng.Clock(), watch.FirstTokenBound(a.Timeout, up.profile.FirstTokenTimeout),
 		up.profile.IdleTimeout, cancel)
-	resp, err := up.roundTrip(up.newRequest(sctx, http.MethodPost, up.s.msgURL, a.Model))
+	req, err := up.messagesRequest(sctx, a)
+	var resp *http.Response
+	if err == nil {
+		resp, err = up.roundTrip(req)
+	}
 	if err != nil {
 		w.Stop()
 		cancel()

@@ -61,7 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	apiKey := os.Getenv("ANTHROPIC_API_KEY")
+	apiKey := os.Getenv(defaultKeyEnv(cfg))
 	var simURL string
 	if cfg.Upstream == "" && apiKey == "" {
 		_, base, stop, err := sim.Start()
@@ -119,7 +119,8 @@ func newLogger(format string, red *redact.Redactor, stderr io.Writer) (*slog.Log
 }
 
 // loadServeConfig reads the configuration: the defaults or the file at path,
-// then the flags' overrides, then $ANTHROPIC_BASE_URL when no upstream is set.
+// then the flags' overrides, then upstreams.anthropic.base_url or
+// $ANTHROPIC_BASE_URL when no upstream is set.
 // It does not validate.
 func loadServeConfig(path string, ov config.Overrides) (config.Config, error) {
 	cfg := config.Default()
@@ -131,14 +132,26 @@ func loadServeConfig(path string, ov config.Overrides) (config.Config, error) {
 	}
 	cfg.ApplyOverrides(ov)
 	if cfg.Upstream == "" {
+		cfg.Upstream = cfg.Upstreams[config.DefaultUpstream].BaseURL
+	}
+	if cfg.Upstream == "" {
 		cfg.Upstream = os.Getenv("ANTHROPIC_BASE_URL")
 	}
 	return cfg, nil
 }
 
+// defaultKeyEnv names the variable holding the default upstream's key:
+// upstreams.anthropic.api_key_env, else ANTHROPIC_API_KEY.
+func defaultKeyEnv(cfg config.Config) string {
+	if e := cfg.Upstreams[config.DefaultUpstream].APIKeyEnv; e != "" {
+		return e
+	}
+	return "ANTHROPIC_API_KEY"
+}
+
 // newGateway builds the gateway of cfg with its metrics, dashboard and engine.
 func newGateway(cfg config.Config, apiKey string, red *redact.Redactor, log *slog.Logger, st store.Shared) (*gateway.Server, error) {
-	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Models()...))
+	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Deployments()...))
 	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engine.WithObserver(m))
 	return gateway.New(
 		gateway.WithConfig(cfg),

@@ -1,0 +1,73 @@
+package gateway_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/bulwarkhq/bulwark/config"
+	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/sim"
+)
+
+// secondKey is a gateway whose primary model goes to the default upstream,
+// then to a second Anthropic key at another simulator, then to haiku.
+func secondKey(t *testing.T, primary, second *sim.Server, primaryURL, secondURL string) *gw {
+	t.Helper()
+	t.Setenv("TEST_KEY_B", "sk-second-key-0123456789")
+	return startGateway(t, primaryURL,
+		gateway.WithUpstreams(map[string]config.Upstream{"anthropic-b": {Kind: config.KindAnthropic, BaseURL: secondURL, APIKeyEnv: "TEST_KEY_B"}}),
+		gateway.WithChains(map[string][]string{"default": {sonnet, sonnet + "@anthropic-b", haiku, "static"}}))
+}
+
+func TestTheSameModelOnASecondKeyAnswersWhileTheFirstIsDown(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		name := map[bool]string{false: "whole", true: "stream"}[stream]
+		t.Run(name, func(t *testing.T) {
+			a, aURL := startSim(t, sim.Rule{Model: "*", Status: 529})
+			b, bURL := startSim(t)
+			g := secondKey(t, a, b, aURL, bURL)
+			resp, body := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hello", stream))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Get("bulwark-model-used"); got != sonnet {
+				t.Errorf("bulwark-model-used %q, want %s", got, sonnet)
+			}
+			if got := resp.Header.Get("bulwark-upstream"); got != "anthropic-b" {
+				t.Errorf("bulwark-upstream %q, want anthropic-b", got)
+			}
+			if got := resp.Header.Get("bulwark-fallback"); got != "false" {
+				t.Errorf("bulwark-fallback %q: the same model elsewhere is no fallback", got)
+			}
+			if requests(a, sonnet) == 0 || requests(b, sonnet) != 1 || requests(b, haiku) != 0 {
+				t.Errorf("first key saw %d, second %d sonnet and %d haiku calls", requests(a, sonnet), requests(b, sonnet), requests(b, haiku))
+			}
+			if strings.Contains(string(body), "sk-second-key") {
+				t.Error("the second key reached the client")
+			}
+		})
+	}
+}
+
+func TestAnswersFromTheDefaultUpstreamNameIt(t *testing.T) {
+	_, up := startSim(t)
+	g := startGateway(t, up)
+	resp, body := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hello", false))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("bulwark-upstream") != "anthropic" {
+		t.Fatalf("status %d, bulwark-upstream %q: %s", resp.StatusCode, resp.Header.Get("bulwark-upstream"), body)
+	}
+}
+
+func TestAnUpstreamWithoutItsKeyOrNotConfiguredIsAConfigError(t *testing.T) {
+	_, up := startSim(t)
+	for name, opts := range map[string][]gateway.Option{
+		"key unset": {gateway.WithUpstream(up),
+			gateway.WithUpstreams(map[string]config.Upstream{"b": {Kind: config.KindAnthropic, BaseURL: up, APIKeyEnv: "BULWARK_TEST_UNSET_KEY"}})},
+		"not configured": {gateway.WithUpstream(up), gateway.WithChains(map[string][]string{"default": {sonnet + "@nowhere"}})},
+	} {
+		if _, err := gateway.New(opts...); err == nil || !strings.Contains(err.Error(), "upstream") {
+			t.Errorf("%s: New error %v", name, err)
+		}
+	}
+}
