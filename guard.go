@@ -26,6 +26,7 @@ type Outcome = engine.Report
 // share one per process so that breakers and the retry budget see all traffic.
 type Guard struct {
 	client   anthropic.Client
+	places   map[string]place // the upstreams of WithUpstream, by name
 	eng      *engine.Engine
 	chain    engine.Chain
 	profile  engine.Profile
@@ -54,6 +55,14 @@ func New(opts ...Option) (*Guard, error) {
 	red.Add(redact.URLSecrets(s.baseURL)...)
 	red.Add(redact.URLSecrets(os.Getenv("ANTHROPIC_BASE_URL"))...)
 	s.logger = slog.New(red.Handler(s.logger.Handler()))
+	var base []option.RequestOption // what every upstream's client shares
+	if s.httpClient != nil {
+		base = append(base, option.WithHTTPClient(s.httpClient))
+	}
+	places, err := newPlaces(&s, chain, base)
+	if err != nil {
+		return nil, err
+	}
 	reqOpts := []option.RequestOption{}
 	if s.apiKey != "" {
 		reqOpts = append(reqOpts, option.WithAPIKey(s.apiKey))
@@ -93,6 +102,7 @@ func New(opts ...Option) (*Guard, error) {
 	}
 	return &Guard{
 		client:   client,
+		places:   places,
 		eng:      engine.New(engOpts...),
 		chain:    chain,
 		profile:  s.profile,
@@ -145,10 +155,11 @@ func (g *Guard) Messages(ctx context.Context, params anthropic.MessageNewParams)
 		Profile:   &g.profile,
 		Do: func(ctx context.Context, a engine.Attempt) (reply, resultT) {
 			p := params
-			p.Model = anthropic.Model(a.Model)
+			client, model := g.clientFor(a)
+			p.Model = model
 			actx, cancel := context.WithTimeout(ctx, a.Timeout)
 			defer cancel()
-			m, err := g.client.Messages.New(actx, p, option.WithRequestTimeout(a.Timeout))
+			m, err := client.Messages.New(actx, p, option.WithRequestTimeout(a.Timeout))
 			if err != nil {
 				return reply{err: err}, resultOf(ctx, actx, err)
 			}

@@ -56,6 +56,7 @@ type settings struct {
 	clock      clock.Clock
 	observer   engine.Observer
 	rnd        func() float64
+	upstreams  map[string]upstreamSettings // see WithUpstream (upstream.go)
 
 	// onBreakerChange: see WithBreakerObserver (observe.go).
 	onBreakerChange func(breaker.Change)

@@ -99,8 +99,9 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 		Stream:    true,
 		Do: func(ctx context.Context, a engine.Attempt) (streamReply, taxonomy.Result) {
 			p := params
-			p.Model = anthropic.Model(a.Model)
-			return g.streamAttempt(ctx, p, a.Timeout)
+			client, model := g.clientFor(a)
+			p.Model = model
+			return g.streamAttempt(ctx, client, p, a.Timeout)
 		},
 		Discard: func(r streamReply) {
 			if r.c != nil {
@@ -124,10 +125,10 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 // streamAttempt opens one upstream stream and reads it up to the commit
 // point (sse.CommitPoint: the first content_block_delta with content, or
 // message_stop), watched by the first-token bound of its profile.
-func (g *Guard) streamAttempt(ctx context.Context, p anthropic.MessageNewParams, timeout time.Duration) (streamReply, taxonomy.Result) {
+func (g *Guard) streamAttempt(ctx context.Context, client *anthropic.Client, p anthropic.MessageNewParams, timeout time.Duration) (streamReply, taxonomy.Result) {
 	sctx, cancel := context.WithCancel(ctx)
 	w := watch.New(g.eng.Clock(), watch.FirstTokenBound(timeout, g.profile.FirstTokenTimeout), g.profile.IdleTimeout, cancel)
-	st := g.client.Messages.NewStreaming(sctx, p)
+	st := client.Messages.NewStreaming(sctx, p)
 	var held []anthropic.MessageStreamEventUnion
 	for st.Next() {
 		ev := st.Current()
