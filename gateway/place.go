@@ -89,6 +89,13 @@ func messagesURL(base *url.URL) *url.URL {
 	return &mu
 }
 
+// statusURL is p's base URL for GET /v1/status, without secrets.
+func (p *place) statusURL() string {
+	u := *p.msgURL
+	u.Path = strings.TrimSuffix(u.Path, "/v1/messages")
+	return redact.URL(&u)
+}
+
 // modelID is p's id for model.
 func (p *place) modelID(model string) string {
 	if id, ok := p.models[model]; ok {

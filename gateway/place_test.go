@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,5 +70,35 @@ func TestAnUpstreamWithoutItsKeyOrNotConfiguredIsAConfigError(t *testing.T) {
 		if _, err := gateway.New(opts...); err == nil || !strings.Contains(err.Error(), "upstream") {
 			t.Errorf("%s: New error %v", name, err)
 		}
+	}
+}
+
+func TestStatusListsTheUpstreamsAndEachDeploymentsBreaker(t *testing.T) {
+	a, aURL := startSim(t, sim.Rule{Model: "*", Status: 529})
+	b, bURL := startSim(t)
+	g := secondKey(t, a, b, aURL, bURL)
+	if resp, body := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hello", false)); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	_, body := call(t, "GET", g.url+"/v1/status", "")
+	var st struct {
+		Upstreams map[string]struct{ Kind, BaseURL string } `json:"upstreams"`
+		Breakers  []struct{ Model, State string }            `json:"breakers"`
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Upstreams["anthropic-b"].Kind != "anthropic" || st.Upstreams["anthropic"].Kind != "anthropic" {
+		t.Errorf("upstreams %+v", st.Upstreams)
+	}
+	keys := map[string]bool{}
+	for _, br := range st.Breakers {
+		keys[br.Model] = true
+	}
+	if !keys[sonnet] || !keys[sonnet+"@anthropic-b"] {
+		t.Errorf("breakers %+v: want %s and %s@anthropic-b", st.Breakers, sonnet, sonnet)
+	}
+	if strings.Contains(string(body), "sk-second-key") {
+		t.Error("status shows the second key")
 	}
 }

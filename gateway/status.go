@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
 )
@@ -49,7 +50,26 @@ type statusWarning struct {
 	Message   string    `json:"message"`
 }
 
+// upstreamStatus is one upstream in GET /v1/status. Its deployments'
+// breakers are under "breakers", keyed MODEL@NAME (the default upstream's
+// by the model alone).
+type upstreamStatus struct {
+	Kind    string            `json:"kind"`
+	BaseURL string            `json:"base_url"`
+	Models  map[string]string `json:"models,omitempty"`
+}
+
+// upstreamsStatus lists the default upstream and every place by name.
+func (s *Server) upstreamsStatus() map[string]upstreamStatus {
+	out := map[string]upstreamStatus{config.DefaultUpstream: {Kind: config.KindAnthropic, BaseURL: redact.URL(s.base)}}
+	for name, p := range s.places {
+		out[name] = upstreamStatus{Kind: p.kind, BaseURL: p.statusURL(), Models: p.models}
+	}
+	return out
+}
+
 // handleStatus serves GET /v1/status: model breakers and cooldowns, the
+// upstreams,
 // store's health, the chains, end-of-life warnings, the retry budget's
 // counts, and the sections added with WithStatusSection. It is an admin
 // path (see guardAdmin).
@@ -66,8 +86,9 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range map[string]any{
 		"breakers": nonNil(s.eng.Breakers().Snapshot()),
-		"chains":   s.set.chains,
-		"upstream": redact.URL(s.base),
+		"chains":    s.set.chains,
+		"upstream":  redact.URL(s.base),
+		"upstreams": s.upstreamsStatus(),
 		"draining": s.draining.Load(),
 	} {
 		body[k] = v
