@@ -83,7 +83,7 @@ func TestStatusListsTheUpstreamsAndEachDeploymentsBreaker(t *testing.T) {
 	_, body := call(t, "GET", g.url+"/v1/status", "")
 	var st struct {
 		Upstreams map[string]struct{ Kind, BaseURL string } `json:"upstreams"`
-		Breakers  []struct{ Model, State string }            `json:"breakers"`
+		Breakers  []struct{ Model, State string }           `json:"breakers"`
 	}
 	if err := json.Unmarshal(body, &st); err != nil {
 		t.Fatal(err)

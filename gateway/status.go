@@ -85,11 +85,11 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for k, v := range map[string]any{
-		"breakers": nonNil(s.eng.Breakers().Snapshot()),
+		"breakers":  nonNil(s.eng.Breakers().Snapshot()),
 		"chains":    s.set.chains,
 		"upstream":  redact.URL(s.base),
 		"upstreams": s.upstreamsStatus(),
-		"draining": s.draining.Load(),
+		"draining":  s.draining.Load(),
 	} {
 		body[k] = v
 	}
