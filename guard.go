@@ -59,7 +59,7 @@ func New(opts ...Option) (*Guard, error) {
 	if s.httpClient != nil {
 		base = append(base, option.WithHTTPClient(s.httpClient))
 	}
-	places, err := newPlaces(&s, chain, base)
+	places, err := newPlaces(&s, &chain, base)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func New(opts ...Option) (*Guard, error) {
 		engine.WithClock(s.clock),
 		engine.WithLogger(s.logger),
 		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock), breaker.WithOnChange(s.onBreakerChange),
-			breaker.WithModels(chain.Models...))),
+			breaker.WithModels(chain.Keys()...))),
 		engine.WithBudget(budget.New(s.ratio, s.minPerSec, budget.WithClock(s.clock))),
 	}
 	if s.observer != nil {

@@ -43,20 +43,27 @@ type place struct {
 	models map[string]string
 }
 
-// newPlaces makes the client of every upstream a chain names, and fails on a
-// deployment of an upstream that was not added with WithUpstream.
-func newPlaces(s *settings, chain engine.Chain, base []option.RequestOption) (map[string]place, error) {
+// newPlaces makes the client of every upstream of WithUpstream, and splits
+// the chain's deployments (MODEL@NAME) into their models and upstreams; a
+// deployment of an upstream no WithUpstream added is an error.
+func newPlaces(s *settings, chain *engine.Chain, base []option.RequestOption) (map[string]place, error) {
 	places := make(map[string]place, len(s.upstreams))
 	for name, u := range s.upstreams {
 		opts := append(append(append([]option.RequestOption(nil), base...), u.opts...), option.WithMaxRetries(0))
 		places[name] = place{client: anthropic.NewClient(opts...), models: u.models}
 	}
-	for _, k := range chain.Models {
-		if _, up := engine.SplitDeployment(k); up != "" {
-			if _, ok := places[up]; !ok {
-				return nil, fmt.Errorf("bulwark: chain: %s names upstream %q, which no WithUpstream adds", k, up)
-			}
+	for i, k := range chain.Models {
+		model, up := engine.SplitDeployment(k)
+		if up == "" {
+			continue
 		}
+		if _, ok := places[up]; !ok {
+			return nil, fmt.Errorf("bulwark: chain: %s names upstream %q, which no WithUpstream adds", k, up)
+		}
+		if chain.Upstreams == nil {
+			chain.Upstreams = make([]string, len(chain.Models))
+		}
+		chain.Models[i], chain.Upstreams[i] = model, up
 	}
 	return places, nil
 }

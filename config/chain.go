@@ -76,8 +76,9 @@ func isReserved(tier string) bool { return tier == TierCache || tier == TierStat
 func (c Config) Deployments() []string {
 	var out []string
 	add := func(ch []Tier) {
-		for _, k := range Deployments(ch) {
-			if !isReserved(k) && k != "" && !slices.Contains(out, k) {
+		c, _ := EngineChain(ch) // a chain that does not parse has no deployment
+		for _, k := range c.Keys() {
+			if k != "" && !slices.Contains(out, k) {
 				out = append(out, k)
 			}
 		}

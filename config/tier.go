@@ -50,24 +50,38 @@ func Names(tiers []Tier) []string {
 	return out
 }
 
-// Deployments returns the engine's tiers for tiers: each model once per
-// upstream of its Via, as a deployment key ([engine.Deployment]; the default
-// upstream's key is the model name alone), then the reserved tiers.
-func Deployments(tiers []Tier) []string {
-	out := make([]string, 0, len(tiers)+2)
+// EngineChain returns the engine's chain for tiers, checked under the one
+// set of chain rules ([engine.ParseChain]): each model once per upstream
+// of its Via, in order (the default upstream as ""), then the reserved tiers.
+func EngineChain(tiers []Tier) (engine.Chain, error) {
+	c, err := engine.ParseChain(Names(tiers))
+	if err != nil {
+		return c, err
+	}
+	c.Models = c.Models[:0]
 	for _, t := range tiers {
+		if isReserved(t.Model) {
+			continue
+		}
 		if len(t.Via) == 0 {
-			out = append(out, t.Model)
+			c.Models = append(c.Models, t.Model)
+			if c.Upstreams != nil {
+				c.Upstreams = append(c.Upstreams, "")
+			}
 			continue
 		}
 		for _, u := range t.Via {
+			if c.Upstreams == nil {
+				c.Upstreams = make([]string, len(c.Models), len(c.Models)+len(t.Via))
+			}
 			if u == DefaultUpstream {
 				u = ""
 			}
-			out = append(out, engine.Deployment(t.Model, u))
+			c.Models = append(c.Models, t.Model)
+			c.Upstreams = append(c.Upstreams, u)
 		}
 	}
-	return out
+	return c, nil
 }
 
 // plain reports whether t is written as a string.

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bulwarkhq/bulwark/engine"
 )
 
 const providersYAML = `
@@ -29,12 +31,22 @@ func TestATierIsAModelNameOrAModelWithItsUpstreams(t *testing.T) {
 	if _, ok := c.Upstreams[DefaultUpstream]; !ok || len(c.Upstreams) != 3 {
 		t.Errorf("upstreams %v: the file's are added to the default one", c.Upstreams)
 	}
-	wantKeys := []string{"claude-sonnet-5-5", "claude-sonnet-5-5@anthropic-b", "claude-sonnet-5-5@bedrock-us", "claude-haiku-5-5", "static"}
-	if got := Deployments(c.Chain("claude-sonnet-5-5")); !reflect.DeepEqual(got, wantKeys) {
-		t.Errorf("Deployments = %v, want %v", got, wantKeys)
+	ec, err := EngineChain(c.Chain("claude-sonnet-5-5"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := c.Deployments(); !reflect.DeepEqual(got, wantKeys[:4]) {
-		t.Errorf("Config.Deployments = %v, want %v", got, wantKeys[:4])
+	wantChain := engine.Chain{Models: []string{"claude-sonnet-5-5", "claude-sonnet-5-5", "claude-sonnet-5-5", "claude-haiku-5-5"},
+		Upstreams: []string{"", "anthropic-b", "bedrock-us", ""}, Static: true}
+	if !reflect.DeepEqual(ec, wantChain) {
+		t.Errorf("EngineChain = %+v, want %+v", ec, wantChain)
+	}
+	wantKeys := []string{"claude-sonnet-5-5", "claude-sonnet-5-5@anthropic-b", "claude-sonnet-5-5@bedrock-us", "claude-haiku-5-5"}
+	if got := c.Deployments(); !reflect.DeepEqual(got, wantKeys) {
+		t.Errorf("Config.Deployments = %v, want %v", got, wantKeys)
+	}
+	plain, _ := EngineChain(Tiers("m", "n", "static"))
+	if plain.Upstreams != nil {
+		t.Errorf("a chain of plain tiers has upstreams %v; want nil (all default)", plain.Upstreams)
 	}
 	if got := Names(c.Chain("claude-haiku-5-5")); !reflect.DeepEqual(got, []string{"claude-haiku-5-5", "static"}) {
 		t.Errorf("a later tier's chain: %v", got)
@@ -52,7 +64,6 @@ func TestTierMistakesAreNamedWithTheirLine(t *testing.T) {
 		{"an unknown key in a tier", "chains:\n  default:\n    - {model: m, vai: [anthropic]}\n",
 			`line 3`},
 		{"a tier that is a list", "chains: {default: [[m]]}\n", "want a model name or {model: NAME"},
-		{"an '@' in a model name", "chains: {default: [m@anthropic]}\n", "holds '@'"},
 		{"a reserved tier with via", "chains: {default: [m, {model: static, via: [anthropic]}]}\n", `"static" takes no via`},
 		{"an unknown balance", "chains: {default: [{model: m, via: [anthropic], balance: random}]}\n", `balance: must be "ordered"`},
 		{"an unknown kind", "upstreams: {x: {kind: azure}}\n", "upstreams.x.kind: must be one of"},

@@ -141,9 +141,6 @@ func (v *validator) upstreams(base string, ups map[string]Upstream, chains map[s
 }
 
 func (v *validator) tier(key string, t Tier, ups map[string]Upstream) {
-	if strings.Contains(t.Model, "@") {
-		v.add(key, "model %q holds '@'; write {model: NAME, via: [UPSTREAM]} to pick an upstream", t.Model)
-	}
 	if isReserved(t.Model) && !t.plain() {
 		v.add(key, "%q takes no via or balance", t.Model)
 	}

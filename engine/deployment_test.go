@@ -28,7 +28,7 @@ func TestDeploymentKeysRoundTrip(t *testing.T) {
 
 // deployments is the primary model on the default upstream, then on
 // bedrock-us, then the smaller model.
-var deployments = engine.Chain{Models: []string{sonnet, sonnet + "@bedrock-us", haiku}, Static: true}
+var deployments = engine.Chain{Models: []string{sonnet, sonnet, haiku}, Upstreams: []string{"", "bedrock-us"}, Static: true}
 
 func TestTheSameModelOnAnotherUpstreamAnswersAndIsNoFallback(t *testing.T) {
 	f := newFixture(t, breaker.Settings{})

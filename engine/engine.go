@@ -14,15 +14,40 @@ import (
 
 // Chain is the ordered list of tiers a request may be answered by.
 type Chain struct {
-	// Models are the model tiers, primary first: each a deployment key
-	// ([Deployment]), a model name alone when the default upstream serves
-	// it. Consecutive keys of one model are that model on several upstreams.
+	// Models are the model tiers, primary first. A model may be named by
+	// consecutive tiers: the same model on several upstreams.
 	Models []string
+	// Upstreams names who serves each model tier: Upstreams[i] serves
+	// Models[i]; "" (or an index past its end, so nil for all) is the
+	// default upstream. Each (model, upstream) pair is a deployment with its
+	// own breaker, cooldown and latency window, keyed [Chain.Key].
+	Upstreams []string
 	// Cache: the caller may answer from its cache of good answers when every
 	// model tier failed.
 	Cache bool
 	// Static: the caller answers with a friendly static message as a last resort.
 	Static bool
+}
+
+// Upstream returns the upstream of model tier i ("" for the default one).
+func (c Chain) Upstream(i int) string {
+	if i < len(c.Upstreams) {
+		return c.Upstreams[i]
+	}
+	return ""
+}
+
+// Key returns the deployment key of model tier i ([Deployment]): the key of
+// its breaker, cooldown, latency window and metrics.
+func (c Chain) Key(i int) string { return Deployment(c.Models[i], c.Upstream(i)) }
+
+// Keys returns the deployment key of every model tier, in order.
+func (c Chain) Keys() []string {
+	keys := make([]string, len(c.Models))
+	for i := range c.Models {
+		keys[i] = c.Key(i)
+	}
+	return keys
 }
 
 // Attempt describes one upstream call the engine asks for.

@@ -93,13 +93,14 @@ func (r *run[T]) left(now time.Time) time.Duration {
 }
 
 func (r *run[T]) loop() {
-	models := r.call.Chain.Models
-	for ti, model := range models {
+	c := &r.call.Chain
+	for ti := range c.Models {
+		model := c.Key(ti)
 		if ti > 0 {
-			r.e.obs.FellBack(models[ti-1], model)
-			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", models[ti-1]), slog.String("to", model))
+			r.e.obs.FellBack(c.Key(ti-1), model)
+			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", c.Key(ti-1)), slog.String("to", model))
 		}
-		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(models)-1})) {
+		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(c.Models)-1})) {
 			return
 		}
 	}
@@ -154,7 +155,8 @@ func (r *run[T]) nextRevisit() (pass, bool) {
 	best, found := pass{}, false
 	var soonest time.Duration
 	left := r.left(r.e.clock.Now())
-	for ti, model := range r.call.Chain.Models {
+	for ti := range r.call.Chain.Models {
+		model := r.call.Chain.Key(ti)
 		bit := uint64(1) << ti
 		if ti >= 64 || r.rlTiers&bit == 0 || (r.revisited|r.noRetry)&bit != 0 {
 			continue

@@ -12,7 +12,8 @@ import (
 
 // pass is one series of attempts on a tier.
 type pass struct {
-	ti    int
+	ti int
+	// model is the tier's deployment key (Chain.Key).
 	model string
 	// from is the number, on this tier, of the pass's first attempt.
 	from int
@@ -77,7 +78,7 @@ func (r *run[T]) reserve(ps pass) time.Duration {
 		return 0
 	}
 	expected := r.p.fallbackReserve()
-	if d, ok := r.e.lat.track(r.call.Chain.Models[ps.ti+1]).p90(r.call.Stream); ok {
+	if d, ok := r.e.lat.track(r.call.Chain.Key(ps.ti + 1)).p90(r.call.Stream); ok {
 		expected = d
 	}
 	return clampReserve(expected, r.p.minFallbackReserve(), r.at)
@@ -166,8 +167,8 @@ func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonom
 		r.log(slog.LevelDebug, "agent.call", slog.String("model", model), slog.Int("attempt", n),
 			slog.Int64("timeout_ms", timeout.Milliseconds()))
 	}
-	name, up := SplitDeployment(model)
-	payload, res := r.call.Do(r.ctx, Attempt{Model: name, Upstream: up, Tier: ps.ti, N: n, Timeout: timeout})
+	c := &r.call.Chain
+	payload, res := r.call.Do(r.ctx, Attempt{Model: c.Models[ps.ti], Upstream: c.Upstream(ps.ti), Tier: ps.ti, N: n, Timeout: timeout})
 	end := r.e.clock.Now()
 	r.keep(payload)
 	r.lastErr = attemptErr(res.Err)
@@ -197,9 +198,9 @@ func (r *run[T]) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took
 	switch {
 	case d.OK():
 		r.e.lat.record(ps.model, r.call.Stream, took)
-		r.out.Model, r.out.Upstream = SplitDeployment(ps.model)
-		primary, _ := SplitDeployment(r.call.Chain.Models[0])
-		r.out.Fallback = r.out.Model != primary
+		c := &r.call.Chain
+		r.out.Model, r.out.Upstream = c.Models[ps.ti], c.Upstream(ps.ti)
+		r.out.Fallback = r.out.Model != c.Models[0]
 		r.end(Answered)
 		return stepOver
 	case d.Class == taxonomy.Canceled:

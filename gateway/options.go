@@ -104,17 +104,21 @@ func WithAPIKey(key string) Option { return func(s *settings) { s.apiKey = key }
 // WithChains maps a requested model to its tiers, in order: model names, then
 // optionally "cache", then optionally "static"; the key "default" holds the
 // chain used to resolve models no chain names (see config.Config.Chain). A
-// model no chain names gets [model, static]. A model tier may name a
-// deployment, MODEL@UPSTREAM (engine.Deployment), to be served by an
-// upstream of WithUpstreams. Default:
+// model no chain names gets [model, static]. Every model tier is served by
+// the default upstream; WithTiers also names other upstreams. Default:
 // {"default": [claude-sonnet-5-5, claude-haiku-5-5, static]}.
 func WithChains(chains map[string][]string) Option {
-	return func(s *settings) {
-		s.chains = make(map[string][]config.Tier, len(chains))
-		for name, tiers := range chains {
-			s.chains[name] = config.Tiers(tiers...)
-		}
+	tiers := make(map[string][]config.Tier, len(chains))
+	for name, names := range chains {
+		tiers[name] = config.Tiers(names...)
 	}
+	return WithTiers(tiers)
+}
+
+// WithTiers is WithChains with tiers that may name the upstreams serving
+// their model (config.Tier's Via, upstreams of WithUpstreams).
+func WithTiers(chains map[string][]config.Tier) Option {
+	return func(s *settings) { s.chains = chains }
 }
 
 // WithUpstreams sets the named upstreams that tiers with via go to (DESIGN

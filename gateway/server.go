@@ -196,11 +196,12 @@ func (s *Server) resolveChains() error {
 		return fmt.Errorf("%w: no %q chain", ErrConfig, config.DefaultChain)
 	}
 	for name, tiers := range s.set.chains {
-		if _, err := engine.ParseChain(config.Names(tiers)); err != nil {
+		c, err := config.EngineChain(tiers)
+		if err != nil {
 			return fmt.Errorf("%w: chain %q: %w", ErrConfig, name, err)
 		}
-		for _, k := range config.Deployments(tiers) {
-			if _, u := engine.SplitDeployment(k); u != "" && s.places[u] == nil {
+		for _, u := range c.Upstreams {
+			if u != "" && s.places[u] == nil {
 				return fmt.Errorf("%w: chain %q: upstream %q is not configured", ErrConfig, name, u)
 			}
 		}
@@ -234,13 +235,12 @@ func (s *Server) chainFor(model string) *resolved {
 }
 
 func (s *Server) resolve(model string) *resolved {
-	c, _ := engine.ParseChain(config.Deployments(s.chainCfg.Chain(model))) // checked by resolveChains, or [model, static]
+	c, _ := config.EngineChain(s.chainCfg.Chain(model)) // checked by resolveChains, or [model, static]
 	if c.Cache && (!s.set.cache || s.store == nil) {
 		c.Cache = false
 	}
 	r := &resolved{chain: c, quoted: make(map[string][]byte, len(c.Models))}
-	for _, k := range c.Models {
-		m, _ := engine.SplitDeployment(k)
+	for _, m := range c.Models {
 		r.quoted[m] = jsonscan.AppendString(nil, m)
 	}
 	return r
