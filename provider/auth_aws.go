@@ -40,7 +40,9 @@ type sigV4Auth struct {
 func newSigV4Auth(ctx context.Context, s Settings, o options, seen *seenSecrets) (*sigV4Auth, error) {
 	load := []func(*config.LoadOptions) error{
 		config.WithRegion(s.Region),
-		config.WithHTTPClient(o.hc),
+	}
+	if o.hcSet {
+		load = append(load, config.WithHTTPClient(o.hc))
 	}
 	if s.AWSProfile != "" {
 		load = append(load, config.WithSharedConfigProfile(s.AWSProfile))

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"os"
 	"testing"
 )
 
@@ -15,3 +16,5 @@ func mustNew(t *testing.T, name string, s Settings, opts ...Option) *Upstream {
 	}
 	return u
 }
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o600) }

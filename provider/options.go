@@ -12,6 +12,7 @@ type Option func(*options)
 
 type options struct {
 	hc    *http.Client
+	hcSet bool // WithHTTPClient was given
 	env   func(string) string
 	sink  func(string)
 	now   func() time.Time
@@ -20,9 +21,13 @@ type options struct {
 
 // WithHTTPClient sets the client used for token fetches and credential
 // endpoints (Google's token endpoint and metadata server, AWS STS, SSO and
-// instance metadata). Default http.DefaultClient. It does not send the
-// upstream calls: NewRequest only builds them.
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.hc = c } }
+// instance metadata). Default http.DefaultClient for Google, and the AWS
+// SDK's own client for AWS (which honours AWS_CA_BUNDLE; the AWS SDK
+// refuses a plain *http.Client while AWS_CA_BUNDLE is set). It does not
+// send the upstream calls: NewRequest only builds them.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *options) { o.hc, o.hcSet = c, c != nil }
+}
 
 // WithEnv sets how environment variables are read (default os.Getenv):
 // API keys, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
