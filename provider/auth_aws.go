@@ -12,6 +12,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -55,12 +56,19 @@ func newSigV4Auth(ctx context.Context, s Settings, o options, seen *seenSecrets)
 		load = append(load, config.WithEC2IMDSEndpoint(s.IMDSEndpoint))
 	}
 	if s.STSEndpoint != "" {
-		endpoint := s.STSEndpoint
-		load = append(load, config.WithServiceOptions(func(id string, opts any) {
-			if so, ok := opts.(*sts.Options); ok && id == sts.ServiceID {
-				so.BaseEndpoint = aws.String(endpoint)
-			}
-		}))
+		// The chain builds its STS clients before service options apply, so
+		// the endpoint is set on the client each STS provider is given.
+		load = append(load,
+			config.WithWebIdentityRoleCredentialOptions(func(wo *stscreds.WebIdentityRoleOptions) {
+				if c, ok := wo.Client.(*sts.Client); ok {
+					wo.Client = stsAt(c, s.STSEndpoint)
+				}
+			}),
+			config.WithAssumeRoleCredentialOptions(func(ao *stscreds.AssumeRoleOptions) {
+				if c, ok := ao.Client.(*sts.Client); ok {
+					ao.Client = stsAt(c, s.STSEndpoint)
+				}
+			}))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
@@ -73,6 +81,13 @@ func newSigV4Auth(ctx context.Context, s Settings, o options, seen *seenSecrets)
 		creds: cfg.Credentials, signer: v4.NewSigner(), service: sigV4Service[s.Kind],
 		region: s.Region, now: o.now, seen: seen,
 	}, nil
+}
+
+// stsAt returns a copy of c that calls the STS endpoint at endpoint.
+func stsAt(c *sts.Client, endpoint string) *sts.Client {
+	o := c.Options()
+	o.BaseEndpoint = aws.String(endpoint)
+	return sts.New(o)
 }
 
 func (a *sigV4Auth) authorize(ctx context.Context, r *http.Request, body []byte) error {

@@ -337,3 +337,27 @@ func TestBedrockStreamRoundTrip(t *testing.T) {
 		t.Fatalf("%q %v\nwant %q", b, err, want)
 	}
 }
+
+func TestSigV4CheckCatchesATamperedRequest(t *testing.T) {
+	isolateAWS(t)
+	u := mustNew(t, "a", Settings{Kind: AWS, Region: "us-east-1", WorkspaceID: "wrk_1", BaseURL: "http://127.0.0.1:9"})
+	body := []byte(`{"model":"m"}`)
+	req, err := u.NewRequest(context.Background(), OpMessages, "m", false, body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = req.URL.Host
+	if msg := verifySigV4(req, body, "aws-external-anthropic", "us-east-1"); msg != "" {
+		t.Fatalf("an untouched request fails: %s", msg)
+	}
+	if verifySigV4(req, []byte(`{"model":"n"}`), "aws-external-anthropic", "us-east-1") == "" {
+		t.Fatal("a changed body passes")
+	}
+	if verifySigV4(req, body, "bedrock", "us-east-1") == "" {
+		t.Fatal("another service name passes")
+	}
+	req.Header.Set("Anthropic-Workspace-Id", "wrk_2")
+	if verifySigV4(req, body, "aws-external-anthropic", "us-east-1") == "" {
+		t.Fatal("a changed workspace header passes")
+	}
+}

@@ -63,9 +63,8 @@ type Settings struct {
 	// AWSProfile is the shared config/credentials profile of the AWS kinds
 	// (default: AWS_PROFILE, else "default").
 	AWSProfile string
-	// STSEndpoint overrides the AWS STS endpoint (and those of the other
-	// AWS services the credential chain may call: SSO, SSO OIDC) used by
-	// web identity and assumed-role credentials.
+	// STSEndpoint overrides the AWS STS endpoint of the web identity and
+	// assumed-role credentials of the AWS kinds.
 	STSEndpoint string
 	// IMDSEndpoint overrides the EC2 instance metadata endpoint of the
 	// instance-role credentials.
