@@ -6,6 +6,7 @@ import (
 	"github.com/bulwarkhq/bulwark/budget"
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -77,7 +78,7 @@ func Default() Config {
 		Addr:      "127.0.0.1:8080",
 		Upstream:  "",
 		Chains:    map[string][]Tier{DefaultChain: Tiers(engine.DefaultTiers()...)},
-		Upstreams: map[string]Upstream{DefaultUpstream: {Kind: KindAnthropic}},
+		Upstreams: map[string]Upstream{DefaultUpstream: {Kind: provider.Anthropic}},
 		Profiles: map[string]Profile{
 			ProfileInteractive: DefaultInteractive(),
 			ProfileBatch:       DefaultBatch(),

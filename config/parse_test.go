@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/catalog"
+	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/goccy/go-yaml"
 )
 
@@ -284,9 +285,9 @@ func everything() Config {
 		"claude-opus-5-5": {{Model: "claude-opus-5-5", Via: []string{"anthropic", "anthropic-b"}, Balance: BalanceOrdered}, {Model: "claude-sonnet-5-5"}},
 	}
 	c.Upstreams = map[string]Upstream{
-		DefaultUpstream: {Kind: KindAnthropic, BaseURL: "https://api.example.com"},
-		"anthropic-b":   {Kind: KindAnthropic, APIKeyEnv: "KEY_B"},
-		"bedrock-us": {Kind: KindAWS, BaseURL: "https://b.example.com", APIKeyEnv: "AWS_KEY", Region: "us-east-1",
+		DefaultUpstream: {Kind: provider.Anthropic, BaseURL: "https://api.example.com"},
+		"anthropic-b":   {Kind: provider.Anthropic, APIKeyEnv: "KEY_B"},
+		"bedrock-us": {Kind: provider.AWS, BaseURL: "https://b.example.com", APIKeyEnv: "AWS_KEY", Region: "us-east-1",
 			Project: "p", WorkspaceID: "w", Resource: "r", Models: map[string]string{"claude-opus-5-5": "us.anthropic.claude-opus-5-5"},
 			CredentialsFile: "/f.json", TokenURL: "https://t.example.com", AWSProfile: "prof",
 			STSEndpoint: "https://sts.example.com", IMDSEndpoint: "http://imds.example.com"},

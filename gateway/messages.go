@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/bulwarkhq/bulwark/store"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -18,7 +19,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.UserID) {
 		return
 	}
-	x.chain = s.chainFor(x.f.Model)
+	x.chain = s.servable(s.chainFor(x.f.Model), provider.OpMessages, r.Header, x.body)
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()
 	}

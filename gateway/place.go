@@ -2,75 +2,167 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
+	"github.com/bulwarkhq/bulwark/provider"
+	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
 // A place is a named upstream other than the default one (DESIGN §13):
 // where the attempts of a deployment whose Attempt.Upstream names it go,
-// and how they are authenticated. The default upstream ("" in the engine,
-// "anthropic" in the config) keeps the Server's own fields (msgURL, the
-// key of WithAPIKey) and its zero-copy path.
+// through its provider.Upstream (wire, auth, translation both ways). The
+// default upstream ("" in the engine, "anthropic" in the config) keeps the
+// Server's own fields (msgURL, the key of WithAPIKey) and its zero-copy path.
 type place struct {
-	name   string
-	kind   string
-	msgURL *url.URL
-	// apiKey is the kind anthropic's x-api-key.
-	apiKey string
-	// models maps a first-party model name to this place's id for it; nil
-	// serves every model under its own name.
-	models map[string]string
+	name string
+	up   *provider.Upstream
+	set  provider.Settings
 }
 
-// setPlaces builds a place for every configured upstream but the default.
+// setPlaces builds a place for every configured upstream but the default;
+// every credential a place holds or obtains is redacted like the API key.
 func (s *Server) setPlaces() error {
 	s.places = make(map[string]*place, len(s.set.upstreams))
-	for name, u := range s.set.upstreams {
+	for name, set := range s.set.upstreams {
 		if name == config.DefaultUpstream {
 			continue
 		}
-		p, err := s.newPlace(name, u)
+		up, err := provider.New(context.Background(), name, set, provider.WithSecretSink(func(v string) { s.red.Add(v) }))
 		if err != nil {
-			return fmt.Errorf("%w: upstream %q: %w", ErrConfig, name, err)
+			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
-		s.places[name] = p
+		s.red.Add(redact.URLSecrets(set.BaseURL)...)
+		s.places[name] = &place{name: name, up: up, set: set}
 	}
 	return nil
 }
 
-func (s *Server) newPlace(name string, u config.Upstream) (*place, error) {
-	p := &place{name: name, kind: u.Kind, models: u.Models}
-	switch u.Kind {
-	case config.KindAnthropic:
-		base := u.BaseURL
-		if base == "" {
-			base = DefaultUpstream
+// checkDeployments fails on a chain's deployment its upstream does not serve.
+func (s *Server) checkDeployments(chain string, c engine.Chain) error {
+	for i, u := range c.Upstreams {
+		if u == "" {
+			continue
 		}
-		bu, err := baseURL(base)
-		if err != nil {
-			return nil, fmt.Errorf("base_url: %w", err)
+		p := s.places[u]
+		if p == nil {
+			return fmt.Errorf("%w: chain %q: upstream %q is not configured", ErrConfig, chain, u)
 		}
-		env := u.APIKeyEnv
-		if env == "" {
-			env = "ANTHROPIC_API_KEY"
+		if _, ok := p.up.ModelID(c.Models[i]); !ok {
+			return fmt.Errorf("%w: chain %q: upstream %q does not serve %s (map it in its models)", ErrConfig, chain, u, c.Models[i])
 		}
-		if p.apiKey = os.Getenv(env); p.apiKey == "" {
-			return nil, fmt.Errorf("its key variable $%s is not set", env)
-		}
-		s.red.Add(p.apiKey)
-		s.red.Add(redact.URLSecrets(base)...)
-		p.msgURL = messagesURL(bu)
-	default:
-		return nil, fmt.Errorf("kind %q is not served by this build", u.Kind)
 	}
-	return p, nil
+	return nil
+}
+
+// upstreamName is the name of the upstream of an attempt or an answer, for
+// bulwark-upstream and the logs: "anthropic" for the default one.
+func upstreamName(up string) string {
+	if up == "" {
+		return config.DefaultUpstream
+	}
+	return up
+}
+
+// servable returns c without the deployments whose upstream cannot take this
+// request (a field, a beta or an op it lacks: provider.Unsupported), each
+// reason logged once per upstream; c itself when all can.
+func (s *Server) servable(c *resolved, op provider.Op, h http.Header, body []byte) *resolved {
+	var drop []int
+	var betas []string
+	read := false // betas are read once, and only for a chain with places
+	for i, u := range c.chain.Upstreams {
+		if u == "" {
+			continue
+		}
+		if !read {
+			betas, read = betasOf(h), true
+		}
+		err := s.places[u].up.Check(op, c.chain.Models[i], betas, body)
+		var un *provider.Unsupported
+		if errors.As(err, &un) {
+			drop = append(drop, i)
+			s.skipOnce(un)
+		}
+	}
+	if drop == nil {
+		return c
+	}
+	out := &resolved{chain: c.chain, quoted: c.quoted}
+	out.chain.Models, out.chain.Upstreams = nil, nil
+	for i, m := range c.chain.Models {
+		if len(drop) > 0 && drop[0] == i {
+			drop = drop[1:]
+			continue
+		}
+		out.chain.Models = append(out.chain.Models, m)
+		out.chain.Upstreams = append(out.chain.Upstreams, c.chain.Upstream(i))
+	}
+	return out
+}
+
+// skipOnce logs a deployment skipped for a reason the first time it is.
+func (s *Server) skipOnce(un *provider.Unsupported) {
+	if _, seen := s.skipped.LoadOrStore(un.Upstream+"\x00"+un.Reason, true); !seen {
+		s.log.Warn("upstream.unsupported", slog.String("upstream", un.Upstream), slog.String("reason", un.Reason),
+			slog.String("effect", "its deployments are skipped for such requests"))
+	}
+}
+
+// betasOf returns the anthropic-beta values of h.
+func betasOf(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Anthropic-Beta") {
+		for _, b := range strings.Split(v, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// errPlaceAuth marks an attempt whose upstream credentials could not be had:
+// taken as the upstream's 401, which pages and moves on (DESIGN §2).
+var errPlaceAuth = errors.New("upstream credentials unavailable")
+
+// messagesRequest builds the Messages call of attempt a: to the default
+// upstream on the zero-copy path, or to the place a.Upstream names. The
+// place's answer must go through translate.
+func (up *upstream) messagesRequest(ctx context.Context, a engine.Attempt) (*http.Request, *place, error) {
+	if a.Upstream == "" {
+		return up.newRequest(ctx, http.MethodPost, up.s.msgURL, a.Model), nil, nil
+	}
+	p := up.s.places[a.Upstream]
+	req, err := p.up.NewRequest(ctx, provider.OpMessages, a.Model, up.f.Stream, up.body, up.forwardedHeaders())
+	if errors.Is(err, provider.ErrAuth) {
+		err = fmt.Errorf("%w: %w", errPlaceAuth, err)
+	}
+	return req, p, err
+}
+
+// attemptFailure is the Result of an attempt whose request could not be built.
+func attemptFailure(err error) taxonomy.Result {
+	if errors.Is(err, errPlaceAuth) {
+		return taxonomy.Result{Status: http.StatusUnauthorized, ErrorType: "authentication_error", Message: err.Error()}
+	}
+	return taxonomy.Result{Err: err}
+}
+
+// translate turns a place's answer into the first-party one; the default
+// upstream's passes as it is.
+func (p *place) translate(resp *http.Response, stream bool) *http.Response {
+	if p == nil {
+		return resp
+	}
+	return p.up.Response(resp, stream)
 }
 
 // baseURL parses an upstream's base URL, which must be http(s).
@@ -87,46 +179,4 @@ func messagesURL(base *url.URL) *url.URL {
 	mu := *base
 	mu.Path, mu.RawPath = base.Path+"/v1/messages", ""
 	return &mu
-}
-
-// statusURL is p's base URL for GET /v1/status, without secrets.
-func (p *place) statusURL() string {
-	u := *p.msgURL
-	u.Path = strings.TrimSuffix(u.Path, "/v1/messages")
-	return redact.URL(&u)
-}
-
-// modelID is p's id for model.
-func (p *place) modelID(model string) string {
-	if id, ok := p.models[model]; ok {
-		return id
-	}
-	return model
-}
-
-// upstreamName is the name of the upstream of an attempt or an answer, for
-// bulwark-upstream and the logs: "anthropic" for the default one.
-func upstreamName(up string) string {
-	if up == "" {
-		return config.DefaultUpstream
-	}
-	return up
-}
-
-// messagesRequest builds the Messages call of attempt a: to the default
-// upstream on the zero-copy path, or to the place a.Upstream names.
-func (up *upstream) messagesRequest(ctx context.Context, a engine.Attempt) (*http.Request, error) {
-	if a.Upstream == "" {
-		return up.newRequest(ctx, http.MethodPost, up.s.msgURL, a.Model), nil
-	}
-	p := up.s.places[a.Upstream]
-	if p == nil { // resolveChains checks every via: a bug if reached
-		return nil, fmt.Errorf("upstream %q is not configured", a.Upstream)
-	}
-	req := up.newRequest(ctx, http.MethodPost, p.msgURL, p.modelID(a.Model))
-	h := req.Header.Clone()
-	delete(h, "Authorization")
-	h["X-Api-Key"] = []string{p.apiKey}
-	req.Header = h
-	return req, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/gateway"
+	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
@@ -17,7 +18,7 @@ func secondKey(t *testing.T, primary, second *sim.Server, primaryURL, secondURL 
 	t.Helper()
 	t.Setenv("TEST_KEY_B", "sk-second-key-0123456789")
 	return startGateway(t, primaryURL,
-		gateway.WithUpstreams(map[string]config.Upstream{"anthropic-b": {Kind: config.KindAnthropic, BaseURL: secondURL, APIKeyEnv: "TEST_KEY_B"}}),
+		gateway.WithUpstreams(map[string]config.Upstream{"anthropic-b": {Kind: provider.Anthropic, BaseURL: secondURL, APIKeyEnv: "TEST_KEY_B"}}),
 		gateway.WithTiers(map[string][]config.Tier{"default": {{Model: sonnet, Via: []string{"anthropic", "anthropic-b"}}, {Model: haiku}, {Model: "static"}}}))
 }
 
@@ -64,7 +65,7 @@ func TestAnUpstreamWithoutItsKeyOrNotConfiguredIsAConfigError(t *testing.T) {
 	_, up := startSim(t)
 	for name, opts := range map[string][]gateway.Option{
 		"key unset": {gateway.WithUpstream(up),
-			gateway.WithUpstreams(map[string]config.Upstream{"b": {Kind: config.KindAnthropic, BaseURL: up, APIKeyEnv: "BULWARK_TEST_UNSET_KEY"}})},
+			gateway.WithUpstreams(map[string]config.Upstream{"b": {Kind: provider.Anthropic, BaseURL: up, APIKeyEnv: "BULWARK_TEST_UNSET_KEY"}})},
 		"not configured": {gateway.WithUpstream(up), gateway.WithTiers(map[string][]config.Tier{"default": {{Model: sonnet, Via: []string{"nowhere"}}}})},
 	} {
 		if _, err := gateway.New(opts...); err == nil || !strings.Contains(err.Error(), "upstream") {

@@ -38,6 +38,7 @@ type Server struct {
 	chainCfg  config.Config
 	chains    map[string]*resolved // every requested model some chain names
 	places    map[string]*place    // the named upstreams but the default (place.go)
+	skipped   sync.Map             // (upstream, reason) pairs logged by skipOnce
 	profiles  map[string]*engine.Profile
 	clients   map[[32]byte]string // sha256(key) -> user ("" = the key's hash)
 	admin     adminKeys           // what opens the admin paths
@@ -200,10 +201,8 @@ func (s *Server) resolveChains() error {
 		if err != nil {
 			return fmt.Errorf("%w: chain %q: %w", ErrConfig, name, err)
 		}
-		for _, u := range c.Upstreams {
-			if u != "" && s.places[u] == nil {
-				return fmt.Errorf("%w: chain %q: upstream %q is not configured", ErrConfig, name, u)
-			}
+		if err := s.checkDeployments(name, c); err != nil {
+			return err
 		}
 	}
 	s.chains = map[string]*resolved{}

@@ -9,6 +9,7 @@ import (
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/internal/redact"
+	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/bulwarkhq/bulwark/store"
 )
 
@@ -54,16 +55,16 @@ type statusWarning struct {
 // breakers are under "breakers", keyed MODEL@NAME (the default upstream's
 // by the model alone).
 type upstreamStatus struct {
-	Kind    string            `json:"kind"`
-	BaseURL string            `json:"base_url"`
+	Kind    provider.Kind     `json:"kind"`
+	BaseURL string            `json:"base_url,omitempty"` // empty: the kind's public endpoint
 	Models  map[string]string `json:"models,omitempty"`
 }
 
 // upstreamsStatus lists the default upstream and every place by name.
 func (s *Server) upstreamsStatus() map[string]upstreamStatus {
-	out := map[string]upstreamStatus{config.DefaultUpstream: {Kind: config.KindAnthropic, BaseURL: redact.URL(s.base)}}
+	out := map[string]upstreamStatus{config.DefaultUpstream: {Kind: provider.Anthropic, BaseURL: redact.URL(s.base)}}
 	for name, p := range s.places {
-		out[name] = upstreamStatus{Kind: p.kind, BaseURL: p.statusURL(), Models: p.models}
+		out[name] = upstreamStatus{Kind: p.set.Kind, BaseURL: redact.Userinfo(p.set.BaseURL), Models: p.set.Models}
 	}
 	return out
 }

@@ -37,14 +37,22 @@ type upstream struct {
 	red      *redact.Redactor // see redactor()
 }
 
-// upstreamHeaders builds the headers of every upstream call of this request.
-func (up *upstream) upstreamHeaders() http.Header {
+// forwardedHeaders are the client's headers that go upstream, without
+// credentials.
+func (up *upstream) forwardedHeaders() http.Header {
 	h := make(http.Header, 8)
 	for k, vv := range up.r.Header {
 		if forwarded(k) {
 			h[k] = vv
 		}
 	}
+	return h
+}
+
+// upstreamHeaders builds the headers of every call of this request to the
+// default upstream.
+func (up *upstream) upstreamHeaders() http.Header {
+	h := up.forwardedHeaders()
 	switch {
 	case up.s.set.apiKey != "":
 		h["X-Api-Key"] = []string{up.s.set.apiKey}
@@ -184,15 +192,16 @@ func readAll(buf *bytes.Buffer, resp *http.Response, limit int64) error {
 func (up *upstream) attemptWhole(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 	actx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
-	req, err := up.messagesRequest(actx, a)
+	req, p, err := up.messagesRequest(actx, a)
 	if err != nil {
-		return reply{}, taxonomy.Result{Err: err}
+		return reply{}, attemptFailure(err)
 	}
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
 	resp, err := up.roundTrip(req)
 	if err != nil {
 		return reply{}, failureOf(ctx, actx, err, false)
 	}
+	resp = p.translate(resp, false)
 	return up.readAnswer(ctx, actx, resp, a.Model, up.s.set.maxResponse, true)
 }
 

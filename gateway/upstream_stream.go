@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
@@ -26,16 +25,19 @@ func (up *upstream) attemptStream(ctx context.Context, a engine.Attempt) (reply,
 	sctx, cancel := context.WithCancel(ctx)
 	w := watch.New(up.s.eng.Clock(), watch.FirstTokenBound(a.Timeout, up.profile.FirstTokenTimeout),
 		up.profile.IdleTimeout, cancel)
-	req, err := up.messagesRequest(sctx, a)
-	var resp *http.Response
-	if err == nil {
-		resp, err = up.roundTrip(req)
+	req, p, err := up.messagesRequest(sctx, a)
+	if err != nil {
+		w.Stop()
+		cancel()
+		return reply{}, attemptFailure(err)
 	}
+	resp, err := up.roundTrip(req)
 	if err != nil {
 		w.Stop()
 		cancel()
 		return reply{}, failureOf(ctx, sctx, err, w.Expired() == watch.FirstToken)
 	}
+	resp = p.translate(resp, true)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		rep, res := up.readAnswer(ctx, sctx, resp, a.Model, maxErrorBody, false)
 		w.Stop()

@@ -36,17 +36,6 @@ func TestAnthropicKindSendsItsOwnKey(t *testing.T) {
 	}
 }
 
-func TestAnthropicKindWithoutAKeySendsNoCredentials(t *testing.T) {
-	u := mustNew(t, "anthropic", Settings{Kind: Anthropic}, WithEnv(envOf(nil)))
-	req, err := u.NewRequest(context.Background(), OpMessages, "m", false, []byte(`{"model":"m"}`), http.Header{"X-Api-Key": {"client"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if req.URL.String() != "https://api.anthropic.com/v1/messages" || req.Header.Get("X-Api-Key") != "" {
-		t.Fatalf("%s %v", req.URL, req.Header)
-	}
-}
-
 func TestNewPathRequestForTheOtherOps(t *testing.T) {
 	srv, seen := playServer(t, "", "", okJSON)
 	u := mustNew(t, "anthropic", Settings{Kind: Anthropic, BaseURL: srv.URL + "/prefix/"}, WithEnv(envOf(map[string]string{"ANTHROPIC_API_KEY": "sk"})))
@@ -157,7 +146,7 @@ func writeAuthorizedUser(t *testing.T) string {
 }
 
 func TestResponseLeavesTheAnthropicKindAlone(t *testing.T) {
-	u := mustNew(t, "anthropic", Settings{Kind: Anthropic}, WithEnv(envOf(nil)))
+	u := mustNew(t, "anthropic", Settings{Kind: Anthropic}, WithEnv(envOf(map[string]string{"ANTHROPIC_API_KEY": "sk-ant-test-key"})))
 	resp := &http.Response{StatusCode: 500, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("<html>"))}
 	if u.Response(resp, false) != resp {
 		t.Fatal("anthropic response changed")
@@ -188,5 +177,12 @@ func TestResponseDecodesAGzipErrorAndBoundsItsRead(t *testing.T) {
 	b, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != 529 || string(b) != anth || resp.Header.Get("Request-Id") != "req_1" {
 		t.Fatalf("%d %s %v", resp.StatusCode, b, resp.Header)
+	}
+}
+
+func TestAnAnthropicUpstreamWithoutItsKeyIsRefused(t *testing.T) {
+	_, err := New(context.Background(), "anthropic-b", Settings{Kind: Anthropic, APIKeyEnv: "KEY_B"}, WithEnv(envOf(nil)))
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "$KEY_B") {
+		t.Fatalf("New error %v, want ErrAuth naming $KEY_B", err)
 	}
 }

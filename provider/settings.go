@@ -8,10 +8,11 @@ import (
 )
 
 // Settings describe one upstream. The zero value of every field but Kind
-// means its default.
+// means its default. The yaml keys are those of the config file's
+// upstreams: entries (config.Upstream is this type).
 type Settings struct {
 	// Kind is the upstream's kind. Required.
-	Kind Kind
+	Kind Kind `yaml:"kind" json:"kind"`
 	// BaseURL is where the upstream is reached. Default per kind:
 	// anthropic https://api.anthropic.com; bedrock
 	// https://bedrock-runtime.{region}.amazonaws.com; bedrock-mantle
@@ -23,7 +24,7 @@ type Settings struct {
 	// endpoints); foundry https://{resource}.services.ai.azure.com/anthropic.
 	// A path in it (http://127.0.0.1:PORT/bedrock-us) is kept in front of
 	// the kind's paths. It must be http or https with a host.
-	BaseURL string
+	BaseURL string `yaml:"base_url,omitempty" json:"base_url,omitempty"`
 	// APIKeyEnv names the environment variable holding a key. Default:
 	// anthropic ANTHROPIC_API_KEY (sent as x-api-key); foundry
 	// ANTHROPIC_FOUNDRY_API_KEY (x-api-key); bedrock and bedrock-mantle
@@ -31,44 +32,44 @@ type Settings struct {
 	// ANTHROPIC_AWS_API_KEY (as the SDK's aws package). On the AWS kinds a
 	// key found there is sent as a bearer token instead of SigV4 signing.
 	// Google kinds take no key.
-	APIKeyEnv string
+	APIKeyEnv string `yaml:"api_key_env,omitempty" json:"api_key_env,omitempty"`
 	// Region is the AWS region (bedrock, bedrock-mantle, aws: required,
 	// else AWS_REGION or AWS_DEFAULT_REGION), the Vertex region (required)
 	// or the Google Cloud location (default "global").
-	Region string
+	Region string `yaml:"region,omitempty" json:"region,omitempty"`
 	// Project is the Google Cloud project (vertex: required; google-cloud:
 	// required unless BaseURL is set).
-	Project string
+	Project string `yaml:"project,omitempty" json:"project,omitempty"`
 	// WorkspaceID is the Anthropic workspace: aws sends it as
 	// anthropic-workspace-id (required, else ANTHROPIC_AWS_WORKSPACE_ID);
 	// google-cloud puts it in the default base URL (required unless
 	// BaseURL is set).
-	WorkspaceID string
+	WorkspaceID string `yaml:"workspace_id,omitempty" json:"workspace_id,omitempty"`
 	// Resource is the Foundry resource name of the default base URL
 	// (foundry: this or BaseURL, not both).
-	Resource string
+	Resource string `yaml:"resource,omitempty" json:"resource,omitempty"`
 	// Models maps a first-party model name to this upstream's id for it.
 	// A model not in a non-nil map is not served here. A nil map serves
 	// every model under its own name on anthropic, aws, google-cloud and
 	// foundry, and no model on bedrock, bedrock-mantle and vertex.
-	Models map[string]string
+	Models map[string]string `yaml:"models,omitempty" json:"models,omitempty"`
 	// CredentialsFile is a Google credentials JSON file (a service-account
 	// key, or any other ADC file) for the Google kinds. Default: the file
 	// named by GOOGLE_APPLICATION_CREDENTIALS, else the rest of Application
 	// Default Credentials (gcloud's file, the metadata server).
-	CredentialsFile string
+	CredentialsFile string `yaml:"credentials_file,omitempty" json:"credentials_file,omitempty"`
 	// TokenURL overrides the Google token endpoint (else the file's
 	// token_uri; else Google's).
-	TokenURL string
+	TokenURL string `yaml:"token_url,omitempty" json:"token_url,omitempty"`
 	// AWSProfile is the shared config/credentials profile of the AWS kinds
 	// (default: AWS_PROFILE, else "default").
-	AWSProfile string
+	AWSProfile string `yaml:"aws_profile,omitempty" json:"aws_profile,omitempty"`
 	// STSEndpoint overrides the AWS STS endpoint of the web identity and
 	// assumed-role credentials of the AWS kinds.
-	STSEndpoint string
+	STSEndpoint string `yaml:"sts_endpoint,omitempty" json:"sts_endpoint,omitempty"`
 	// IMDSEndpoint overrides the EC2 instance metadata endpoint of the
 	// instance-role credentials.
-	IMDSEndpoint string
+	IMDSEndpoint string `yaml:"imds_endpoint,omitempty" json:"imds_endpoint,omitempty"`
 }
 
 // ErrSettings is wrapped by every error New returns for settings that

@@ -51,6 +51,8 @@ func New(ctx context.Context, name string, s Settings, opts ...Option) (*Upstrea
 		u.auth = tokenAuth{what: "Entra ID token", token: o.entra, seen: seen}
 	case s.Kind == Foundry:
 		err = fmt.Errorf("%w: upstream %q: foundry needs a key (%s) or WithEntraToken", ErrAuth, name, keyEnvs(s)[0])
+	case s.Kind == Anthropic:
+		err = fmt.Errorf("%w: upstream %q: needs a key ($%s is not set)", ErrAuth, name, keyEnvs(s)[0])
 	default:
 		u.auth = noAuth{}
 	}
