@@ -17,6 +17,7 @@ import (
 	"github.com/bulwarkhq/bulwark/backoff"
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/sim"
@@ -56,6 +57,93 @@ func startSim(t *testing.T, rules ...sim.Rule) (*sim.Server, string) {
 func testEngine(log *slog.Logger) *engine.Engine {
 	return engine.New(engine.WithLogger(log), engine.WithBudget(budget.New(1, 1000)),
 		engine.WithBreakers(breaker.New(breaker.Settings{Failures: 50})))
+}
+
+// fakeEngine is testEngine on the fake clock fc: its breakers, budget,
+// backoff and the gateway's first-token and idle bounds (which run on the
+// engine's clock) wait until the test advances fc.
+func fakeEngine(fc *clock.Fake, bs breaker.Settings) *engine.Engine {
+	return engine.New(engine.WithClock(fc), engine.WithBudget(budget.New(1, 1000, budget.WithClock(fc))),
+		engine.WithBreakers(breaker.New(bs, breaker.WithClock(fc))))
+}
+
+// newFakeClock returns a fake clock at a fixed instant.
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) }
+
+// testDeadline bounds a test on a fake clock: a timer it waits for that never
+// comes, or an advance that fires nothing, fails the test then instead of
+// hanging it. Ample for the race detector on a busy machine.
+const testDeadline = 20 * time.Second
+
+// deadlineCtx returns a context that ends after testDeadline or with the test.
+func deadlineCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), testDeadline)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitForTimers returns once fc has n timers pending, as fc.WaitForTimers
+// does, or fails the test when ctx ends first; what says which wait it is.
+func waitForTimers(ctx context.Context, t *testing.T, fc *clock.Fake, n int, what string) {
+	t.Helper()
+	ready := make(chan struct{})
+	go func() { fc.WaitForTimers(n); close(ready) }()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		pending := fc.Pending()
+		for range n { // wake the waiting goroutine: it must not outlive the test
+			fc.NewTimer(time.Hour)
+		}
+		<-ready
+		t.Fatalf("waiting for %s: %d timers pending, want %d (%v)", what, pending, n, ctx.Err())
+	}
+}
+
+// answer is a whole HTTP answer read by send.
+type answer struct {
+	resp *http.Response
+	body []byte
+	err  error
+}
+
+// send posts body to url under ctx on a goroutine of its own and returns the
+// channel that gets the whole answer once it is read.
+func send(ctx context.Context, url, body string) <-chan answer {
+	answers := make(chan answer, 1)
+	go func() {
+		req, err := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
+		if err != nil {
+			answers <- answer{err: err}
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answers <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		answers <- answer{resp, b, err}
+	}()
+	return answers
+}
+
+// await returns the answer send reads, failing the test when it could not be
+// read whole or ctx ends first.
+func await(ctx context.Context, t *testing.T, answers <-chan answer) (*http.Response, []byte) {
+	t.Helper()
+	select {
+	case a := <-answers:
+		if a.err != nil {
+			t.Fatalf("the answer: %v", a.err)
+		}
+		return a.resp, a.body
+	case <-ctx.Done():
+		t.Fatalf("no answer: %v", ctx.Err())
+		return nil, nil
+	}
 }
 
 // logBuffer collects the gateway's JSON log lines.

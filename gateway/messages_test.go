@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
-	"github.com/bulwarkhq/bulwark/budget"
-	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/gateway"
 	"github.com/bulwarkhq/bulwark/sim"
@@ -113,36 +111,21 @@ func TestStreamErrorBeforeTheFirstTokenFallsBackInvisibly(t *testing.T) {
 }
 
 func TestFirstTokenTimeoutFallsBack(t *testing.T) {
-	_, up := startSim(t, sim.Rule{Model: sonnet, StreamStall: true})
+	_, up := startSim(t, sim.Rule{Model: sonnet, StreamStall: true}) // silent until the client leaves
 	p := fastProfile()
 	p.Attempts, p.FirstTokenTimeout = 1, 50*time.Millisecond
-	fc := clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	eng := engine.New(engine.WithClock(fc), engine.WithBudget(budget.New(1, 1000)),
-		engine.WithBreakers(breaker.New(breaker.Settings{Failures: 50})))
-	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}), gateway.WithEngine(eng))
-	type answer struct {
-		resp *http.Response
-		body []byte
-		err  error
+	fc := newFakeClock()
+	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}),
+		gateway.WithEngine(fakeEngine(fc, breaker.Settings{Failures: 50})))
+	ctx := deadlineCtx(t)
+	answers := send(ctx, g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
+	waitForTimers(ctx, t, fc, 1, "the primary's first token")
+	fc.Advance(p.FirstTokenTimeout - time.Millisecond)
+	if n := fc.Pending(); n != 1 {
+		t.Fatalf("%d timers pending 1 ms before the first-token timeout, want its 1", n)
 	}
-	answers := make(chan answer, 1)
-	go func() {
-		resp, err := http.Post(g.url+"/v1/messages", "application/json", strings.NewReader(messagesBody(sonnet, "hi", true)))
-		if err != nil {
-			answers <- answer{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		answers <- answer{resp, b, err}
-	}()
-	fc.WaitForTimers(1)               // the primary's attempt waits for its first token
-	fc.Advance(50 * time.Millisecond) // the first-token timeout passes
-	a := <-answers
-	if a.err != nil {
-		t.Fatal(a.err)
-	}
-	resp, b := a.resp, a.body
+	fc.Advance(time.Millisecond) // the first-token timeout passes
+	resp, b := await(ctx, t, answers)
 	evs := parseEvents(t, b)
 	if resp.Header.Get("bulwark-model-used") != haiku || evs[len(evs)-1].name != "message_stop" {
 		t.Fatalf("model %q, events %v", resp.Header.Get("bulwark-model-used"), evs)
@@ -150,19 +133,22 @@ func TestFirstTokenTimeoutFallsBack(t *testing.T) {
 }
 
 func TestStallAfterTheFirstTokenEndsWithAnErrorEvent(t *testing.T) {
-	_, up := startSim(t, sim.Rule{Model: "*", StallAfterTokens: 2})
+	// One token, then silence until the client leaves: that token is the
+	// commit point, so the first wait after the commit is the stall.
+	_, up := startSim(t, sim.Rule{Model: "*", StallAfterTokens: 1})
 	p := fastProfile()
 	p.IdleTimeout = 60 * time.Millisecond
-	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
-	start := time.Now()
-	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("took %v", took)
-	}
+	fc := newFakeClock()
+	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}),
+		gateway.WithEngine(fakeEngine(fc, breaker.Settings{Failures: 50})))
+	ctx := deadlineCtx(t)
+	resp := openStream(ctx, t, g.url, messagesBody(sonnet, "hi", true)) // committed
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	evs := parseEvents(t, b)
+	waitForTimers(ctx, t, fc, 1, "the idle timeout of the wait after the first token")
+	fc.Advance(p.IdleTimeout)
+	evs := readEvents(t, resp)
 	last := evs[len(evs)-1]
 	if last.name != "error" {
 		t.Fatalf("stream ended with %s, want an error event: %v", last.name, evs)
@@ -175,11 +161,11 @@ func TestStallAfterTheFirstTokenEndsWithAnErrorEvent(t *testing.T) {
 		t.Fatalf("error event %s", last.data)
 	}
 	if streamText(t, evs) == "" {
-		t.Fatal("the tokens before the stall were not delivered")
+		t.Fatal("the token before the stall was not delivered")
 	}
 	stalls := g.logs.lines("stream.stalled")
-	if len(stalls) != 1 || stalls[0]["why"] != "stalled" || stalls[0]["events"].(float64) < 4 || stalls[0]["request_id"] == "" {
-		t.Fatalf("stream.stalled lines %v", stalls)
+	if len(stalls) != 1 || stalls[0]["why"] != "stalled" || stalls[0]["events"].(float64) != 4 || stalls[0]["request_id"] == "" {
+		t.Fatalf("stream.stalled lines %v, want one after 4 events", stalls)
 	}
 }
 
@@ -459,18 +445,25 @@ func TestClientHangUpCancelsTheUpstreamAtOnce(t *testing.T) {
 }
 
 func TestStreamsThatDieAfterTheFirstTokenCountAgainstTheModelsBreaker(t *testing.T) {
-	_, up := startSim(t, sim.Rule{Model: sonnet, StallAfterTokens: 2})
+	_, up := startSim(t, sim.Rule{Model: sonnet, StallAfterTokens: 1}) // silent after its first token
 	p := fastProfile()
 	p.IdleTimeout = 40 * time.Millisecond
-	eng := engine.New(engine.WithBreakers(breaker.New(breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Minute})))
+	fc := newFakeClock()
+	eng := fakeEngine(fc, breaker.Settings{Failures: 3, Window: time.Minute, OpenFor: time.Minute})
 	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}), gateway.WithEngine(eng))
-	for range 3 {
-		call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
+	ctx := deadlineCtx(t)
+	for i := range 3 {
+		resp := openStream(ctx, t, g.url, messagesBody(sonnet, "hi", true)) // committed
+		waitForTimers(ctx, t, fc, 1, "the idle timeout after the first token")
+		fc.Advance(p.IdleTimeout)
+		if evs := readEvents(t, resp); evs[len(evs)-1].name != "error" {
+			t.Fatalf("stream %d ended with %s, want a stall's error event", i+1, evs[len(evs)-1].name)
+		}
 	}
 	if st := eng.Breakers().State(sonnet); st != breaker.Open {
 		t.Fatalf("breaker %v after 3 stalled streams, want open", st)
 	}
-	resp, _ := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", true))
+	resp, _ := await(ctx, t, send(ctx, g.url+"/v1/messages", messagesBody(sonnet, "hi", true)))
 	if resp.Header.Get("bulwark-model-used") != haiku {
 		t.Fatalf("with the primary's breaker open, answered by %q", resp.Header.Get("bulwark-model-used"))
 	}

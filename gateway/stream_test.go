@@ -18,11 +18,16 @@ import (
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
-// openStream sends a streamed Messages request and returns once the answer's
-// headers arrived: the gateway sends them only at the commit point.
-func openStream(t *testing.T, url, body string) *http.Response {
+// openStream sends a streamed Messages request under ctx and returns once the
+// answer's headers arrived: the gateway sends them only at the commit point.
+func openStream(ctx context.Context, t *testing.T, url, body string) *http.Response {
 	t.Helper()
-	resp, err := http.Post(url+"/v1/messages", "application/json", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", url+"/v1/messages", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +64,9 @@ func TestStreamAdmittedWhileClosedThatDiesInHalfOpenLeavesTheProbeToDecide(t *te
 	p.Attempts, p.IdleTimeout = 1, time.Minute
 	g := startGateway(t, up, gateway.WithEngine(eng), gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
 
-	old := openStream(t, g.url, messagesBody(sonnet, "a long answer please", true)) // admitted while closed
-	simClock.WaitForTimers(1)                                                       // it stalls
+	ctx := deadlineCtx(t)
+	old := openStream(ctx, t, g.url, messagesBody(sonnet, "a long answer please", true)) // admitted while closed
+	waitForTimers(ctx, t, simClock, 1, "the old stream to stall")
 
 	s.SetRules([]sim.Rule{{Model: sonnet, Status: 529}})
 	if resp, _ := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hi", false)); resp.Header.Get("bulwark-model-used") != haiku {
@@ -73,11 +79,11 @@ func TestStreamAdmittedWhileClosedThatDiesInHalfOpenLeavesTheProbeToDecide(t *te
 
 	// The half-open probe: a stream that stalls for an hour, then completes.
 	s.SetRules([]sim.Rule{{Model: sonnet, StallAfterTokens: 2, Stall: sim.Duration(time.Hour)}})
-	probe := openStream(t, g.url, messagesBody(sonnet, "a long answer please", true))
+	probe := openStream(ctx, t, g.url, messagesBody(sonnet, "a long answer please", true))
 	if m := probe.Header.Get("bulwark-model-used"); m != sonnet {
 		t.Fatalf("probe answered by %q, want %s", m, sonnet)
 	}
-	simClock.WaitForTimers(2)
+	waitForTimers(ctx, t, simClock, 2, "the probe to stall")
 	if st := brk.State(sonnet); st != breaker.HalfOpen {
 		t.Fatalf("breaker %v while the probe streams, want half_open", st)
 	}
@@ -115,16 +121,29 @@ func toolBody(model string) string {
 
 func TestToolUseStreamThatStallsAfterAnEmptyFirstDeltaFallsBack(t *testing.T) {
 	// The simulator's tool_use stream opens with an empty input_json_delta,
-	// as the API's does; the primary's then stalls.
-	_, up := startSim(t, sim.Rule{Model: sonnet, StreamStall: true, StallAfterTokens: 0})
+	// as the API's does; the primary's then stalls (for an hour of the
+	// simulator's clock, which the test never advances).
+	simClock := newFakeClock()
+	_, up, stop, err := sim.Start(sim.WithSeed(7), sim.WithClock(simClock),
+		sim.WithRules([]sim.Rule{{Model: sonnet, StreamStall: true, StallAfterTokens: 0, Stall: sim.Duration(time.Hour)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
 	p := fastProfile()
 	p.Attempts, p.FirstTokenTimeout, p.IdleTimeout = 1, 100*time.Millisecond, 10*time.Second
-	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
-	start := time.Now()
-	resp, b := call(t, "POST", g.url+"/v1/messages", toolBody(sonnet))
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("took %v: the empty delta was taken as the commit point", took)
-	}
+	fc := newFakeClock()
+	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}),
+		gateway.WithEngine(fakeEngine(fc, breaker.Settings{Failures: 50})))
+	ctx := deadlineCtx(t)
+	answers := send(ctx, g.url+"/v1/messages", toolBody(sonnet))
+	waitForTimers(ctx, t, simClock, 1, "the primary to stall after its empty delta")
+	// Had the empty delta been taken as the commit point, the timer pending
+	// now would be the 10 s idle timeout: the first-token timeout passing
+	// would end nothing, and no answer would come before the test's deadline.
+	waitForTimers(ctx, t, fc, 1, "the primary's first token")
+	fc.Advance(p.FirstTokenTimeout)
+	resp, b := await(ctx, t, answers)
 	evs := parseEvents(t, b)
 	if resp.Header.Get("bulwark-model-used") != haiku || evs[len(evs)-1].name != "message_stop" {
 		t.Fatalf("model %q, events %v: want the fallback's complete stream", resp.Header.Get("bulwark-model-used"), evs)
@@ -165,7 +184,7 @@ func TestStreamStillOpenWhenTheShutdownGraceEndsGetsAnErrorEvent(t *testing.T) {
 	base, cancel, served := serveGateway(t, gateway.WithUpstream(up), gateway.WithAPIKey("k"),
 		gateway.WithGrace(100*time.Millisecond), gateway.WithProfiles(map[string]engine.Profile{"interactive": p}))
 
-	resp := openStream(t, base, messagesBody(sonnet, "a long answer please", true))
+	resp := openStream(deadlineCtx(t), t, base, messagesBody(sonnet, "a long answer please", true))
 	cancel() // shut down while the stream is stalled
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
