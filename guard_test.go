@@ -78,6 +78,52 @@ func (f *fixture) guard(t *testing.T, opts ...bulwark.Option) *bulwark.Guard {
 	return g
 }
 
+// newFakeClock returns a fake clock at a fixed instant.
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)) }
+
+// testDeadline bounds a test on a fake clock: a timer it waits for that never
+// comes, or an advance that fires nothing, fails the test then instead of
+// hanging it. Ample for the race detector on a busy machine.
+const testDeadline = 20 * time.Second
+
+// deadlineCtx returns a context that ends after testDeadline or with the test.
+func deadlineCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), testDeadline)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitForTimers returns once fc has n timers pending, as fc.WaitForTimers
+// does, or fails the test when ctx ends first; what says which wait it is.
+func waitForTimers(ctx context.Context, t *testing.T, fc *clock.Fake, n int, what string) {
+	t.Helper()
+	ready := make(chan struct{})
+	go func() { fc.WaitForTimers(n); close(ready) }()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		pending := fc.Pending()
+		for range n { // wake the waiting goroutine: it must not outlive the test
+			fc.NewTimer(time.Hour)
+		}
+		<-ready
+		t.Fatalf("waiting for %s: %d timers pending, want %d (%v)", what, pending, n, ctx.Err())
+	}
+}
+
+// receive returns what comes on c, failing the test when ctx ends first.
+func receive[T any](ctx context.Context, t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-ctx.Done():
+		t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		var zero T
+		return zero
+	}
+}
+
 func (f *fixture) calls(model string) int64 { return f.sim.Stats().Models[model].Requests }
 
 func params(text string) anthropic.MessageNewParams {
@@ -122,10 +168,11 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	fc := clock.NewFake(time.Now())
 	g := f.guard(t, bulwark.WithAttempts(2), bulwark.WithChain(sonnet, "static"), bulwark.WithDeadline(5*time.Second),
 		bulwark.WithClock(fc), bulwark.WithJitterSource(func() float64 { return 0 }))
+	ctx := deadlineCtx(t)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		g.Messages(context.Background(), params("hi"))
+		g.Messages(ctx, params("hi"))
 	}()
 	waiting := make(chan struct{})
 	go func() { fc.WaitForTimers(1); close(waiting) }()
@@ -133,13 +180,17 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	case <-done:
 		t.Fatalf("the call ended after %d primary calls without waiting for retry-after: 1", f.calls(sonnet))
 	case <-waiting:
+	case <-ctx.Done():
+		fc.NewTimer(time.Hour) // wakes the waiting goroutine
+		<-waiting
+		t.Fatalf("the call did not wait for retry-after: 1 on the clock (%v)", ctx.Err())
 	}
 	fc.Advance(time.Second - time.Millisecond)
 	if fc.Pending() != 1 || f.calls(sonnet) != 1 {
 		t.Fatalf("%d primary calls, %d timers pending 1ms before retry-after: 1 ends; want 1 and 1", f.calls(sonnet), fc.Pending())
 	}
 	fc.Advance(time.Millisecond)
-	<-done
+	receive(ctx, t, done, "the call to end after retry-after: 1")
 	if n := f.calls(sonnet); n != 2 {
 		t.Fatalf("%d primary calls, want 2", n)
 	}
@@ -147,14 +198,23 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 
 func TestRetryAfterLongerThanTheDeadlineFallsBackAtOnce(t *testing.T) {
 	f := newFixture(t, sim.Rule{Model: sonnet, Status: 429, RetryAfter: sim.Duration(30 * time.Second)})
-	g := f.guard(t, bulwark.WithDeadline(5*time.Second))
-	start := time.Now()
-	msg, out, err := g.Messages(context.Background(), params("hi"))
-	if err != nil || msg == nil || out.Model != haiku {
-		t.Fatalf("err=%v out=%+v", err, out)
+	// On a fake clock no one advances, a wait for retry-after never ends:
+	// the call answers only if it falls back at once.
+	g := f.guard(t, bulwark.WithDeadline(5*time.Second), bulwark.WithClock(newFakeClock()))
+	ctx := deadlineCtx(t)
+	type result struct {
+		msg *anthropic.Message
+		out bulwark.Outcome
+		err error
 	}
-	if took := time.Since(start); took > 500*time.Millisecond {
-		t.Fatalf("took %v: it slept instead of falling back", took)
+	results := make(chan result, 1)
+	go func() {
+		msg, out, err := g.Messages(ctx, params("hi"))
+		results <- result{msg, out, err}
+	}()
+	r := receive(ctx, t, results, "the fallback's answer: the call waited instead of falling back")
+	if r.err != nil || r.msg == nil || r.out.Model != haiku {
+		t.Fatalf("err=%v out=%+v", r.err, r.out)
 	}
 	if f.calls(sonnet) != 1 {
 		t.Fatalf("%d primary calls, want 1", f.calls(sonnet))
@@ -274,16 +334,30 @@ func collect(s *bulwark.Stream) string {
 }
 
 func TestStreamFallsBackInvisiblyBeforeTheFirstToken(t *testing.T) {
-	tests := map[string]sim.Rule{
-		"first-token timeout": {Model: sonnet, StreamStall: true},
-		"SSE error event":     {Model: sonnet, StreamError: true, ErrorType: "overloaded_error"},
-		"HTTP 529":            {Model: sonnet, Status: 529},
+	const firstToken = 150 * time.Millisecond
+	tests := map[string]struct {
+		rule sim.Rule
+		// times out: the primary is silent until its first-token timeout
+		// passes on the Guard's clock.
+		timesOut bool
+	}{
+		"first-token timeout": {sim.Rule{Model: sonnet, StreamStall: true}, true},
+		"SSE error event":     {sim.Rule{Model: sonnet, StreamError: true, ErrorType: "overloaded_error"}, false},
+		"HTTP 529":            {sim.Rule{Model: sonnet, Status: 529}, false},
 	}
-	for name, rule := range tests {
+	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			f := newFixture(t, rule)
-			g := f.guard(t, bulwark.WithAttempts(1), bulwark.WithStreamTimeouts(150*time.Millisecond, time.Second))
-			s := g.Stream(context.Background(), params("tell me a story"))
+			f := newFixture(t, tt.rule)
+			fc := newFakeClock()
+			g := f.guard(t, bulwark.WithClock(fc), bulwark.WithAttempts(1), bulwark.WithStreamTimeouts(firstToken, time.Second))
+			ctx := deadlineCtx(t)
+			streams := make(chan *bulwark.Stream, 1)
+			go func() { streams <- g.Stream(ctx, params("tell me a story")) }()
+			if tt.timesOut {
+				waitForTimers(ctx, t, fc, 1, "the primary's first token")
+				fc.Advance(firstToken)
+			}
+			s := receive(ctx, t, streams, "the fallback's stream")
 			defer s.Close()
 			text := collect(s)
 			if err := s.Err(); err != nil {
@@ -300,13 +374,14 @@ func TestStreamStallAfterTheFirstTokenEndsWithAnErrorAndTheTextSoFar(t *testing.
 	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 3}) // stalls until the client leaves
 	fc := clock.NewFake(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithStreamTimeouts(time.Second, 100*time.Millisecond))
-	s := g.Stream(context.Background(), params("tell me a long story about resilience"))
+	ctx := deadlineCtx(t)
+	s := g.Stream(ctx, params("tell me a long story about resilience"))
 	defer s.Close()
 	texts := make(chan string, 1)
 	go func() { texts <- collect(s) }()
-	fc.WaitForTimers(1) // the stream waits for its next event
+	waitForTimers(ctx, t, fc, 1, "the stream's wait for its next event")
 	fc.Advance(100 * time.Millisecond)
-	text := <-texts
+	text := receive(ctx, t, texts, "the stalled stream to end")
 	var se *bulwark.StreamError
 	if err := s.Err(); !errors.As(err, &se) || !errors.Is(err, bulwark.ErrStalled) {
 		t.Fatalf("err = %v, want a stall", err)
@@ -330,14 +405,15 @@ func TestStreamWithIdleTimeoutZeroHasNoStallBound(t *testing.T) {
 	f := &fixture{sim: srv, url: url, logs: &syncBuffer{}}
 	fc := clock.NewFake(simClock.Now())
 	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithStreamTimeouts(time.Second, 0))
-	s := g.Stream(context.Background(), params("a long answer please"))
+	ctx := deadlineCtx(t)
+	s := g.Stream(ctx, params("a long answer please"))
 	defer s.Close()
 	texts := make(chan string, 1)
 	go func() { texts <- collect(s) }()
-	simClock.WaitForTimers(1)  // the upstream stalls
+	waitForTimers(ctx, t, simClock, 1, "the upstream to stall")
 	fc.Advance(24 * time.Hour) // no gap is too long: 0 means no idle bound, as in the gateway
 	simClock.Advance(time.Hour)
-	if text := <-texts; s.Err() != nil || text == "" || s.Message().StopReason == "" {
+	if text := receive(ctx, t, texts, "the stream to end"); s.Err() != nil || text == "" || s.Message().StopReason == "" {
 		t.Fatalf("err %v, text %q, stop %q: an idle timeout of 0 bounded the gap", s.Err(), text, s.Message().StopReason)
 	}
 }
@@ -382,12 +458,24 @@ func TestARetiredModelInTheChainIsWarnedAboutAtStart(t *testing.T) {
 }
 
 func TestStreamsThatStallAfterTheFirstTokenOpenTheBreaker(t *testing.T) {
-	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 2})
-	g := f.guard(t, bulwark.WithStreamTimeouts(time.Second, 40*time.Millisecond),
+	// One token, then silence until the client leaves: that token is the
+	// commit point, so the first wait after it is the stall.
+	f := newFixture(t, sim.Rule{Model: sonnet, StallAfterTokens: 1})
+	fc := newFakeClock()
+	const idle = 40 * time.Millisecond
+	g := f.guard(t, bulwark.WithClock(fc), bulwark.WithStreamTimeouts(time.Second, idle),
 		bulwark.WithBreaker(breaker.Settings{Failures: 2, Window: time.Minute, OpenFor: time.Minute}))
-	for range 2 {
-		s := g.Stream(context.Background(), params("hi"))
-		collect(s)
+	ctx := deadlineCtx(t)
+	for i := range 2 {
+		s := g.Stream(ctx, params("hi")) // committed
+		texts := make(chan string, 1)
+		go func() { texts <- collect(s) }()
+		waitForTimers(ctx, t, fc, 1, "the idle timeout after the first token")
+		fc.Advance(idle)
+		receive(ctx, t, texts, "the stalled stream to end")
+		if err := s.Err(); !errors.Is(err, bulwark.ErrStalled) {
+			t.Fatalf("stream %d ended with %v, want a stall", i+1, err)
+		}
 		s.Close()
 	}
 	if st := g.Breakers().State(sonnet); st != breaker.Open {

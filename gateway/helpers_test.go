@@ -146,6 +146,65 @@ func await(ctx context.Context, t *testing.T, answers <-chan answer) (*http.Resp
 	}
 }
 
+// readsPast is an HTTP transport whose response bodies tell, by closing
+// asked, when their reader asks for more after it has had every byte up to
+// and including marker: the proxy has handled what came before the marker's
+// end (it is not a commit point) and waits for what comes next.
+type readsPast struct {
+	marker []byte
+	asked  chan struct{}
+	once   sync.Once
+}
+
+func newReadsPast(marker string) *readsPast {
+	return &readsPast{marker: []byte(marker), asked: make(chan struct{})}
+}
+
+func (rp *readsPast) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil {
+		resp.Body = &markedBody{ReadCloser: resp.Body, rp: rp}
+	}
+	return resp, err
+}
+
+// markedBody is a response body of a readsPast transport.
+type markedBody struct {
+	io.ReadCloser
+	rp   *readsPast
+	seen []byte
+	past bool // marker was among the bytes read
+}
+
+func (b *markedBody) Read(p []byte) (int, error) {
+	if b.past {
+		b.rp.once.Do(func() { close(b.rp.asked) })
+	}
+	n, err := b.ReadCloser.Read(p)
+	if !b.past {
+		b.seen = append(b.seen, p[:n]...)
+		b.past = bytes.Contains(b.seen, b.rp.marker)
+	}
+	return n, err
+}
+
+// emptyToolDelta ends the empty input_json_delta that opens the simulator's
+// tool_use streams.
+const emptyToolDelta = `"partial_json":""}}` + "\n\n"
+
+// receive returns what comes on c, failing the test when ctx ends first.
+func receive[T any](ctx context.Context, t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-ctx.Done():
+		t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		var zero T
+		return zero
+	}
+}
+
 // logBuffer collects the gateway's JSON log lines.
 type logBuffer struct {
 	mu sync.Mutex

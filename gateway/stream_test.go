@@ -121,26 +121,21 @@ func toolBody(model string) string {
 
 func TestToolUseStreamThatStallsAfterAnEmptyFirstDeltaFallsBack(t *testing.T) {
 	// The simulator's tool_use stream opens with an empty input_json_delta,
-	// as the API's does; the primary's then stalls (for an hour of the
-	// simulator's clock, which the test never advances).
-	simClock := newFakeClock()
-	_, up, stop, err := sim.Start(sim.WithSeed(7), sim.WithClock(simClock),
-		sim.WithRules([]sim.Rule{{Model: sonnet, StreamStall: true, StallAfterTokens: 0, Stall: sim.Duration(time.Hour)}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
+	// as the API's does; the primary's then stalls until the client leaves.
+	_, up := startSim(t, sim.Rule{Model: sonnet, StreamStall: true, StallAfterTokens: 0})
 	p := fastProfile()
 	p.Attempts, p.FirstTokenTimeout, p.IdleTimeout = 1, 100*time.Millisecond, 10*time.Second
 	fc := newFakeClock()
+	rp := newReadsPast(emptyToolDelta)
 	g := startGateway(t, up, gateway.WithProfiles(map[string]engine.Profile{"interactive": p}),
-		gateway.WithEngine(fakeEngine(fc, breaker.Settings{Failures: 50})))
+		gateway.WithEngine(fakeEngine(fc, breaker.Settings{Failures: 50})), gateway.WithTransport(rp))
 	ctx := deadlineCtx(t)
 	answers := send(ctx, g.url+"/v1/messages", toolBody(sonnet))
-	waitForTimers(ctx, t, simClock, 1, "the primary to stall after its empty delta")
-	// Had the empty delta been taken as the commit point, the timer pending
-	// now would be the 10 s idle timeout: the first-token timeout passing
-	// would end nothing, and no answer would come before the test's deadline.
+	// Once the gateway reads on past the empty delta, it has decided about
+	// it. Had it committed there, the timer pending now would be the 10 s
+	// idle timeout (armed before that read): the first-token timeout passing
+	// would end nothing, and no answer would come before the deadline.
+	receive(ctx, t, rp.asked, "the gateway to read on past the primary's empty delta")
 	waitForTimers(ctx, t, fc, 1, "the primary's first token")
 	fc.Advance(p.FirstTokenTimeout)
 	resp, b := await(ctx, t, answers)
