@@ -35,12 +35,12 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPut:
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
-			s.writeError(w, http.StatusBadRequest, "invalid_request_error", "could not read the rules (at most 1 MiB): "+err.Error())
+			s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "could not read the rules (at most 1 MiB): "+err.Error())
 			return
 		}
 		rules, err := ParseRules(body)
 		if err != nil {
-			s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+			s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
 			return
 		}
 		s.SetRules(rules)
@@ -72,5 +72,5 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminMethod(w http.ResponseWriter, r *http.Request, allow string) {
 	w.Header().Set("Allow", allow)
-	s.writeError(w, http.StatusMethodNotAllowed, "not_found_error", "Method Not Allowed: "+r.Method+" "+r.URL.Path+" (use "+allow+")")
+	s.writeError(w, r, http.StatusMethodNotAllowed, "not_found_error", "Method Not Allowed: "+r.Method+" "+r.URL.Path+" (use "+allow+")")
 }

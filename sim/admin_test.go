@@ -157,7 +157,7 @@ func TestStatsCountEveryOutcomePerModel(t *testing.T) {
 	if st := s.Stats(); st.Requests != 0 || len(st.Models) != 0 {
 		t.Errorf("after reset: %+v", st)
 	}
-	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{},"protocols":{},"connections":0}` {
+	if got := serve(s, "GET", "/_sim/stats", "").Body.String(); got != `{"requests":0,"models":{},"protocols":{},"connections":0,"upstreams":{}}` {
 		t.Errorf("empty stats JSON %s", got)
 	}
 }

@@ -34,9 +34,63 @@
 //     Invalid requests get the real API's 400 invalid_request_error messages
 //     (e.g. "max_tokens: Field required"); unknown paths 404 and wrong methods
 //     405, both not_found_error; bodies over 32 MiB 413 request_too_large.
-//     API keys and anthropic-version are not checked, and keys are never
+//     First-party API keys and anthropic-version are not checked, and keys are never
 //     echoed — unless a rule asks for it (echo_key), to test that a gateway
 //     passes no key on.
+//
+// # Providers (DESIGN §13)
+//
+// The same answers and faults are served on each provider's wire. A
+// request's upstream name is its first path segment when that segment is
+// not one the APIs use (v1, model, anthropic): /anthropic-b/v1/messages is
+// upstream "anthropic-b", the rest is routed as /v1/messages. Without one
+// the name is the kind's ("anthropic", "bedrock", ...). Rules match a name
+// or a kind (Rule.Upstream) and Stats.Upstreams counts per name.
+//
+//   - anthropic: /v1/... as above; any key or none.
+//   - bedrock: POST /model/{id}/invoke and /invoke-with-response-stream
+//     (bedrock.go, eventstream.go). The id (a model, an inference profile,
+//     an ARN) maps to the first-party name ("us.anthropic.claude-sonnet-5-5-v1:0"
+//     is claude-sonnet-5-5). The body has no model or stream and
+//     anthropic_version "bedrock-2023-05-31" (a first-party version date is
+//     accepted too, as the Go SDK sends one), else 400 ValidationException.
+//     Answers: the message with x-amzn-requestid and
+//     x-amzn-bedrock-*-token-count headers; streams are
+//     application/vnd.amazon.eventstream frames (the AWS SDK's encoder),
+//     chunk events carrying the base64 event, message_stop carrying
+//     amazon-bedrock-invocationMetrics. Errors: x-amzn-errortype and
+//     {"message"}; 429 ThrottlingException, 400 ValidationException, 500
+//     InternalServerException, 503 and 529 (sent as 503)
+//     ServiceUnavailableException. Stream errors are exception frames:
+//     throttlingException (rate_limit_error), modelStreamErrorException
+//     (overloaded_error), internalServerException (api_error),
+//     validationException (invalid_request_error).
+//   - vertex: POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/{id}:rawPredict
+//     and :streamRawPredict (SSE as first-party), …/models/count-tokens:rawPredict
+//     (vertex.go). Body without model, anthropic_version "vertex-2023-10-16".
+//     Errors are Google's, {"error":{"code","message","status"}}
+//     (RESOURCE_EXHAUSTED, UNAVAILABLE, INTERNAL, INVALID_ARGUMENT, ...),
+//     wrapped in a JSON array on :streamRawPredict, never with retry-after.
+//   - bedrock-mantle, aws, google-cloud, foundry: the first-party wire at
+//     another base URL (/v1/..., /anthropic/v1/..., and google-cloud's
+//     /v1/projects/{p}/locations/{l}/workspaces/{w}/invoke/v1/...), Anthropic
+//     errors. The path cannot tell these from the first-party API, so the
+//     credential does (cloudauth.go), then a name starting with the kind
+//     ("foundry-eu"), which then demands that kind's credential.
+//
+// Auth and its test credentials (cloudauth.go, google_token.go): SigV4
+// signatures are verified with the AWS SDK's signer against [AWSAccessKeyID]
+// and [AWSSecretAccessKey] (any region; services bedrock, bedrock-mantle,
+// aws-external-anthropic); "Authorization: Bearer [AWSBearerToken]" is a
+// Bedrock API key (bedrock, bedrock-mantle). Google kinds need a bearer
+// issued by POST /_sim/google/token (the JWT-bearer grant of the service
+// account in GET /_sim/google/service-account.json, whose token_uri points
+// back here) or by the GCE metadata paths (/computeMetadata/v1/..., with
+// Metadata-Flavor: Google; set GCE_METADATA_HOST to the sim's host:port).
+// Foundry takes api-key or x-api-key [FoundryAPIKey], or Bearer [EntraToken].
+// Refusals: Bedrock 403 AccessDeniedException, UnrecognizedClientException
+// or InvalidSignatureException; Vertex 401 UNAUTHENTICATED; the others 401
+// authentication_error or 403 permission_error.
 //
 // # Faults
 //

@@ -26,9 +26,10 @@ func (p *plan) withEcho(msg string) string {
 // outcome is the Stats key for the plan.
 func (p *plan) outcome() string { return p.kind.outcome(p.rule.Status) }
 
-// plan draws the rules in force for a request to model: the live rules, then
-// the current script phase's.
-func (s *Server) plan(model string, stream bool) plan {
+// plan draws the rules in force for a request to model on r's upstream: the
+// live rules, then the current script phase's.
+func (s *Server) plan(r *http.Request, model string, stream bool) plan {
+	up := upstreamOf(r)
 	var phase []Rule
 	var phaseHits []uint64
 	if s.script != nil {
@@ -41,24 +42,24 @@ func (s *Server) plan(model string, stream bool) plan {
 	hits := [2][]uint64{s.hits, phaseHits}
 	for k, set := range [2][]Rule{s.rules, phase} {
 		for i := range set {
-			r := &set[i]
-			if !r.matches(model) {
+			rule := &set[i]
+			if !rule.matches(up, model) {
 				continue
 			}
-			if r.Rate > 0 && r.Rate < 1 && s.rng.Float64() >= r.Rate {
+			if rule.Rate > 0 && rule.Rate < 1 && s.rng.Float64() >= rule.Rate {
 				continue
 			}
-			if r.Every > 1 {
+			if rule.Every > 1 {
 				n := hits[k][i]
 				hits[k][i]++
-				if n%uint64(r.Every) != 0 {
+				if n%uint64(rule.Every) != 0 {
 					continue
 				}
 			}
-			p.latency += time.Duration(r.Latency)
+			p.latency += time.Duration(rule.Latency)
 			if p.kind == faultNone {
-				if k := r.fault(stream); k != faultNone {
-					p.kind, p.rule = k, *r
+				if k := rule.fault(stream); k != faultNone {
+					p.kind, p.rule = k, *rule
 				}
 			}
 		}
@@ -115,7 +116,7 @@ func (s *Server) preAnswer(w http.ResponseWriter, r *http.Request, p *plan, mode
 			w.Header().Set("retry-after", strconv.FormatInt(retryAfterSeconds(ra), 10))
 			w.Header().Set("retry-after-ms", strconv.FormatInt(ra.Milliseconds(), 10))
 		}
-		s.writeError(w, p.rule.Status, typ, p.withEcho(msg))
+		s.writeError(w, r, p.rule.Status, typ, p.withEcho(msg))
 		return true
 	case faultMalformed:
 		if malformedBody != nil {

@@ -8,36 +8,45 @@ import (
 
 // handleMessages answers POST /v1/messages, streaming or not.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
-	if !ok {
-		return
+	if body, ok := s.readBody(w, r); ok {
+		s.messages(w, r, body)
 	}
+}
+
+// messages answers a Messages body (in the first-party form) on r's wire.
+func (s *Server) messages(w http.ResponseWriter, r *http.Request, body []byte) {
 	h := w.Header()
+	wire := upstreamOf(r).kind
 	req, err := parseRequest(body, true)
 	now := s.clock.Now()
 	if err != nil {
-		s.count(req.model, "invalid")
-		s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+		s.count(r, req.model, "invalid")
+		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
 	rl, wait, ok := s.limits.take(req.model, now)
-	setRateHeaders(h, rl, req.inputTokens)
+	if wire != KindBedrock && wire != KindVertex {
+		setRateHeaders(h, rl, req.inputTokens)
+	}
 	if !ok {
-		s.count(req.model, "rate_limited")
+		s.count(r, req.model, "rate_limited")
 		h.Set("retry-after", strconv.FormatInt(max(1, retryAfterSeconds(wait)), 10))
-		s.writeError(w, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
+		s.writeError(w, r, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
 			"This request would exceed the rate limit for your organization of %d requests per minute for %s (simulated). Please try again later.",
 			rl.limit, req.model))
 		return
 	}
-	p := s.plan(req.model, req.stream)
-	s.count(req.model, p.outcome())
+	p := s.plan(r, req.model, req.stream)
+	s.count(r, req.model, p.outcome())
 	ans := s.compose(req)
 	if req.stream {
 		if !s.preAnswer(w, r, &p, req.model, nil) {
 			s.stream(w, r, req, ans, &p)
 		}
 		return
+	}
+	if wire == KindBedrock {
+		setBedrockUsage(h, req, ans)
 	}
 	out := marshal(s.messageBody(req, ans, false))
 	if !s.preAnswer(w, r, &p, req.model, out) {
@@ -53,13 +62,13 @@ func (s *Server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := parseRequest(body, false)
 	if err != nil {
-		s.count(req.model, "invalid")
-		s.writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+		s.count(r, req.model, "invalid")
+		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
 	setRateHeaders(w.Header(), s.limits.peek(req.model, s.clock.Now()), req.inputTokens)
-	p := s.plan(req.model, false)
-	s.count(req.model, p.outcome())
+	p := s.plan(r, req.model, false)
+	s.count(r, req.model, p.outcome())
 	out := []byte(`{"input_tokens":` + strconv.Itoa(req.inputTokens) + `}`)
 	if !s.preAnswer(w, r, &p, req.model, out) {
 		writeJSON(w, http.StatusOK, out)

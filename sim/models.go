@@ -88,11 +88,11 @@ func displayName(id string) string {
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	all := s.models()
 	var body []byte
-	if id, ok := strings.CutPrefix(r.URL.Path, "/v1/models/"); ok {
+	if id, ok := strings.CutPrefix(upstreamOf(r).path, "/v1/models/"); ok {
 		i := indexOf(all, id)
 		if i < 0 {
-			s.count("", "invalid")
-			s.writeError(w, http.StatusNotFound, "not_found_error", "model: "+id)
+			s.count(r, "", "invalid")
+			s.writeError(w, r, http.StatusNotFound, "not_found_error", "model: "+id)
 			return
 		}
 		body = marshal(all[i])
@@ -102,8 +102,8 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {
-				s.count("", "invalid")
-				s.writeError(w, http.StatusBadRequest, "invalid_request_error", "limit: Input should be an integer from 1 to 1000")
+				s.count(r, "", "invalid")
+				s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "limit: Input should be an integer from 1 to 1000")
 				return
 			}
 			limit = n
@@ -129,8 +129,8 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 		body = marshal(page)
 	}
 	setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
-	p := s.plan("", false)
-	s.count("", p.outcome())
+	p := s.plan(r, "", false)
+	s.count(r, "", p.outcome())
 	if !s.preAnswer(w, r, &p, "", body) {
 		writeJSON(w, http.StatusOK, body)
 	}

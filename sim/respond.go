@@ -8,9 +8,18 @@ import (
 	"time"
 )
 
-// writeError answers status with an Anthropic error body; the request-id
-// header, if set, is repeated in the body.
-func (s *Server) writeError(w http.ResponseWriter, status int, errType, msg string) {
+// writeError answers status with an error body in the shape of r's wire:
+// Bedrock's (bedrockError), Google's (googleError), else Anthropic's, whose
+// request-id header, if set, is repeated in the body.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, errType, msg string) {
+	switch upstreamOf(r).kind {
+	case KindBedrock:
+		writeBedrockError(w, status, errType, msg)
+		return
+	case KindVertex:
+		writeGoogleError(w, r, status, msg)
+		return
+	}
 	h := w.Header()
 	id := h.Get("request-id")
 	if id == "" { // an admin endpoint
@@ -43,14 +52,14 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	if err == nil {
 		return body, true
 	}
-	s.count("", "invalid")
+	s.count(r, "", "invalid")
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		s.writeError(w, http.StatusRequestEntityTooLarge, "request_too_large",
+		s.writeError(w, r, http.StatusRequestEntityTooLarge, "request_too_large",
 			"Request exceeds the maximum allowed number of bytes. The maximum request size is 32 MB.")
 		return nil, false
 	}
-	s.writeError(w, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
+	s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
 	return nil, false
 }
 

@@ -17,20 +17,32 @@ import (
 //	{"model":"claude-sonnet-5-5","status":529,"every":2}
 //
 // Every rule whose Model matches a request is considered in order, each with
-// its own Rate draw (and, with Every, its own count). All that apply add their Latency; the first that applies
-// and produces a fault (Reset, Hang, Status, Malformed, or on streams
+// its own Rate draw (and, with Every, its own count). All that apply add
+// their Latency; the first that applies and produces a fault (Reset, Hang, Status, Malformed, or on streams
 // StreamError / a stall) decides the fault. Stream-only faults are skipped for
 // non-streaming requests, leaving the next rule free to fault.
 // Within one rule the fault kinds rank Reset > Hang > Status > Malformed >
 // stream faults; a rule may both stall and then end with a stream error.
 //
 // Rules apply to POST /v1/messages, POST /v1/messages/count_tokens (matched
-// by the model in the body), and GET /v1/models, POST /v1/messages/batches
-// and POST /v1/files (matched only by "*").
+// by the model in the body), Bedrock's invoke and Vertex's rawPredict
+// (matched by the first-party name of the model in the URL, e.g.
+// "claude-sonnet-5-5" for us.anthropic.claude-sonnet-5-5-v1:0), and
+// GET /v1/models, POST /v1/messages/batches and POST /v1/files (matched only
+// by "*"), on every upstream unless Upstream names one. On Bedrock and
+// Vertex a fault takes that provider's shape: an error status is Bedrock's
+// exception or Google's error, a stream error Bedrock's exception frame.
 type Rule struct {
 	// Model is the exact model name the rule matches, or "*" for every model.
 	// Required.
 	Model string `json:"model"`
+	// Upstream limits the rule to the requests of one upstream: its name
+	// (the first path segment, e.g. "bedrock-us" for /bedrock-us/model/…)
+	// or its kind ("anthropic", "bedrock", "vertex", "bedrock-mantle",
+	// "aws", "google-cloud", "foundry"). Empty or "*" matches every
+	// upstream. {"upstream":"anthropic","model":"*","status":529} takes the
+	// first-party API down while Bedrock answers.
+	Upstream string `json:"upstream,omitempty"`
 	// Rate is the chance, 0..1, that the rule applies to a matching request,
 	// drawn from the server's seeded generator. 0 (or absent) means 1: always.
 	Rate float64 `json:"rate,omitempty"`
@@ -142,7 +154,13 @@ func (k faultKind) outcome(status int) string {
 	return "ok"
 }
 
-func (r *Rule) matches(model string) bool { return r.Model == "*" || r.Model == model }
+// matches reports whether the rule applies to model on upstream up: its
+// Model is "*" or the model, and its Upstream is empty, "*", up's name or
+// up's kind.
+func (r *Rule) matches(up upstream, model string) bool {
+	return (r.Model == "*" || r.Model == model) &&
+		(r.Upstream == "" || r.Upstream == "*" || r.Upstream == up.name || r.Upstream == up.kind)
+}
 
 func (r *Rule) streamErrors() bool { return r.StreamError || r.StreamErrorAfterTokens > 0 }
 

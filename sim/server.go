@@ -36,8 +36,9 @@ type Server struct {
 	phaseHits [][]uint64
 	rng       *rand.Rand
 
-	stats statsBook
-	conns atomic.Int64 // open client connections, see ConnState
+	stats  statsBook
+	google googleAuth   // the access tokens issued by /_sim/google/token
+	conns  atomic.Int64 // open client connections, see ConnState
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
@@ -153,47 +154,75 @@ func Start(opts ...Option) (*Server, string, func(), error) {
 	return s, "http://" + ln.Addr().String(), stop, nil
 }
 
-// ServeHTTP answers the Anthropic API endpoints and the /_sim admin endpoints.
+// ServeHTTP answers the API endpoints of every provider kind (see the
+// package doc), the /_sim admin endpoints and the Google token endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
-	p := r.URL.Path
-	if !strings.HasPrefix(p, "/_sim/") {
-		// Every API answer carries it, errors included (writeError adds the
-		// rate-limit headers when a handler has not).
-		w.Header().Set("request-id", newID("req_01", 22))
-		s.stats.proto(r.Proto)
+	switch p := r.URL.Path; {
+	case p == "/_sim/faults":
+		s.handleFaults(w, r)
+		return
+	case p == "/_sim/stats":
+		s.handleStats(w, r)
+		return
+	case p == "/_sim/reset":
+		s.handleReset(w, r)
+		return
+	case p == "/_sim/google/token":
+		s.handleGoogleToken(w, r)
+		return
+	case p == "/_sim/google/service-account.json":
+		s.handleServiceAccount(w, r)
+		return
+	case strings.HasPrefix(p, "/computeMetadata/"):
+		s.handleMetadata(w, r)
+		return
+	case strings.HasPrefix(p, "/_sim/"):
+		s.writeError(w, r, http.StatusNotFound, "not_found_error", "Not Found")
+		return
 	}
-	switch {
-	case p == "/v1/messages":
+	rt := parseRoute(r.URL.EscapedPath())
+	r, ok := s.enter(w, r, rt)
+	if !ok {
+		return
+	}
+	switch rt.op {
+	case opMessages:
 		if s.allow(w, r, http.MethodPost) {
 			s.handleMessages(w, r)
 		}
-	case p == "/v1/messages/count_tokens":
+	case opCountTokens:
 		if s.allow(w, r, http.MethodPost) {
 			s.handleCountTokens(w, r)
 		}
-	case p == "/v1/messages/batches":
+	case opBatches:
 		if s.allow(w, r, http.MethodPost) {
 			s.handleCreateBatch(w, r)
 		}
-	case p == "/v1/files":
+	case opFiles:
 		if s.allow(w, r, http.MethodPost) {
 			s.handleCreateFile(w, r)
 		}
-	case p == "/v1/models" || strings.HasPrefix(p, "/v1/models/") && len(p) > len("/v1/models/"):
+	case opModels:
 		if s.allow(w, r, http.MethodGet) {
 			s.handleModels(w, r)
 		}
-	case p == "/_sim/faults":
-		s.handleFaults(w, r)
-	case p == "/_sim/stats":
-		s.handleStats(w, r)
-	case p == "/_sim/reset":
-		s.handleReset(w, r)
+	case opInvoke:
+		if s.allow(w, r, http.MethodPost) {
+			s.handleInvoke(w, r, rt)
+		}
+	case opRawPredict:
+		if s.allow(w, r, http.MethodPost) {
+			s.handleRawPredict(w, r, rt)
+		}
+	case opVertexCount:
+		if s.allow(w, r, http.MethodPost) {
+			s.handleCountTokens(w, r)
+		}
 	default:
-		s.count("", "invalid")
-		s.writeError(w, http.StatusNotFound, "not_found_error", "Not Found")
+		s.count(r, "", "invalid")
+		s.writeError(w, r, http.StatusNotFound, "not_found_error", "Not Found")
 	}
 }
 
@@ -202,9 +231,9 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, method string) bo
 	if r.Method == method {
 		return true
 	}
-	s.count("", "invalid")
+	s.count(r, "", "invalid")
 	w.Header().Set("Allow", method)
-	s.writeError(w, http.StatusMethodNotAllowed, "not_found_error",
+	s.writeError(w, r, http.StatusMethodNotAllowed, "not_found_error",
 		"Method Not Allowed: "+r.Method+" "+r.URL.Path+" (use "+method+")")
 	return false
 }

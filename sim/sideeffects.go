@@ -59,8 +59,8 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 		Requests []json.RawMessage `json:"requests"`
 	}
 	if json.Unmarshal(body, &req) != nil || len(req.Requests) == 0 {
-		s.count("", "invalid")
-		s.writeError(w, http.StatusBadRequest, "invalid_request_error", "requests: Field required")
+		s.count(r, "", "invalid")
+		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "requests: Field required")
 		return
 	}
 	now := s.clock.Now().UTC()
@@ -80,8 +80,8 @@ func (s *Server) handleCreateFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name, mimeType, size, ok := uploadedFile(r.Header.Get("Content-Type"), body)
 	if !ok {
-		s.count("", "invalid")
-		s.writeError(w, http.StatusBadRequest, "invalid_request_error", "file: Field required")
+		s.count(r, "", "invalid")
+		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "file: Field required")
 		return
 	}
 	s.sideEffect(w, r, marshal(fileBody{
@@ -93,8 +93,8 @@ func (s *Server) handleCreateFile(w http.ResponseWriter, r *http.Request) {
 // sideEffect applies the "*" rules to a create call, then answers body.
 func (s *Server) sideEffect(w http.ResponseWriter, r *http.Request, body []byte) {
 	setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
-	p := s.plan("", false)
-	s.count("", p.outcome())
+	p := s.plan(r, "", false)
+	s.count(r, "", p.outcome())
 	if !s.preAnswer(w, r, &p, "", body) {
 		writeJSON(w, http.StatusOK, body)
 	}

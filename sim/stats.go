@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -16,7 +17,8 @@ const arrivalsKept = 256
 //
 //	{"requests":3,"models":{"claude-sonnet-5-5":{"requests":3,
 //	  "outcomes":{"ok":1,"status_529":2},"arrivals":["2026-01-02T15:04:05.123Z",...]}},
-//	  "protocols":{"HTTP/1.1":3},"connections":1}
+//	  "protocols":{"HTTP/1.1":3},"connections":1,
+//	  "upstreams":{"anthropic":{"kind":"anthropic","requests":3,"outcomes":{"ok":1,"status_529":2}}}}
 type Stats struct {
 	// Requests counts every API request (admin endpoints excluded).
 	Requests int64 `json:"requests"`
@@ -32,6 +34,26 @@ type Stats struct {
 	// by Reset), counted when the server's http.Server has ConnState set
 	// to Server.ConnState, as Start and `bulwark sim` do; else 0.
 	Connections int64 `json:"connections"`
+	// Upstreams holds the counts per upstream name (the first path segment
+	// of the request, or its kind's default name, e.g. "anthropic",
+	// "bedrock"); a request is counted both here and under its model.
+	Upstreams map[string]UpstreamStats `json:"upstreams"`
+}
+
+// UpstreamStats counts the requests to one upstream name.
+type UpstreamStats struct {
+	// Kind is the wire the upstream's requests came in (the last one seen):
+	// "anthropic", "bedrock", "vertex", "bedrock-mantle", "aws",
+	// "google-cloud" or "foundry".
+	Kind string `json:"kind"`
+	// Requests counts the requests to the upstream.
+	Requests int64 `json:"requests"`
+	// Outcomes counts how they were answered, as in ModelStats.Outcomes,
+	// plus "unauthorized" (credentials the upstream's kind refused).
+	Outcomes map[string]int64 `json:"outcomes"`
+	// Models counts the requests per model (the first-party model name a
+	// provider's model id maps to).
+	Models map[string]int64 `json:"models"`
 }
 
 // Outcomes returns every model's outcomes as "model outcome" -> count, e.g.
@@ -65,6 +87,7 @@ type statsBook struct {
 	total  int64
 	models map[string]*modelBook
 	protos map[string]int64
+	ups    map[string]*UpstreamStats
 }
 
 type modelBook struct {
@@ -80,6 +103,7 @@ func (b *statsBook) reset() {
 	b.total = 0
 	b.models = map[string]*modelBook{}
 	b.protos = map[string]int64{}
+	b.ups = map[string]*UpstreamStats{}
 	b.mu.Unlock()
 }
 
@@ -90,9 +114,18 @@ func (b *statsBook) proto(proto string) {
 	b.mu.Unlock()
 }
 
-func (b *statsBook) add(model, outcome string, at time.Time) {
+func (b *statsBook) add(up upstream, model, outcome string, at time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	u := b.ups[up.name]
+	if u == nil {
+		u = &UpstreamStats{Outcomes: map[string]int64{}, Models: map[string]int64{}}
+		b.ups[up.name] = u
+	}
+	u.Kind = up.kind
+	u.Requests++
+	u.Outcomes[outcome]++
+	u.Models[model]++
 	m := b.models[model]
 	if m == nil {
 		m = &modelBook{outcomes: map[string]int64{}}
@@ -109,7 +142,11 @@ func (b *statsBook) add(model, outcome string, at time.Time) {
 func (b *statsBook) snapshot() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	st := Stats{Requests: b.total, Models: make(map[string]ModelStats, len(b.models)), Protocols: make(map[string]int64, len(b.protos))}
+	st := Stats{Requests: b.total, Models: make(map[string]ModelStats, len(b.models)),
+		Protocols: make(map[string]int64, len(b.protos)), Upstreams: make(map[string]UpstreamStats, len(b.ups))}
+	for name, u := range b.ups {
+		st.Upstreams[name] = UpstreamStats{Kind: u.Kind, Requests: u.Requests, Outcomes: maps.Clone(u.Outcomes), Models: maps.Clone(u.Models)}
+	}
 	for k, v := range b.protos {
 		st.Protocols[k] = v
 	}
@@ -126,9 +163,9 @@ func (b *statsBook) snapshot() Stats {
 	return st
 }
 
-// count records a request to model with its outcome, arriving now.
-func (s *Server) count(model, outcome string) {
-	s.stats.add(model, outcome, s.clock.Now())
+// count records a request r to model with its outcome, arriving now.
+func (s *Server) count(r *http.Request, model, outcome string) {
+	s.stats.add(upstreamOf(r), model, outcome, s.clock.Now())
 }
 
 // Stats returns a snapshot of the counters.

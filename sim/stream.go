@@ -6,6 +6,13 @@ import (
 	"time"
 )
 
+// eventSink sends a stream's events on a wire: SSE (sse), or Bedrock's
+// event stream (bedrockStream). event reports whether the client still
+// listens.
+type eventSink interface {
+	event(name string, data []byte) bool
+}
+
 // sse writes server-sent events, flushing each one.
 type sse struct {
 	w   http.ResponseWriter
@@ -37,11 +44,17 @@ func (e *sse) event(name string, data []byte) bool {
 // with the plan's stream faults (stall, stream error, malformed) on the way.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, ans *answer, p *plan) {
 	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
+	var out eventSink
+	if upstreamOf(r).kind == KindBedrock {
+		out = s.bedrockStream(w)
+	} else {
+		h.Set("Content-Type", "text/event-stream; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		out = &sse{w: w, rc: http.NewResponseController(w)}
+	}
 	st := &streamer{
-		s: s, ctx: r.Context(), out: &sse{w: w, rc: http.NewResponseController(w)},
+		s: s, ctx: r.Context(), out: out,
 		req: req, ans: ans, p: p, requestID: h.Get("request-id"),
 		stallAt: -1, errAt: -1,
 	}
@@ -56,7 +69,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, an
 type streamer struct {
 	s         *Server
 	ctx       context.Context
-	out       *sse
+	out       eventSink
 	req       *request
 	ans       *answer
 	p         *plan
@@ -188,7 +201,7 @@ func (st *streamer) close() {
 }
 
 // streamError sends the SSE error event of the plan's rule.
-func (s *Server) streamError(out *sse, p *plan, requestID string) {
+func (s *Server) streamError(out eventSink, p *plan, requestID string) {
 	typ := p.rule.ErrorType
 	if typ == "" {
 		typ = "overloaded_error"

@@ -48,7 +48,14 @@ func (f *rpmFlag) Set(s string) error {
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sim", "Run an imitation of the Anthropic Messages API with scriptable faults.\n"+
 		"Point any Anthropic client's base URL at it; change faults live with PUT /_sim/faults\n"+
-		"and read counters at GET /_sim/stats.", stderr)
+		"and read counters at GET /_sim/stats.\n\n"+
+		"It also speaks each provider's wire, under an optional upstream name (http://SIM/NAME/...):\n"+
+		"  /v1/messages, /v1/messages/count_tokens, /v1/models   first-party (any key), and the same at the\n"+
+		"      clouds (bedrock-mantle, aws, google-cloud, foundry; /anthropic/v1/... too), told by credential\n"+
+		"  /model/ID/invoke, /model/ID/invoke-with-response-stream   Bedrock (SigV4 or a Bedrock API key)\n"+
+		"  /v1/projects/P/locations/L/publishers/anthropic/models/ID:rawPredict, :streamRawPredict   Vertex\n"+
+		"  POST /_sim/google/token, GET /_sim/google/service-account.json, /computeMetadata/v1/...   Google auth\n"+
+		"Rules take \"upstream\" (a name or a kind). Test credentials: see the sim package doc.", stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address (`host:port`; port 0 picks a free one)")
 	faults := fs.String("faults", "", "fault rules to start with, a JSON `file` of {\"rules\":[...]}")
 	script := fs.String("script", "", "a timeline of fault phases, a JSON `file` of {\"phases\":[...],\"loop\":bool}")
@@ -106,7 +113,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *script != "" {
 		fmt.Fprintf(stderr, ", script %s", *script)
 	}
-	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset")
+	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset; Google tokens at /_sim/google/token")
 	return serveSim(ctx, s, ln, tlsConfig, stdout)
 }
 

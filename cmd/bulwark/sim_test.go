@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/bench"
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // startSimCommand runs runSim with args and returns its base URL, a cancel
@@ -163,5 +164,38 @@ func simMust(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSimCommandSpeaksTheProvidersWiresWithRulesPerUpstream(t *testing.T) {
+	var help strings.Builder
+	_ = runSim(context.Background(), []string{"--help"}, io.Discard, &help)
+	for _, want := range []string{"/model/ID/invoke", ":streamRawPredict", "/_sim/google/token", `"upstream"`} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help does not list %s:\n%s", want, help.String())
+		}
+	}
+	faults := filepath.Join(t.TempDir(), "faults.json")
+	simMust(t, os.WriteFile(faults, []byte(`{"rules":[{"upstream":"anthropic","model":"*","status":529}]}`), 0o600))
+	url, cancel, done := startSimCommand(t, "--addr", "127.0.0.1:0", "--faults", faults)
+	if res := simPost(t, url); res.StatusCode != 529 {
+		t.Errorf("first-party: %d, want 529", res.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", url+"/bedrock-us/model/us.anthropic.claude-sonnet-5-5/invoke", strings.NewReader(
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+sim.AWSBearerToken)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("x-amzn-bedrock-output-token-count") == "" {
+		t.Errorf("bedrock-us: %d %v", res.StatusCode, res.Header)
+	}
+	cancel()
+	if err := waitSimResult(t, done); err != nil {
+		t.Error(err)
 	}
 }
