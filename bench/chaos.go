@@ -82,8 +82,13 @@ type ChaosScenario struct {
 	// fresh gateway without them, for comparison (flood).
 	Junk int
 	// Config, when set, is the gateway's config file instead of
-	// ChaosConfigYAML.
+	// ChaosConfigYAML. In it {{sim}} is the simulator's URL and
+	// {{google_credentials}} the path of the simulator's service-account
+	// file (its token endpoint is the simulator's).
 	Config string
+	// Env is added to the gateway's environment: the credentials of the
+	// scenario's upstreams.
+	Env []string
 	// Concurrency, when above 0, replaces the open-loop load with a closed
 	// loop of this many requests in flight.
 	Concurrency int
@@ -168,6 +173,7 @@ func ChaosScenarios() []ChaosScenario {
 			},
 		},
 		floodScenario(),
+		providerDownScenario(),
 	}
 }
 
@@ -180,7 +186,7 @@ type ChaosConfig struct {
 	// Rate is the open-loop arrival rate, requests per second; default 100.
 	Rate float64
 	// Scenarios to run, by name; default all ("healthy" is always run
-	// first when primary-down is, as its baseline).
+	// first when primary-down or provider-down is, as their baseline).
 	Scenarios []string
 	// Progress, when set, gets a line per scenario.
 	Progress io.Writer
@@ -286,7 +292,7 @@ func pickScenarios(all []ChaosScenario, names []string) ([]ChaosScenario, error)
 		}
 		want[n] = true
 	}
-	if want["primary-down"] {
+	if want["primary-down"] || want["provider-down"] {
 		want["healthy"] = true
 	}
 	var out []ChaosScenario
@@ -312,15 +318,15 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 		return nil, err
 	}
 	if sc.Config != "" {
-		cfgFile = filepath.Join(filepath.Dir(cfgFile), "gateway-"+sc.Name+".yaml")
-		if err := os.WriteFile(cfgFile, []byte(sc.Config), 0o600); err != nil {
+		var err error
+		if cfgFile, err = writeScenarioConfig(ctx, filepath.Dir(cfgFile), simURL, sc); err != nil {
 			return nil, err
 		}
 	}
 	if sc.Concurrency > 0 {
 		shape = Shape{Concurrency: sc.Concurrency}
 	}
-	gw, err := cfg.Launcher.Start(ctx, "gateway-"+sc.Name, ServeArgs(simURL, cfgFile)...)
+	gw, err := cfg.Launcher.StartEnv(ctx, "gateway-"+sc.Name, sc.Env, ServeArgs(simURL, cfgFile)...)
 	if err != nil {
 		return nil, err
 	}
