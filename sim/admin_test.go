@@ -220,3 +220,21 @@ func TestStatsCountTheOpenClientConnections(t *testing.T) {
 		t.Errorf("after the client closed it: Connections = %d", got)
 	}
 }
+
+func TestLastBodyIsWhatTheUpstreamReceived(t *testing.T) {
+	s := sim.New(sim.WithSeed(1))
+	body := `{"model":"claude-haiku-5-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`
+	for _, path := range []string{"/v1/messages", "/second/v1/messages"} {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for _, name := range []string{"anthropic", "second"} {
+		if got := string(s.LastBody(name)); got != body {
+			t.Errorf("LastBody(%q) = %q", name, got)
+		}
+	}
+	if s.LastBody("never") != nil {
+		t.Error("an upstream that received nothing has a last body")
+	}
+}

@@ -50,6 +50,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	}
 	if err == nil {
+		s.last.keep(upstreamOf(r).name, body)
 		return body, true
 	}
 	s.count(r, "", "invalid")

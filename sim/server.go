@@ -37,6 +37,7 @@ type Server struct {
 	rng       *rand.Rand
 
 	stats  statsBook
+	last   lastBodies   // see LastBody
 	google googleAuth   // the access tokens issued by /_sim/google/token
 	conns  atomic.Int64 // open client connections, see ConnState
 

@@ -169,3 +169,13 @@ func text(t *testing.T, body []byte) string {
 
 // upstreamCalls is how many requests the simulator took for name.
 func upstreamCalls(s *sim.Server, name string) int64 { return s.Stats().Upstreams[name].Requests }
+
+// lastBody is the last request body the simulator's upstream name received.
+func lastBody(t *testing.T, s *setup, name string) []byte {
+	t.Helper()
+	b := s.sim.LastBody(name)
+	if b == nil {
+		t.Fatalf("upstream %s received no request", name)
+	}
+	return b
+}
