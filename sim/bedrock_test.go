@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/sim"
 )
 
@@ -351,5 +352,43 @@ func TestARuleScopedToAnUpstreamLeavesTheOthersAnswering(t *testing.T) {
 	if st.Upstreams["anthropic"].Outcomes["status_529"] != 1 || st.Upstreams["bedrock-us"].Outcomes["status_429"] != 1 ||
 		st.Upstreams["bedrock-eu"].Outcomes["ok"] != 1 || st.Upstreams["bedrock-us"].Kind != sim.KindBedrock {
 		t.Errorf("upstream stats %+v", st.Upstreams)
+	}
+}
+
+func TestABedrockStreamStallsOnTheServerClockAndCountsItInItsMetrics(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC))
+	_, url, stop, _ := sim.Start(sim.WithClock(clk), sim.WithRules([]sim.Rule{{Model: "*", StallAfterTokens: 2, Stall: sim.Duration(5 * time.Second)}}))
+	t.Cleanup(stop)
+	res := signedPost(t, url, "/model/anthropic.claude-sonnet-5-5/invoke-with-response-stream", bedrockBody, "bedrock", &testAWS)
+	dec := eventstream.NewDecoder()
+	for {
+		msg, err := dec.Decode(res.Body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ, _ := chunkEvent(t, msg); typ == "content_block_start" {
+			break
+		}
+	}
+	clk.WaitForTimers(1) // the stall, after two tokens
+	clk.Advance(5 * time.Second)
+	fs := frames(t, res.Body)
+	_, last := chunkEvent(t, fs[len(fs)-1])
+	m, _ := last["amazon-bedrock-invocationMetrics"].(map[string]any)
+	if last["type"] != "message_stop" || m["invocationLatency"].(float64) < 5000 {
+		t.Errorf("last event %v", last)
+	}
+}
+
+func TestABedrockResetCutsTheConnection(t *testing.T) {
+	_, url, stop, _ := sim.Start(sim.WithRules([]sim.Rule{{Model: "*", Upstream: "bedrock", Reset: true}}))
+	t.Cleanup(stop)
+	req, _ := http.NewRequest("POST", url+"/model/anthropic.claude-sonnet-5-5/invoke", strings.NewReader(bedrockBody))
+	req.Header.Set("Authorization", "Bearer "+sim.AWSBearerToken)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	if res, err := (&http.Client{Transport: tr}).Do(req); err == nil {
+		res.Body.Close()
+		t.Errorf("answered %d, want a cut connection", res.StatusCode)
 	}
 }
