@@ -7,6 +7,10 @@ import (
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/bedrock"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/bulwarkhq/bulwark"
 	"github.com/bulwarkhq/bulwark/sim"
 )
@@ -64,4 +68,33 @@ func ExampleGuard_Stream() {
 	}
 	fmt.Println(s.Err() == nil, s.Outcome().Model, s.Message().StopReason)
 	// Output: true claude-haiku-5-5 end_turn
+}
+
+// WithUpstream serves the primary model from AWS Bedrock, through the SDK's
+// bedrock package, while the Anthropic API is down: the same model answers,
+// so it is no fallback.
+func ExampleWithUpstream() {
+	// One simulator plays both: the Anthropic API (down) and Bedrock.
+	_, url, stop, _ := sim.Start(sim.WithRules([]sim.Rule{{Upstream: "anthropic", Model: "*", Status: 529}}))
+	defer stop()
+	awsCfg := aws.Config{Region: "us-east-1", // in production: config.LoadDefaultConfig(ctx)
+		Credentials: credentials.NewStaticCredentialsProvider(sim.AWSAccessKeyID, sim.AWSSecretAccessKey, "")}
+
+	g, err := bulwark.New(
+		bulwark.WithBaseURL(url), bulwark.WithAPIKey("test"),
+		bulwark.WithUpstream("bedrock-us", map[string]string{"claude-sonnet-5-5": "us.anthropic.claude-sonnet-5-5"},
+			bedrock.WithConfig(awsCfg), option.WithBaseURL(url)), // omit the base URL for the real Bedrock
+		bulwark.WithChain("claude-sonnet-5-5", "claude-sonnet-5-5@bedrock-us", "claude-haiku-5-5", "static"),
+		bulwark.WithAttempts(1),
+		bulwark.WithLogger(slog.New(slog.DiscardHandler)),
+	)
+	if err != nil {
+		panic(err)
+	}
+	_, out, err := g.Messages(context.Background(), anthropic.MessageNewParams{
+		MaxTokens: 128,
+		Messages:  []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello"))},
+	})
+	fmt.Println(err == nil, out.Model, out.Upstream, out.Fallback)
+	// Output: true claude-sonnet-5-5 bedrock-us false
 }
