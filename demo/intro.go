@@ -15,11 +15,11 @@ func WriteIntro(w io.Writer, cfg Config) error {
 	fmt.Fprintf(&b, "The same traffic, %s requests/s, goes to two simulators playing the same incident (seed %d):\n", trimFloat(cfg.RPS), cfg.Seed)
 	fmt.Fprintf(&b, "  plain SDK  anthropic-sdk-go as tutorials use it: its defaults (2 retries, 10-minute timeout), %s only\n", Primary)
 	br := demoBreaker(cfg.Duration)
-	fmt.Fprintf(&b, "  bulwark    Guard.Handle: %s → %s → a friendly message; %s deadline, %s per attempt,\n"+
+	fmt.Fprintf(&b, "  bulwark    Guard.Handle: %s → a friendly message; %s deadline, %s per attempt,\n"+
 		"             a model's breaker opens for %s when half of %d+ calls within %s fail\n\n",
-		Primary, Fallback, demoDeadline, demoAttemptTimeout, br.OpenFor, br.MinRequests, br.Window)
+		strings.Join(cfg.chain()[:len(cfg.chain())-1], " → "), demoDeadline, demoAttemptTimeout, br.OpenFor, br.MinRequests, br.Window)
 	b.WriteString("The incident:\n")
-	for _, p := range Incident(cfg.Duration) {
+	for _, p := range cfg.incident() {
 		fmt.Fprintf(&b, "  %-11s %-10s  %s\n", span(p), p.Name, p.About)
 	}
 	fmt.Fprintf(&b, "\nA user who has no reply after %s gives up: a blank screen.\n\n", cfg.GiveUp)

@@ -52,6 +52,10 @@ type Config struct {
 	// ProgressEvery is the period of the plain lines; default Duration/9,
 	// within 1..5 s.
 	ProgressEvery time.Duration
+	// Providers plays the incident on the Anthropic API only and gives
+	// bulwark a second provider, Bedrock, serving the primary model
+	// (ProviderIncident, DESIGN §13).
+	Providers bool
 }
 
 func (c Config) withDefaults() Config {
@@ -141,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	phases := Incident(cfg.Duration)
+	phases := cfg.incident()
 	simOpts := []sim.Option{sim.WithScript(Script(phases)), sim.WithSeed(cfg.Seed)}
 	t0 := time.Now()
 	plainSim, plainURL, stopPlain, err := sim.Start(simOpts...)
@@ -196,10 +200,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // breaker against the simulator at baseURL, its answers' usage read by meter
 // and its breaker changes told to observe.
 func newGuard(cfg Config, baseURL string, meter *meter, observe func(breaker.Change)) (*bulwark.Guard, error) {
-	return bulwark.New(
+	return bulwark.New(append(cfg.upstreams(baseURL),
 		bulwark.WithBaseURL(baseURL),
 		bulwark.WithAPIKey("demo"),
-		bulwark.WithChain(Primary, Fallback, "static"),
+		bulwark.WithChain(cfg.chain()...),
 		bulwark.WithDeadline(demoDeadline),
 		bulwark.WithAttempts(3),
 		bulwark.WithAttemptTimeout(demoAttemptTimeout),
@@ -209,7 +213,7 @@ func newGuard(cfg Config, baseURL string, meter *meter, observe func(breaker.Cha
 		bulwark.WithLogger(slog.New(slog.DiscardHandler)),
 		bulwark.WithRequestOptions(option.WithMiddleware(meter.middleware)),
 		bulwark.WithBreakerObserver(observe),
-	)
+	)...)
 }
 
 // breakerLog records the breaker changes bulwark reports, at their offset

@@ -87,7 +87,7 @@ func (t *traffic) live() (stop func()) {
 			// Reading the state reports a breaker whose open time has
 			// passed as half-open (as a request would), so the timeline
 			// shows it even when no request comes to try the model.
-			for _, m := range []string{Primary, Fallback} {
+			for _, m := range t.cfg.chain()[:len(t.cfg.chain())-1] {
 				t.guard.Breakers().State(m)
 			}
 			select {

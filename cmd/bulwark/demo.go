@@ -24,10 +24,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	report := fs.String("report", "", "also write a self-contained HTML report with a chart to this `file`")
 	seed := fs.Int64("seed", 1, "seed of the simulators' fault draws and answers")
 	cfgFile := fs.String("config", "", "a bulwark YAML config `file` whose prices (and user messages) to use")
+	providers := fs.Bool("providers", false, "the incident hits the Anthropic API only, and bulwark also has the primary model on AWS Bedrock (simulated)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg := demo.Config{Duration: *duration, RPS: *rps, Seed: *seed, Progress: stdout}
+	cfg := demo.Config{Duration: *duration, RPS: *rps, Seed: *seed, Progress: stdout, Providers: *providers}
 	err := cfg.Validate()
 	if *rps <= 0 || *duration <= 0 { // 0 would mean "the default" to demo.Config
 		err = errors.New("--duration and --rps must be above 0")
