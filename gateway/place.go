@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
@@ -154,6 +156,34 @@ func attemptFailure(err error) taxonomy.Result {
 		return taxonomy.Result{Status: http.StatusUnauthorized, ErrorType: "authentication_error", Message: err.Error()}
 	}
 	return taxonomy.Result{Err: err}
+}
+
+// throttleWait is the cooldown of a cloud provider's throttle that names
+// no wait of its own: Bedrock's ThrottlingException and Vertex's
+// RESOURCE_EXHAUSTED come without retry-after, and a deployment that is
+// throttling should be left alone for a moment rather than retried at once
+// (DESIGN §13: rate limited with a cooldown). 1 s: Bedrock's and Vertex's
+// quotas are per minute, but a longer guess would idle a deployment that
+// throttled one burst.
+const throttleWait = time.Second
+
+// withThrottleWait gives res, a rate-limited answer of a place other than
+// an Anthropic one, a retry-after of throttleWait when it has none.
+func (p *place) withThrottleWait(res taxonomy.Result) taxonomy.Result {
+	if p == nil || p.set.Kind == provider.Anthropic ||
+		(res.Status != http.StatusTooManyRequests && res.ErrorType != "rate_limit_error") {
+		return res
+	}
+	if res.Header.Get("Retry-After") != "" || res.Header.Get("Retry-After-Ms") != "" {
+		return res
+	}
+	h := res.Header.Clone() // shared with the answer's headers
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Retry-After", strconv.Itoa(int(throttleWait/time.Second)))
+	res.Header = h
+	return res
 }
 
 // translate turns a place's answer into the first-party one; the default

@@ -103,3 +103,34 @@ func TestStatusListsTheUpstreamsAndEachDeploymentsBreaker(t *testing.T) {
 		t.Error("status shows the second key")
 	}
 }
+
+func TestADeploymentThatCannotTakeTheRequestIsSkippedAndSaidOnce(t *testing.T) {
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": sim.AWSAccessKeyID, "AWS_SECRET_ACCESS_KEY": sim.AWSSecretAccessKey,
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"} {
+		t.Setenv(k, v)
+	}
+	s, up := startSim(t, sim.Rule{Upstream: "anthropic", Model: sonnet, Status: 529})
+	g := startGateway(t, up,
+		gateway.WithUpstreams(map[string]config.Upstream{"bedrock-us": {Kind: provider.Bedrock, BaseURL: up + "/bedrock-us",
+			Region: "us-east-1", Models: map[string]string{sonnet: "us.anthropic." + sonnet}}}),
+		gateway.WithTiers(map[string][]config.Tier{"default": {{Model: sonnet, Via: []string{"anthropic", "bedrock-us"}}, {Model: haiku}, {Model: "static"}}}))
+
+	plain := messagesBody(sonnet, "hello", false)
+	if resp, body := call(t, "POST", g.url+"/v1/messages", plain); resp.Header.Get("bulwark-upstream") != "bedrock-us" {
+		t.Fatalf("a plain request: %d from %q: %s", resp.StatusCode, resp.Header.Get("bulwark-upstream"), body)
+	}
+	withMCP := strings.Replace(plain, `{"model"`, `{"mcp_servers":[{"type":"url","url":"https://mcp.example.com","name":"x"}],"model"`, 1)
+	for range 2 {
+		resp, body := call(t, "POST", g.url+"/v1/messages", withMCP, "anthropic-beta", "mcp-client-2025-04-04")
+		if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != haiku || resp.Header.Get("bulwark-upstream") != "anthropic" {
+			t.Fatalf("a request Bedrock cannot take: %d, %q from %q: %s", resp.StatusCode,
+				resp.Header.Get("bulwark-model-used"), resp.Header.Get("bulwark-upstream"), body)
+		}
+	}
+	if n := s.Stats().Upstreams["bedrock-us"].Requests; n != 1 {
+		t.Errorf("Bedrock got %d requests, want only the plain one", n)
+	}
+	if got := g.logs.lines("upstream.unsupported"); len(got) != 1 || got[0]["upstream"] != "bedrock-us" {
+		t.Errorf("upstream.unsupported lines %v, want one for bedrock-us", got)
+	}
+}

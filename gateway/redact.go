@@ -74,10 +74,14 @@ func (up *upstream) roundTrip(req *http.Request) (*http.Response, error) {
 
 // boundary wraps an attempt so that its Result reaches the engine (its
 // logs, its decisions) with secrets and URL userinfo removed from the error
-// text and the upstream's message.
+// text and the upstream's message, and a cloud provider's throttle with
+// the wait it did not name (place.withThrottleWait).
 func (up *upstream) boundary(do engine.AttemptFunc[reply]) engine.AttemptFunc[reply] {
 	return func(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 		rep, res := do(ctx, a)
+		if a.Upstream != "" {
+			res = up.s.places[a.Upstream].withThrottleWait(res)
+		}
 		if res.Err != nil || res.Message != "" {
 			red := up.redactor()
 			res.Err = red.Error(res.Err)

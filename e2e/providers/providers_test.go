@@ -88,6 +88,16 @@ func TestEveryKindServesTheSameModelWhileTheDefaultUpstreamIsDown(t *testing.T) 
 					if resp.Header.Get("bulwark-fallback") != "true" || upstreamCalls(s.sim, k.name) == before {
 						t.Errorf("fallback %q, %d calls to %s", resp.Header.Get("bulwark-fallback"), upstreamCalls(s.sim, k.name)-before, k.name)
 					}
+					if status != 429 || k.name == "anthropic-b" {
+						return // the first-party API names its own wait (retry-after)
+					}
+					// A cloud's throttle names no wait: the deployment cools down for a moment.
+					before = upstreamCalls(s.sim, k.name)
+					resp, body = post(t, s, request(false))
+					wantFrom(t, resp, body, haiku, "anthropic")
+					if n := upstreamCalls(s.sim, k.name) - before; n != 0 {
+						t.Errorf("%d calls to %s right after its throttle, want none (cooling down)", n, k.name)
+					}
 				})
 			}
 		})
