@@ -51,21 +51,7 @@ func (c Config) Chain(model string) []Tier {
 // [Config.Deployments] for the breakers' keys. Pass it to
 // catalog.Warnings to find retired models in use.
 func (c Config) Models() []string {
-	var out []string
-	add := func(ch []Tier) {
-		for _, t := range ch {
-			if m := t.Model; !isReserved(m) && m != "" && !slices.Contains(out, m) {
-				out = append(out, m)
-			}
-		}
-	}
-	add(c.Chains[DefaultChain])
-	for _, name := range sortedKeys(c.Chains) {
-		if name != DefaultChain {
-			add(c.Chains[name])
-		}
-	}
-	return out
+	return c.collect(func(ch []Tier) []string { return Names(ch) })
 }
 
 func isReserved(tier string) bool { return tier == TierCache || tier == TierStatic }
@@ -74,12 +60,21 @@ func isReserved(tier string) bool { return tier == TierCache || tier == TierStat
 // model tier of every chain, each once, in the order of [Config.Models]:
 // the breakers and metrics a gateway keeps whatever clients send.
 func (c Config) Deployments() []string {
+	return c.collect(func(ch []Tier) []string {
+		ec, _ := EngineChain(ch) // a chain that does not parse has no deployment
+		return ec.Keys()
+	})
+}
+
+// collect returns what of returns for each chain, the "default" chain's
+// first, then the others' by key order: each non-empty name once, reserved
+// tiers left out.
+func (c Config) collect(of func([]Tier) []string) []string {
 	var out []string
 	add := func(ch []Tier) {
-		c, _ := EngineChain(ch) // a chain that does not parse has no deployment
-		for _, k := range c.Keys() {
-			if k != "" && !slices.Contains(out, k) {
-				out = append(out, k)
+		for _, n := range of(ch) {
+			if n != "" && !isReserved(n) && !slices.Contains(out, n) {
+				out = append(out, n)
 			}
 		}
 	}
