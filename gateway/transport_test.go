@@ -79,14 +79,45 @@ func TestGatewayReachesATLSUpstreamOverHTTP2AndMultiplexesItsStreams(t *testing.
 	}
 }
 
-// slowServer answers after 200 ms over TLS, HTTP/2 with a limit of
-// maxStreams streams per connection when h2, else HTTP/1.1 only; on addr
-// when given.
-func slowServer(t *testing.T, h2 bool, maxStreams int, conns *atomic.Int64, addr ...string) *httptest.Server {
+// gate holds a server's answers until every call of the burst it expects
+// is in: a burst answered whole was carried at once, all its calls in flight
+// together, whatever the machine's speed.
+type gate struct {
+	mu   sync.Mutex
+	want int
+	in   int
+	open chan struct{}
+}
+
+// expect makes the gate hold the next n calls until the nth arrives.
+func (g *gate) expect(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.want, g.in, g.open = n, 0, make(chan struct{})
+}
+
+// arrive counts a call in and returns the channel closed once the burst is in.
+func (g *gate) arrive() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.in++
+	if g.in == g.want {
+		close(g.open)
+	}
+	return g.open
+}
+
+// gatedServer answers with its protocol over TLS once the gate's burst is in
+// (or the call is cancelled): HTTP/2 with a limit of maxStreams streams per
+// connection when h2, else HTTP/1.1 only; on addr when given.
+func gatedServer(t *testing.T, g *gate, h2 bool, maxStreams int, conns *atomic.Int64, addr ...string) *httptest.Server {
 	t.Helper()
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(200 * time.Millisecond)
-		io.WriteString(w, r.Proto)
+		select {
+		case <-g.arrive():
+			io.WriteString(w, r.Proto)
+		case <-r.Context().Done():
+		}
 	}))
 	if len(addr) > 0 {
 		ln, err := net.Listen("tcp", addr[0])
@@ -104,15 +135,18 @@ func slowServer(t *testing.T, h2 bool, maxStreams int, conns *atomic.Int64, addr
 	return hs
 }
 
-// burst sends n calls at once through tr and returns how many failed or came
-// over another protocol than want.
-func burst(t *testing.T, tr http.RoundTripper, url string, n int, want string) int64 {
+// burst sends n calls at once through tr to a server behind g, and returns
+// how many failed or came over another protocol than want. A transport that
+// cannot carry the n calls at once fails them at the test's deadline.
+func burst(t *testing.T, tr http.RoundTripper, g *gate, url string, n int, want string) int64 {
 	t.Helper()
+	ctx := deadlineCtx(t)
+	g.expect(n)
 	var wg sync.WaitGroup
 	var bad atomic.Int64
 	for range n {
 		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			resp, err := tr.RoundTrip(req)
 			if err != nil {
 				bad.Add(1)
@@ -131,14 +165,15 @@ func burst(t *testing.T, tr http.RoundTripper, url string, n int, want string) i
 
 func TestNewTransportOpensOneHTTP2ConnectionAtATimeWhenABurstFindsItsConnectionsFull(t *testing.T) {
 	var conns atomic.Int64
-	hs := slowServer(t, true, 10, &conns)
+	g := &gate{}
+	hs := gatedServer(t, g, true, 10, &conns)
 	tr := trusting(t, hs)
-	if bad := burst(t, tr, hs.URL, 1, "HTTP/2.0"); bad != 0 { // the host is now known to speak HTTP/2
+	if bad := burst(t, tr, g, hs.URL, 1, "HTTP/2.0"); bad != 0 { // the host is now known to speak HTTP/2
 		t.Fatal("first call failed")
 	}
 	// 100 calls at once over connections of 10 streams: 10 connections
 	// carry them. net/http alone dialed one per call waiting (~100).
-	if bad := burst(t, tr, hs.URL, 100, "HTTP/2.0"); bad != 0 {
+	if bad := burst(t, tr, g, hs.URL, 100, "HTTP/2.0"); bad != 0 {
 		t.Fatalf("%d of 100 calls failed", bad)
 	}
 	if n := conns.Load(); n > 12 {
@@ -148,23 +183,24 @@ func TestNewTransportOpensOneHTTP2ConnectionAtATimeWhenABurstFindsItsConnections
 
 func TestNewTransportKeepsOneConnectionPerCallToAnHTTP1Host(t *testing.T) {
 	var conns atomic.Int64
-	hs := slowServer(t, false, 0, &conns)
+	g := &gate{}
+	hs := gatedServer(t, g, false, 0, &conns)
 	tr := trusting(t, hs)
-	start := time.Now()
-	if bad := burst(t, tr, hs.URL, 20, "HTTP/1.1"); bad != 0 {
-		t.Fatalf("%d of 20 calls failed", bad)
+	// Answered only once all 20 are in: not serialized on one connection.
+	if bad := burst(t, tr, g, hs.URL, 20, "HTTP/1.1"); bad != 0 {
+		t.Fatalf("%d of 20 calls failed: not carried in parallel", bad)
 	}
-	// Not serialized on one connection: 20 × 200 ms would take 4 s.
-	if d := time.Since(start); d > 2*time.Second || conns.Load() < 20 {
-		t.Errorf("20 calls took %v over %d connections, want them in parallel", d, conns.Load())
+	if n := conns.Load(); n < 20 {
+		t.Errorf("20 calls at once over %d connections, want one each", n)
 	}
 }
 
 func TestNewTransportGoesBackToAConnectionPerCallWhenAnHTTP2HostAnswersOverHTTP1(t *testing.T) {
 	var conns atomic.Int64
-	h2 := slowServer(t, true, 10, &conns)
+	g := &gate{}
+	h2 := gatedServer(t, g, true, 10, &conns)
 	tr := trusting(t, h2)
-	if bad := burst(t, tr, h2.URL, 1, "HTTP/2.0"); bad != 0 {
+	if bad := burst(t, tr, g, h2.URL, 1, "HTTP/2.0"); bad != 0 {
 		t.Fatal("first call failed")
 	}
 	// The same host and port now speaks HTTP/1.1 only (httptest has one
@@ -172,16 +208,13 @@ func TestNewTransportGoesBackToAConnectionPerCallWhenAnHTTP2HostAnswersOverHTTP1
 	addr := h2.Listener.Addr().String()
 	h2.Close()
 	tr.CloseIdleConnections()
-	h1 := slowServer(t, false, 0, &conns, addr)
-	if bad := burst(t, tr, h1.URL, 1, "HTTP/1.1"); bad != 0 {
+	h1 := gatedServer(t, g, false, 0, &conns, addr)
+	if bad := burst(t, tr, g, h1.URL, 1, "HTTP/1.1"); bad != 0 {
 		t.Fatal("first HTTP/1.1 call failed")
 	}
-	start := time.Now()
-	if bad := burst(t, tr, h1.URL, 20, "HTTP/1.1"); bad != 0 {
-		t.Fatalf("%d of 20 calls failed", bad)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("20 calls took %v, want them in parallel, not one connection at a time", d)
+	// Answered only once all 20 are in: not one connection at a time.
+	if bad := burst(t, tr, g, h1.URL, 20, "HTTP/1.1"); bad != 0 {
+		t.Fatalf("%d of 20 calls failed: not carried in parallel", bad)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
@@ -47,6 +48,17 @@ func (up *upstream) attemptStream(ctx context.Context, a engine.Attempt) (reply,
 		}
 		return rep, res
 	}
+	return up.readToCommit(ctx, sctx, cancel, w, a, resp)
+}
+
+// readToCommit reads the 2xx stream resp of attempt a up to its commit point,
+// holding its events back, and returns the live stream there. A failure
+// before it (a cut, an SSE error event, a malformed or oversized event, the
+// first-token timeout) ends the attempt: w stopped, cancel called, resp
+// closed. ctx is the attempt's context; sctx, under it, the upstream call's,
+// which cancel ends.
+func (up *upstream) readToCommit(ctx, sctx context.Context, cancel context.CancelFunc, w *watch.Watcher,
+	a engine.Attempt, resp *http.Response) (reply, taxonomy.Result) {
 	rd := getReader()
 	rd.Reset(resp.Body)
 	held := getBuf()
