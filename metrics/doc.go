@@ -29,6 +29,9 @@
 // only when it is configured ([WithModels]), priced or known to the catalog
 // ([catalog.Known]), within [WithMaxModels], and any other name a client
 // sends is counted as "other"; and no user or request id is ever a label.
+// The "model" label names a deployment (DESIGN §13): the model alone on the
+// default upstream, MODEL@UPSTREAM on another (engine.Deployment), each
+// configured from the chains (config.Config.Deployments).
 //
 //	bulwark_requests_total{outcome}                    requests by how they ended
 //	bulwark_request_duration_seconds{outcome}          histogram of request time
