@@ -14,6 +14,10 @@ import (
 const (
 	// BalanceOrdered tries the tier's upstreams in the order of Via (the default).
 	BalanceOrdered = "ordered"
+	// BalanceHeadroom tries first the upstream whose latest rate-limit
+	// headers leave the most room for the request, and skips those that
+	// cannot hold it before their reset (DESIGN §14).
+	BalanceHeadroom = "headroom"
 )
 
 // Tier is one tier of a chain. In a file it is either a string — a model
@@ -28,7 +32,7 @@ type Tier struct {
 	// in order; empty means the default upstream alone.
 	Via []string `yaml:"via,omitempty" json:"via,omitempty"`
 	// Balance is how the upstreams of Via are picked: "ordered" (the
-	// default, also written as ""), in the order of Via.
+	// default, also written as ""), in the order of Via, or "headroom".
 	Balance string `yaml:"balance,omitempty" json:"balance,omitempty"`
 }
 
@@ -82,6 +86,25 @@ func EngineChain(tiers []Tier) (engine.Chain, error) {
 		}
 	}
 	return c, nil
+}
+
+// Balanced returns, for tiers, the ranges [start, end) of the engine chain
+// of [EngineChain] whose deployments are balanced by headroom: one per tier
+// with balance: headroom and more than one upstream.
+func Balanced(tiers []Tier) [][2]int {
+	var out [][2]int
+	at := 0
+	for _, t := range tiers {
+		if isReserved(t.Model) {
+			continue
+		}
+		n := max(len(t.Via), 1)
+		if t.Balance == BalanceHeadroom && n > 1 {
+			out = append(out, [2]int{at, at + n})
+		}
+		at += n
+	}
+	return out
 }
 
 // plain reports whether t is written as a string.

@@ -65,7 +65,7 @@ func TestTierMistakesAreNamedWithTheirLine(t *testing.T) {
 			`line 3`},
 		{"a tier that is a list", "chains: {default: [[m]]}\n", "want a model name or {model: NAME"},
 		{"a reserved tier with via", "chains: {default: [m, {model: static, via: [anthropic]}]}\n", `"static" takes no via`},
-		{"an unknown balance", "chains: {default: [{model: m, via: [anthropic], balance: random}]}\n", `balance: must be "ordered"`},
+		{"an unknown balance", "chains: {default: [{model: m, via: [anthropic], balance: random}]}\n", `balance: must be "ordered" or "headroom"`},
 		{"an unknown kind", "upstreams: {x: {kind: azure}}\n", "upstreams.x.kind: must be one of"},
 		{"the default upstream of another kind", "upstreams: {anthropic: {kind: bedrock, region: r, models: {m: m}}}\n", `upstreams.anthropic.kind: must be "anthropic"`},
 		{"a name with a slash", "upstreams: {a/b: {kind: anthropic}}\n", "without '@', '/'"},
@@ -94,5 +94,13 @@ func TestATierRoundTripsThroughJSON(t *testing.T) {
 	var tier Tier
 	if err := tier.UnmarshalJSON([]byte(`[1]`)); err == nil {
 		t.Error("a JSON list read as a tier")
+	}
+}
+
+func TestBalancedNamesTheEngineRangesOfHeadroomTiers(t *testing.T) {
+	tiers := []Tier{{Model: "a", Via: []string{"x", "y"}}, {Model: "b", Via: []string{"x", "y", "z"}, Balance: BalanceHeadroom},
+		{Model: "c", Balance: BalanceHeadroom}, {Model: "d", Via: []string{"x", "y"}, Balance: BalanceHeadroom}, {Model: "static"}}
+	if got, want := Balanced(tiers), [][2]int{{2, 5}, {6, 8}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Balanced = %v, want %v", got, want)
 	}
 }

@@ -70,8 +70,8 @@ func (v *validator) tier(key string, t Tier, ups map[string]Upstream) {
 	if isReserved(t.Model) && !t.plain() {
 		v.add(key, "%q takes no via or balance", t.Model)
 	}
-	if t.Balance != "" && t.Balance != BalanceOrdered {
-		v.add(key+".balance", "must be %q, got %q", BalanceOrdered, t.Balance)
+	if t.Balance != "" && t.Balance != BalanceOrdered && t.Balance != BalanceHeadroom {
+		v.add(key+".balance", "must be %q or %q, got %q", BalanceOrdered, BalanceHeadroom, t.Balance)
 	}
 	for j, u := range t.Via {
 		k := fmt.Sprintf("%s.via[%d]", key, j)

@@ -19,7 +19,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.UserID) {
 		return
 	}
-	x.chain = s.servable(s.chainFor(x.f.Model), provider.OpMessages, r.Header, x.body)
+	x.chain = s.servable(s.steer(s.chainFor(x.f.Model), x.body, &x.f), provider.OpMessages, r.Header, x.body)
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()
 	}

@@ -134,3 +134,38 @@ func TestADeploymentThatCannotTakeTheRequestIsSkippedAndSaidOnce(t *testing.T) {
 		t.Errorf("upstream.unsupported lines %v, want one for bedrock-us", got)
 	}
 }
+
+// TestHeadroomSteersAroundAKeyThatIsRunningOut: the first key allows 3
+// requests a minute. Ordered, the fourth request meets its 429 and moves
+// on; balanced by headroom, the gateway reads the rate-limit headers and
+// sends requests where there is room, so the first key never answers 429.
+func TestHeadroomSteersAroundAKeyThatIsRunningOut(t *testing.T) {
+	for _, balance := range []string{config.BalanceOrdered, config.BalanceHeadroom} {
+		t.Run(balance, func(t *testing.T) {
+			a, aURL, stop, err := sim.Start(sim.WithSeed(1), sim.WithRPM(sonnet, 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(stop)
+			_, bURL := startSim(t)
+			t.Setenv("TEST_KEY_B", "sk-second-key-0123456789")
+			g := startGateway(t, aURL,
+				gateway.WithUpstreams(map[string]config.Upstream{"anthropic-b": {Kind: provider.Anthropic, BaseURL: bURL, APIKeyEnv: "TEST_KEY_B"}}),
+				gateway.WithTiers(map[string][]config.Tier{"default": {
+					{Model: sonnet, Via: []string{"anthropic", "anthropic-b"}, Balance: balance}, {Model: "static"}}}))
+			for i := range 8 {
+				resp, body := call(t, "POST", g.url+"/v1/messages", messagesBody(sonnet, "hello", false))
+				if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != sonnet {
+					t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+				}
+			}
+			limited := a.Stats().Models[sonnet].Outcomes["rate_limited"]
+			switch {
+			case balance == config.BalanceOrdered && limited == 0:
+				t.Fatal("ordered: the first key never answered 429; the test shows nothing")
+			case balance == config.BalanceHeadroom && limited != 0:
+				t.Errorf("headroom: the first key answered %d 429s; steering should have avoided them", limited)
+			}
+		})
+	}
+}

@@ -95,6 +95,10 @@ func (x *exchange) finish() {
 		}
 		x.s.log.LogAttrs(context.Background(), level, "agent.request_complete", attrs...)
 	}
+	if x.s.book != nil && x.hasUsage && x.endpoint == EndpointMessages {
+		u := x.usage // the body's bytes per input token, for steering (steer.go)
+		x.s.book.Calibrate(len(x.body), u.InputTokens+u.CacheCreationInputTokens+u.CacheReadInputTokens)
+	}
 	if x.s.obs != nil {
 		x.s.obs.Completed(&Completion{
 			RequestID: x.id, Endpoint: x.endpoint, Model: x.f.Model, ModelUsed: x.modelUsed,

@@ -79,6 +79,7 @@ func (up *upstream) roundTrip(req *http.Request) (*http.Response, error) {
 func (up *upstream) boundary(do engine.AttemptFunc[reply]) engine.AttemptFunc[reply] {
 	return func(ctx context.Context, a engine.Attempt) (reply, taxonomy.Result) {
 		rep, res := do(ctx, a)
+		up.s.observe(a, res)
 		if a.Upstream != "" {
 			res = up.s.places[a.Upstream].withThrottleWait(res)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/headroom"
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
@@ -39,6 +40,8 @@ type Server struct {
 	chains    map[string]*resolved // every requested model some chain names
 	places    map[string]*place    // the named upstreams but the default (place.go)
 	skipped   sync.Map             // (upstream, reason) pairs logged by skipOnce
+	book      *headroom.Book       // the rate limits of steered deployments; nil when none is (steer.go)
+	steered   map[string]bool      // the deployments of headroom tiers, by key
 	profiles  map[string]*engine.Profile
 	clients   map[[32]byte]string // sha256(key) -> user ("" = the key's hash)
 	admin     adminKeys           // what opens the admin paths
@@ -56,8 +59,10 @@ type Server struct {
 // resolved is a chain ready for the engine, with each model tier's JSON
 // string precomputed for the body rewrite.
 type resolved struct {
-	chain  engine.Chain
-	quoted map[string][]byte
+	chain engine.Chain
+	// balanced are the ranges of chain.Models steered by headroom (steer.go).
+	balanced [][2]int
+	quoted   map[string][]byte
 }
 
 // New returns a Server configured by opts.
@@ -87,6 +92,7 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.resolveChains(); err != nil {
 		return nil, err
 	}
+	s.setSteering()
 	// The chains' models keep their breakers whatever model names clients
 	// send (DESIGN §4).
 	s.eng.Breakers().Reserve(s.chainCfg.Deployments()...)
@@ -234,11 +240,12 @@ func (s *Server) chainFor(model string) *resolved {
 }
 
 func (s *Server) resolve(model string) *resolved {
-	c, _ := config.EngineChain(s.chainCfg.Chain(model)) // checked by resolveChains, or [model, static]
+	tiers := s.chainCfg.Chain(model)
+	c, _ := config.EngineChain(tiers) // checked by resolveChains, or [model, static]
 	if c.Cache && (!s.set.cache || s.store == nil) {
 		c.Cache = false
 	}
-	r := &resolved{chain: c, quoted: make(map[string][]byte, len(c.Models))}
+	r := &resolved{chain: c, balanced: config.Balanced(tiers), quoted: make(map[string][]byte, len(c.Models))}
 	for _, m := range c.Models {
 		r.quoted[m] = jsonscan.AppendString(nil, m)
 	}
