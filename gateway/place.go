@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -24,9 +23,8 @@ import (
 // default upstream ("" in the engine, "anthropic" in the config) keeps the
 // Server's own fields (msgURL, the key of WithAPIKey) and its zero-copy path.
 type place struct {
-	name string
-	up   *provider.Upstream
-	set  provider.Settings
+	up  *provider.Upstream
+	set provider.Settings // as configured, for /v1/status and the kind's rules
 }
 
 // setPlaces builds a place for every configured upstream but the default;
@@ -42,7 +40,7 @@ func (s *Server) setPlaces() error {
 			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 		s.red.Add(redact.URLSecrets(set.BaseURL)...)
-		s.places[name] = &place{name: name, up: up, set: set}
+		s.places[name] = &place{up: up, set: set}
 	}
 	return nil
 }
@@ -193,20 +191,4 @@ func (p *place) translate(resp *http.Response, stream bool) *http.Response {
 		return resp
 	}
 	return p.up.Response(resp, stream)
-}
-
-// baseURL parses an upstream's base URL, which must be http(s).
-func baseURL(base string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an http(s) URL", redact.Userinfo(base))
-	}
-	return u, nil
-}
-
-// messagesURL is the Messages URL under base.
-func messagesURL(base *url.URL) *url.URL {
-	mu := *base
-	mu.Path, mu.RawPath = base.Path+"/v1/messages", ""
-	return &mu
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -349,4 +350,20 @@ func (s *Server) waitBackground(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// baseURL parses an upstream's base URL, which must be http(s).
+func baseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", redact.Userinfo(base))
+	}
+	return u, nil
+}
+
+// messagesURL is the Messages URL under base.
+func messagesURL(base *url.URL) *url.URL {
+	mu := *base
+	mu.Path, mu.RawPath = base.Path+"/v1/messages", ""
+	return &mu
 }
