@@ -332,7 +332,7 @@ func TestBedrockStreamRoundTrip(t *testing.T) {
 	resp = u.Response(resp, true)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	want := sse(streamEvents[:3]...) + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"
+	want := sseOf(streamEvents[:3]...) + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"
 	if err != nil || string(b) != want || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("%q %v\nwant %q", b, err, want)
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/bulwarkhq/bulwark/internal/jsonscan"
+	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
@@ -139,7 +139,7 @@ func translateError(status int, h http.Header, body []byte, requestID string) (n
 			msg = "upstream error"
 		}
 	}
-	return e.status, appendAPIError(nil, e.typ, msg, requestID), true
+	return e.status, sse.AppendError(nil, e.typ, msg, requestID), true
 }
 
 // errorFields are what the error shapes of the clouds say.
@@ -191,20 +191,4 @@ func (f *errorFields) read(body []byte) {
 	if f.message == "" && json.Unmarshal(v.Error, &s) == nil {
 		f.message = s
 	}
-}
-
-// appendAPIError appends the first-party error object
-// {"type":"error","error":{"type":T,"message":M}} (with ,"request_id":ID
-// when id is not empty) to b.
-func appendAPIError(b []byte, typ, message, id string) []byte {
-	b = append(b, `{"type":"error","error":{"type":`...)
-	b = jsonscan.AppendString(b, typ)
-	b = append(b, `,"message":`...)
-	b = jsonscan.AppendString(b, message)
-	b = append(b, '}')
-	if id != "" {
-		b = append(b, `,"request_id":`...)
-		b = jsonscan.AppendString(b, id)
-	}
-	return append(b, '}')
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
+	"github.com/bulwarkhq/bulwark/sse"
 )
 
 // metricsMember is the member of Bedrock's message_stop chunk that carries
@@ -201,7 +202,7 @@ func (b *eventStreamBody) exception(code, message string) {
 
 // fail emits an SSE error event and ends the body after it.
 func (b *eventStreamBody) fail(typ, message string) {
-	writeEvent(&b.out, "error", appendAPIError(nil, typ, message, ""))
+	writeEvent(&b.out, "error", sse.AppendError(nil, typ, message, ""))
 	b.err = io.EOF
 }
 

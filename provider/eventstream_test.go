@@ -25,8 +25,8 @@ var streamEvents = []string{
 	`{"type":"message_stop","amazon-bedrock-invocationMetrics":{"inputTokenCount":10,"outputTokenCount":2,"invocationLatency":812,"firstByteLatency":300,"cacheReadInputTokenCount":1000,"cacheWriteInputTokenCount":24}}`,
 }
 
-// sse is the first-party SSE of events.
-func sse(events ...string) string {
+// sseOf is the first-party SSE of events.
+func sseOf(events ...string) string {
 	var b strings.Builder
 	for _, e := range events {
 		typ := e[len(`{"type":"`):]
@@ -84,7 +84,7 @@ func readAllSSE(t *testing.T, wire []byte) (string, *eventStreamBody) {
 
 func TestEventStreamBecomesFirstPartySSE(t *testing.T) {
 	got, body := readAllSSE(t, streamOf(t, streamEvents))
-	want := sse(append(streamEvents[:5:5], `{"type":"message_stop"}`)...)
+	want := sseOf(append(streamEvents[:5:5], `{"type":"message_stop"}`)...)
 	if got != want {
 		t.Fatalf("SSE:\n%s\nwant:\n%s", got, want)
 	}
@@ -102,7 +102,7 @@ func TestEventStreamYieldsOneEventPerRead(t *testing.T) {
 	body := newEventStreamBody(io.NopCloser(bytes.NewReader(streamOf(t, streamEvents))))
 	p := make([]byte, 64<<10)
 	n, err := body.Read(p)
-	if err != nil || string(p[:n]) != sse(streamEvents[0]) {
+	if err != nil || string(p[:n]) != sseOf(streamEvents[0]) {
 		t.Fatalf("first read %q, %v", p[:n], err)
 	}
 	if _, ok := InvocationMetricsOf(body); ok {
@@ -130,7 +130,7 @@ func TestEventStreamExceptionsEndWithTheMappedError(t *testing.T) {
 			wire := append(streamOf(t, streamEvents[:c.after]), exceptionFrame(t, c.code, "it broke")...)
 			wire = append(wire, chunkFrame(t, streamEvents[4])...) // never seen
 			got, _ := readAllSSE(t, wire)
-			want := sse(streamEvents[:c.after]...) +
+			want := sseOf(streamEvents[:c.after]...) +
 				"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"" + c.typ + "\",\"message\":\"it broke\"}}\n\n"
 			if got != want {
 				t.Fatalf("SSE:\n%s\nwant:\n%s", got, want)
@@ -146,7 +146,7 @@ func TestEventStreamErrorFrameEndsWithAnError(t *testing.T) {
 		{Name: ":error-message", Value: eventstream.StringValue("slow down")},
 	}, "")...)
 	got, _ := readAllSSE(t, wire)
-	want := sse(streamEvents[0]) + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"
+	want := sseOf(streamEvents[0]) + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"
 	if got != want {
 		t.Fatalf("SSE:\n%s\nwant:\n%s", got, want)
 	}
@@ -178,7 +178,7 @@ func TestEventStreamBadFramesBecomeAnAPIError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, _ := readAllSSE(t, append(append([]byte(nil), good...), c.tail...))
-			want := sse(streamEvents[:2]...) +
+			want := sseOf(streamEvents[:2]...) +
 				"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"" + c.message + "\"}}\n\n"
 			if got != want {
 				t.Fatalf("SSE:\n%s\nwant:\n%s", got, want)
@@ -189,7 +189,7 @@ func TestEventStreamBadFramesBecomeAnAPIError(t *testing.T) {
 
 func TestEventStreamEndBetweenFramesIsEOF(t *testing.T) {
 	got, _ := readAllSSE(t, streamOf(t, streamEvents[:3]))
-	if got != sse(streamEvents[:3]...) {
+	if got != sseOf(streamEvents[:3]...) {
 		t.Fatalf("SSE:\n%s", got)
 	}
 }
@@ -214,7 +214,7 @@ func TestEventStreamReadErrorPassesThrough(t *testing.T) {
 	wire := append(streamOf(t, streamEvents[:1]), chunkFrame(t, streamEvents[1])[:30]...)
 	body := newEventStreamBody(io.NopCloser(&failingReader{data: wire, err: cut}))
 	got, err := io.ReadAll(body)
-	if !errors.Is(err, cut) || string(got) != sse(streamEvents[0]) {
+	if !errors.Is(err, cut) || string(got) != sseOf(streamEvents[0]) {
 		t.Fatalf("got %q, %v; want the first event and the read error", got, err)
 	}
 }
