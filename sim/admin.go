@@ -51,6 +51,29 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, marshal(s.faultsDoc()))
 }
 
+// handleLimits answers GET /_sim/limits and PUT /_sim/limits.
+func (s *Server) handleLimits(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPut:
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "could not read the limits (at most 1 MiB): "+err.Error())
+			return
+		}
+		limits, err := ParseLimits(body)
+		if err != nil {
+			s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
+			return
+		}
+		s.SetLimits(limits)
+	default:
+		s.adminMethod(w, r, "GET, PUT")
+		return
+	}
+	writeJSON(w, http.StatusOK, marshal(limitsDoc{Limits: s.Limits()}))
+}
+
 // handleStats answers GET /_sim/stats.
 func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {

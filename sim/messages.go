@@ -24,32 +24,42 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
-	rl, wait, ok := s.limits.take(req.model, now)
-	if wire != KindBedrock && wire != KindVertex {
-		setRateHeaders(h, rl, req.inputTokens)
+	up := upstreamOf(r)
+	rs, refused, c := s.limits.admit(up, req.model, int64(req.inputTokens), int64(req.maxTokens), now)
+	if sendsRateHeaders(wire) {
+		setRateHeaders(h, rs)
 	}
-	if !ok {
+	if refused != nil {
 		s.count(r, req.model, "rate_limited")
-		h.Set("retry-after", strconv.FormatInt(max(1, retryAfterSeconds(wait)), 10))
+		if sendsRateHeaders(wire) {
+			h.Set("retry-after", strconv.FormatInt(max(1, retryAfterSeconds(refused.wait)), 10))
+		}
 		s.writeError(w, r, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
-			"This request would exceed the rate limit for your organization of %d requests per minute for %s (simulated). Please try again later.",
-			rl.limit, req.model))
+			"This request would exceed the rate limit for your organization of %d %s per minute for %s (simulated). Please try again later.",
+			refused.limit, refused.what, req.model))
 		return
 	}
+	// The output tokens were taken at max_tokens; what the answer did not
+	// produce (all of it when a fault answers instead) is given back at
+	// its end, as the API corrects its estimate.
+	produced := 0
+	defer func() { s.limits.settle(c, int64(produced), s.clock.Now()) }()
 	p := s.plan(r, req.model, req.stream)
 	s.count(r, req.model, p.outcome())
 	ans := s.compose(req)
 	if req.stream {
 		if !s.preAnswer(w, r, &p, req.model, nil) {
-			s.stream(w, r, req, ans, &p)
+			produced = s.stream(w, r, req, ans, &p)
 		}
 		return
 	}
 	if wire == KindBedrock {
 		setBedrockUsage(h, req, ans)
 	}
-	out := marshal(s.messageBody(req, ans, false))
+	msg := s.messageBody(req, ans, false)
+	out := marshal(msg)
 	if !s.preAnswer(w, r, &p, req.model, out) {
+		produced = msg.Usage.OutputTokens
 		writeJSON(w, http.StatusOK, out)
 	}
 }
@@ -66,7 +76,7 @@ func (s *Server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
 	}
-	setRateHeaders(w.Header(), s.limits.peek(req.model, s.clock.Now()), req.inputTokens)
+	s.peekRateHeaders(w, r, req.model)
 	p := s.plan(r, req.model, false)
 	s.count(r, req.model, p.outcome())
 	out := []byte(`{"input_tokens":` + strconv.Itoa(req.inputTokens) + `}`)

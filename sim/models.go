@@ -128,7 +128,7 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 		}
 		body = marshal(page)
 	}
-	setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
+	s.peekRateHeaders(w, r, "")
 	p := s.plan(r, "", false)
 	s.count(r, "", p.outcome())
 	if !s.preAnswer(w, r, &p, "", body) {

@@ -16,6 +16,7 @@ type config struct {
 	script     *Script
 	tokenDelay time.Duration
 	rpm        map[string]int
+	limits     []Limit
 	clock      clock.Clock
 }
 
@@ -53,9 +54,12 @@ func WithTokenDelay(d time.Duration) Option {
 	return func(c *config) { c.tokenDelay = d }
 }
 
-// WithRPM limits POST /v1/messages to n requests per minute (a sliding
-// 60-second window) for model; "*" sets the limit of every model that has no
-// limit of its own, each model counted separately. A request over the limit
+// WithRPM limits the Messages requests for model to n per minute with a
+// sliding 60-second window, on every upstream together; "*" sets the limit
+// of every model that has no limit of its own, each model counted
+// separately. It predates WithLimits, whose token buckets refill
+// continuously as the API's do, and applies besides them (a request must
+// pass both; the requests headers show the one with less remaining). A request over the limit
 // gets the real API's 429 rate_limit_error with retry-after (seconds until a
 // slot frees) and is not counted in the window. n <= 0 removes the limit.
 // Default: no limit (the headers then advertise 4000 requests per minute).
@@ -72,9 +76,17 @@ func WithRPM(model string, n int) Option {
 	}
 }
 
+// WithLimits sets the rate limits to start with (see Limit and
+// SetLimits). Default: none, so nothing is refused and the headers
+// advertise 4000 requests, 2,000,000 input and 400,000 output tokens per
+// minute, always full.
+func WithLimits(limits []Limit) Option {
+	return func(c *config) { c.limits = append([]Limit(nil), limits...) }
+}
+
 // WithClock sets the clock that times latency, stalls, token delays, the
-// script timeline, the RPM window and arrival times. Default clock.Real.
-// With a clock.Fake every such wait lasts until the test advances the clock.
+// script timeline, the rate-limit buckets and RPM windows, and arrival
+// times. Default clock.Real. With a clock.Fake every such wait lasts until the test advances the clock.
 func WithClock(c clock.Clock) Option {
 	return func(cfg *config) { cfg.clock = c }
 }

@@ -26,7 +26,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, 
 		id = newID("req_01", 22)
 		h.Set("request-id", id)
 	} else if h.Get("anthropic-ratelimit-requests-limit") == "" {
-		setRateHeaders(h, s.limits.peek("", s.clock.Now()), 0)
+		s.peekRateHeaders(w, r, "")
 	}
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
@@ -65,50 +65,55 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 }
 
 // setRateHeaders sets the anthropic-ratelimit-* headers that the real API
-// sends with every answer.
-func setRateHeaders(h http.Header, rl rateInfo, inputTokens int) {
-	h[hdrRequestsLimit] = []string{strconv.Itoa(rl.limit)}
-	h[hdrRequestsRemaining] = []string{strconv.Itoa(rl.remaining)}
-	h[hdrRequestsReset] = []string{rl.reset.UTC().Format(time.RFC3339)}
-	tokenReset := []string{rl.now.Add(time.Second).UTC().Format(time.RFC3339)}
-	for _, k := range tokenHeaders {
-		used := inputTokens
-		if k.output {
-			used = 0
-		}
-		h[k.limit] = []string{k.limitValue}
-		h[k.remaining] = []string{strconv.Itoa(max(0, k.max-used))}
-		h[k.reset] = tokenReset
+// sends with every answer: for requests, tokens, input tokens and output
+// tokens, the limit per minute, what remains, and when the bucket is full
+// again (RFC 3339, whole seconds rounded up).
+func setRateHeaders(h http.Header, st rateState) {
+	for _, f := range []struct {
+		keys [3]string
+		fam  family
+	}{
+		{hdrRequests, st.requests}, {hdrTokens, st.tokens()}, {hdrInput, st.input}, {hdrOutput, st.output},
+	} {
+		h[f.keys[0]] = []string{strconv.FormatInt(f.fam.limit, 10)}
+		h[f.keys[1]] = []string{strconv.FormatInt(f.fam.remaining, 10)}
+		h[f.keys[2]] = []string{rfc3339Ceil(f.fam.reset)}
 	}
 }
+
+// rfc3339Ceil formats t in UTC to the second, rounded up so that a client
+// waiting until then finds the bucket full.
+func rfc3339Ceil(t time.Time) string {
+	if r := t.Truncate(time.Second); r.Before(t) {
+		t = r.Add(time.Second)
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// peekRateHeaders sets the rate-limit headers of a request that takes
+// nothing from the buckets, on the wires that send them (not Bedrock's or
+// Vertex's).
+func (s *Server) peekRateHeaders(w http.ResponseWriter, r *http.Request, model string) {
+	up := upstreamOf(r)
+	if sendsRateHeaders(up.kind) {
+		setRateHeaders(w.Header(), s.limits.peek(up, model, s.clock.Now()))
+	}
+}
+
+// sendsRateHeaders reports whether answers on wire kind carry the
+// anthropic-ratelimit-* headers: the first-party wire does, the clouds'
+// own (Bedrock InvokeModel, Vertex rawPredict) do not.
+func sendsRateHeaders(kind string) bool { return kind != KindBedrock && kind != KindVertex }
 
 var (
-	hdrRequestsLimit     = http.CanonicalHeaderKey("anthropic-ratelimit-requests-limit")
-	hdrRequestsRemaining = http.CanonicalHeaderKey("anthropic-ratelimit-requests-remaining")
-	hdrRequestsReset     = http.CanonicalHeaderKey("anthropic-ratelimit-requests-reset")
-	tokenHeaders         = []tokenHeader{
-		newTokenHeader("tokens", 2_400_000, false),
-		newTokenHeader("input-tokens", 2_000_000, false),
-		newTokenHeader("output-tokens", 400_000, true),
-	}
+	hdrRequests = rateKeys("requests")
+	hdrTokens   = rateKeys("tokens")
+	hdrInput    = rateKeys("input-tokens")
+	hdrOutput   = rateKeys("output-tokens")
 )
 
-// tokenHeader is one family of token rate-limit headers, with canonical keys.
-type tokenHeader struct {
-	limit, remaining, reset string
-	limitValue              string
-	max                     int
-	output                  bool
-}
-
-func newTokenHeader(kind string, limit int, output bool) tokenHeader {
+// rateKeys are the canonical limit, remaining and reset header keys of kind.
+func rateKeys(kind string) [3]string {
 	p := "anthropic-ratelimit-" + kind + "-"
-	return tokenHeader{
-		limit:      http.CanonicalHeaderKey(p + "limit"),
-		remaining:  http.CanonicalHeaderKey(p + "remaining"),
-		reset:      http.CanonicalHeaderKey(p + "reset"),
-		limitValue: strconv.Itoa(limit),
-		max:        limit,
-		output:     output,
-	}
+	return [3]string{http.CanonicalHeaderKey(p + "limit"), http.CanonicalHeaderKey(p + "remaining"), http.CanonicalHeaderKey(p + "reset")}
 }

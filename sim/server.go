@@ -74,7 +74,7 @@ func New(opts ...Option) *Server {
 		seed:       cfg.seed,
 		tokenDelay: cfg.tokenDelay,
 		script:     cfg.script,
-		limits:     newLimiter(cfg.rpm),
+		limits:     newLimiter(cfg.rpm, cfg.limits),
 		rng:        rand.New(rand.NewPCG(uint64(cfg.seed), 0x5eed_b01a_4c)),
 		done:       make(chan struct{}),
 	}
@@ -104,6 +104,24 @@ func (s *Server) SetRules(rules []Rule) {
 	s.hits = make([]uint64, len(cp))
 	s.mu.Unlock()
 }
+
+// SetLimits replaces the rate limits (those of WithLimits and
+// PUT /_sim/limits; see Limit); every bucket starts full again. WithRPM
+// limits are not affected. Limits are used as given (ParseLimits
+// validates): a negative limit counts as unlimited.
+func (s *Server) SetLimits(limits []Limit) {
+	cp := make([]Limit, len(limits))
+	for i, l := range limits {
+		l.RequestsPerMinute = max(l.RequestsPerMinute, 0)
+		l.InputTokensPerMinute = max(l.InputTokensPerMinute, 0)
+		l.OutputTokensPerMinute = max(l.OutputTokensPerMinute, 0)
+		cp[i] = l
+	}
+	s.limits.set(cp)
+}
+
+// Limits returns a copy of the rate limits in force (not the WithRPM ones).
+func (s *Server) Limits() []Limit { return s.limits.get() }
 
 // Rules returns a copy of the live fault rules (not the script's; see
 // GET /_sim/faults for the phase in force).
@@ -166,6 +184,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case p == "/_sim/stats":
 		s.handleStats(w, r)
+		return
+	case p == "/_sim/limits":
+		s.handleLimits(w, r)
 		return
 	case p == "/_sim/reset":
 		s.handleReset(w, r)

@@ -92,7 +92,7 @@ func (s *Server) handleCreateFile(w http.ResponseWriter, r *http.Request) {
 
 // sideEffect applies the "*" rules to a create call, then answers body.
 func (s *Server) sideEffect(w http.ResponseWriter, r *http.Request, body []byte) {
-	setRateHeaders(w.Header(), s.limits.peek("", s.clock.Now()), 0)
+	s.peekRateHeaders(w, r, "")
 	p := s.plan(r, "", false)
 	s.count(r, "", p.outcome())
 	if !s.preAnswer(w, r, &p, "", body) {

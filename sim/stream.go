@@ -42,7 +42,9 @@ func (e *sse) event(name string, data []byte) bool {
 //	content_block_stop, message_delta, message_stop
 //
 // with the plan's stream faults (stall, stream error, malformed) on the way.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, ans *answer, p *plan) {
+// It returns the output tokens produced: the answer's when the stream ends
+// well, else those sent before it broke.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, ans *answer, p *plan) (produced int) {
 	h := w.Header()
 	var out eventSink
 	if upstreamOf(r).kind == KindBedrock {
@@ -59,9 +61,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *request, an
 		stallAt: -1, errAt: -1,
 	}
 	st.planFaults()
+	defer func() { produced = st.sent }() // also when a wait ends the handler
 	if st.open() && st.deltas() {
 		st.close()
+		st.sent = max(1, ans.units())
 	}
+	return st.sent
 }
 
 // streamer is one stream being sent: the answer, where its faults fall and
@@ -78,6 +83,7 @@ type streamer struct {
 	// stream error happen; -1 is never.
 	stallAt, errAt int
 	stalled        bool
+	sent           int // output tokens sent so far
 }
 
 // planFaults places the plan's stall and stream error in the answer.
@@ -185,7 +191,11 @@ func (st *streamer) delta(sent, n int) bool {
 	} else {
 		delta = textDelta{Type: "text_delta", Text: joinStrings(st.ans.text[sent : sent+n])}
 	}
-	return st.out.event("content_block_delta", marshal(blockDeltaEvent{Type: "content_block_delta", Index: 0, Delta: delta}))
+	if !st.out.event("content_block_delta", marshal(blockDeltaEvent{Type: "content_block_delta", Index: 0, Delta: delta})) {
+		return false
+	}
+	st.sent = sent + n
+	return true
 }
 
 // close sends content_block_stop, message_delta and message_stop.
