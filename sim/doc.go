@@ -29,8 +29,8 @@
 //     a "file" part): a new message batch in progress, a new file object.
 //     Only these create calls are simulated, so that tests can count
 //     duplicates of calls with a lasting effect.
-//   - Every API answer has request-id and anthropic-ratelimit-* headers;
-//     errors have the shape {"type":"error","error":{"type","message"},"request_id"}.
+//   - Every API answer has request-id and (on the first-party wire, see Rate
+//     limits) anthropic-ratelimit-* headers; errors have the shape {"type":"error","error":{"type","message"},"request_id"}.
 //     Invalid requests get the real API's 400 invalid_request_error messages
 //     (e.g. "max_tokens: Field required"); unknown paths 404 and wrong methods
 //     405, both not_found_error; bodies over 32 MiB 413 request_too_large.
@@ -98,7 +98,28 @@
 // fault: an error status, a hang, a connection reset, a malformed body, a
 // stall or an SSE error mid-stream. Rules come from [WithRules], [Server.SetRules]
 // or PUT /_sim/faults (live rules), and from a [Script] timeline of phases;
-// [WithRPM] adds real 429s from a requests-per-minute limit.
+// rate limits add real 429s (below).
+//
+// # Rate limits
+//
+// A [Limit] sets token buckets for an upstream (name, kind or "*") and model
+// (or "*"), kept per upstream name and model (ratelimit.go, limits.go; the
+// arithmetic in bucket.go): requests, input tokens and output tokens per
+// minute, each refilled continuously as the API's are. A request takes one
+// request, its estimated input tokens (usage.input_tokens) and its
+// max_tokens of output; when its answer ends it gets back the output it did
+// not produce (all of it when a fault answers). A request some bucket
+// cannot hold gets the API's 429 rate_limit_error with retry-after (whole
+// seconds until every bucket can) and takes nothing; one larger than a
+// whole bucket waits for a full one. Answers on the first-party wire (not
+// Bedrock's or Vertex's own, whose 429 is their throttling error) carry
+// anthropic-ratelimit-{requests,input-tokens,output-tokens}-{limit,remaining,reset}
+// from the buckets (remaining exact, not rounded; reset the RFC 3339 second
+// when the bucket is full again) and tokens-* as their sum. An unlimited
+// dimension advertises 4000 requests, 2,000,000 input and 400,000 output
+// tokens, always full. Limits come from [WithLimits], [Server.SetLimits] or
+// PUT /_sim/limits; [WithRPM] adds an older sliding-window request limit
+// per model that applies besides them.
 //
 // # Admin endpoints
 //
@@ -106,7 +127,11 @@
 //     clear message for bad JSON, unknown fields, bad durations or values);
 //     GET /_sim/faults returns {"rules":[...]} plus "phase" and "phase_rules"
 //     when a script runs.
-//   - GET /_sim/stats returns [Stats]; POST /_sim/reset clears it (204).
+//   - PUT /_sim/limits with {"limits":[...]} replaces the rate limits and
+//     refills every bucket (400 for bad JSON, unknown fields, a missing model
+//     or a negative limit); GET /_sim/limits returns them.
+//   - GET /_sim/stats returns [Stats]; POST /_sim/reset clears it and
+//     refills every bucket (204).
 //
 // The simulator reads time from a [github.com/bulwarkhq/bulwark/clock.Clock] ([WithClock]), so tests drive
 // latencies, stalls and script phases with a fake clock instead of sleeping.

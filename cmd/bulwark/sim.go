@@ -49,6 +49,12 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlagSet("sim", "Run an imitation of the Anthropic Messages API with scriptable faults.\n"+
 		"Point any Anthropic client's base URL at it; change faults live with PUT /_sim/faults\n"+
 		"and read counters at GET /_sim/stats.\n\n"+
+		"Rate limits are token buckets per upstream name and model that refill continuously, as the API's:\n"+
+		"  {\"limits\":[{\"upstream\":\"anthropic-b\",\"model\":\"*\",\"requests_per_minute\":50,\n"+
+		"    \"input_tokens_per_minute\":20000,\"output_tokens_per_minute\":8000}]}   (--limits FILE, PUT /_sim/limits)\n"+
+		"A request takes its input tokens and its max_tokens (what it does not produce comes back at its end);\n"+
+		"one the buckets cannot hold gets 429 rate_limit_error with retry-after. First-party-wire answers\n"+
+		"carry anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}.\n\n"+
 		"It also speaks each provider's wire, under an optional upstream name (http://SIM/NAME/...):\n"+
 		"  /v1/messages, /v1/messages/count_tokens, /v1/models   first-party (any key), and the same at the\n"+
 		"      clouds (bedrock-mantle, aws, google-cloud, foundry; /anthropic/v1/... too), told by credential\n"+
@@ -63,8 +69,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tokenDelay := fs.Duration("token-delay", 0, "pause before each streamed text delta, e.g. 2ms")
 	tlsCert := fs.String("tls-cert", "", "serve TLS (HTTP/2 and HTTP/1.1) with this PEM certificate `file` (needs --tls-key)")
 	tlsKey := fs.String("tls-key", "", "the PEM private key `file` of --tls-cert")
+	limits := fs.String("limits", "", "rate limits to start with, a JSON `file` of {\"limits\":[...]} (see above)")
 	var rpm rpmFlag
-	fs.Var(&rpm, "rpm", "requests-per-minute limit as `MODEL=N` (\"*\" for every model); repeatable")
+	fs.Var(&rpm, "rpm", "requests-per-minute limit as `MODEL=N` (\"*\" for every model), a sliding window on every\nupstream together, besides --limits; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -87,7 +94,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, r := range rpm {
 		opts = append(opts, sim.WithRPM(r.model, r.n))
 	}
-	fileOpts, err := simFileOptions(*faults, *script)
+	fileOpts, err := simFileOptions(*faults, *script, *limits)
 	if err != nil {
 		return err
 	}
@@ -113,13 +120,27 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *script != "" {
 		fmt.Fprintf(stderr, ", script %s", *script)
 	}
-	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/stats, /_sim/reset; Google tokens at /_sim/google/token")
+	if n := len(s.Limits()); n > 0 {
+		fmt.Fprintf(stderr, ", %d rate limits", n)
+	}
+	fmt.Fprintln(stderr, "; admin at /_sim/faults, /_sim/limits, /_sim/stats, /_sim/reset; Google tokens at /_sim/google/token")
 	return serveSim(ctx, s, ln, tlsConfig, stdout)
 }
 
-// simFileOptions reads the --faults and --script files, when given.
-func simFileOptions(faults, script string) ([]sim.Option, error) {
+// simFileOptions reads the --faults, --script and --limits files, when given.
+func simFileOptions(faults, script, limits string) ([]sim.Option, error) {
 	var opts []sim.Option
+	if limits != "" {
+		data, err := os.ReadFile(limits)
+		if err != nil {
+			return nil, fmt.Errorf("--limits: %w", err)
+		}
+		ls, err := sim.ParseLimits(data)
+		if err != nil {
+			return nil, fmt.Errorf("--limits %s: %w", limits, err)
+		}
+		opts = append(opts, sim.WithLimits(ls))
+	}
 	if faults != "" {
 		data, err := os.ReadFile(faults)
 		if err != nil {

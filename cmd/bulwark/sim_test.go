@@ -146,6 +146,8 @@ func TestSimCommandRejectsBadInput(t *testing.T) {
 		{[]string{"--faults", filepath.Join(dir, "missing.json")}, false, "--faults"},
 		{[]string{"--faults", bad}, false, "rules[0]: rate 3 is outside 0..1"},
 		{[]string{"--script", badScript}, false, `phases[0].duration: bad duration "later"`},
+		{[]string{"--limits", filepath.Join(dir, "missing.json")}, false, "--limits"},
+		{[]string{"--limits", bad}, false, "unknown field"},
 		{[]string{"--addr", "127.0.0.1:notaport"}, false, "listen on 127.0.0.1:notaport"},
 	} {
 		err := runSim(context.Background(), c.args, io.Discard, io.Discard)
@@ -157,6 +159,31 @@ func TestSimCommandRejectsBadInput(t *testing.T) {
 		case !strings.Contains(err.Error(), c.want):
 			t.Errorf("%v: %v, want it to contain %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestSimCommandStartsWithTheLimitsFileAndRefusesWhatTheBucketsCannotHold(t *testing.T) {
+	var help strings.Builder
+	_ = runSim(context.Background(), []string{"--help"}, io.Discard, &help)
+	for _, want := range []string{"--limits", "/_sim/limits", "requests_per_minute", "output-tokens", "retry-after"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help does not say %s", want)
+		}
+	}
+	limits := filepath.Join(t.TempDir(), "limits.json")
+	simMust(t, os.WriteFile(limits, []byte(`{"limits":[{"model":"*","requests_per_minute":1,"output_tokens_per_minute":8000}]}`), 0o600))
+	url, cancel, done := startSimCommand(t, "--addr", "127.0.0.1:0", "--limits", limits)
+	res := simPost(t, url)
+	if res.StatusCode != 200 || res.Header.Get("anthropic-ratelimit-requests-remaining") != "0" ||
+		res.Header.Get("anthropic-ratelimit-output-tokens-limit") != "8000" {
+		t.Errorf("first: %d %v", res.StatusCode, res.Header)
+	}
+	if res := simPost(t, url); res.StatusCode != 429 || res.Header.Get("retry-after") == "" {
+		t.Errorf("second: %d, retry-after %q", res.StatusCode, res.Header.Get("retry-after"))
+	}
+	cancel()
+	if err := waitSimResult(t, done); err != nil {
+		t.Error(err)
 	}
 }
 
