@@ -92,6 +92,11 @@ type ChaosScenario struct {
 	// Concurrency, when above 0, replaces the open-loop load with a closed
 	// loop of this many requests in flight.
 	Concurrency int
+	// Rate, when above 0, replaces the run's open-loop arrival rate.
+	Rate float64
+	// Limits are the simulator's rate limits during the measured load, a
+	// JSON array of sim.Limit ("" for none).
+	Limits string
 	// judge returns the scenario's checks.
 	judge func(r *ChaosResult, healthy *ChaosResult) []Check
 }
@@ -106,7 +111,7 @@ func ChaosScenarios() []ChaosScenario {
 	success := func(r *ChaosResult) Check {
 		return AtLeast("success", r.Result.SuccessRate(), 1)
 	}
-	return []ChaosScenario{
+	return append([]ChaosScenario{
 		{
 			Name:  "healthy",
 			About: "no faults: the baseline the others are compared with",
@@ -174,7 +179,7 @@ func ChaosScenarios() []ChaosScenario {
 		},
 		floodScenario(),
 		providerDownScenario(),
-	}
+	}, approachingLimitScenarios()...)
 }
 
 // ChaosConfig configures RunChaos.
@@ -326,6 +331,12 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	if sc.Concurrency > 0 {
 		shape = Shape{Concurrency: sc.Concurrency}
 	}
+	if sc.Rate > 0 {
+		shape = Shape{Rate: sc.Rate, Concurrency: int(sc.Rate*(ChaosDeadline+time.Second).Seconds()) + 16}
+	}
+	if err := sim.SetLimits(ctx, ""); err != nil {
+		return nil, err
+	}
 	gw, err := cfg.Launcher.StartEnv(ctx, "gateway-"+sc.Name, sc.Env, ServeArgs(simURL, cfgFile)...)
 	if err != nil {
 		return nil, err
@@ -349,6 +360,9 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 		return nil, err
 	}
 	if err := sim.SetFaults(ctx, sc.Rules); err != nil {
+		return nil, err
+	}
+	if err := sim.SetLimits(ctx, sc.Limits); err != nil {
 		return nil, err
 	}
 	if sc.Warmup > 0 {

@@ -89,3 +89,62 @@ func fetchFile(ctx context.Context, url, path string) error {
 	}
 	return os.WriteFile(path, b, 0o600)
 }
+
+// ChaosHeadroomConfigYAML is the gateway's config in the approaching-limit
+// scenario: the primary model on two Anthropic keys balanced by headroom
+// (DESIGN §14), then the fallback model.
+const ChaosHeadroomConfigYAML = ChaosConfigYAML + `upstreams:
+  anthropic-b: {kind: anthropic, base_url: "{{sim}}/anthropic-b", api_key_env: ANTHROPIC_API_KEY_B}
+chains:
+  default:
+    - {model: claude-sonnet-5-5, via: [anthropic, anthropic-b], balance: headroom}
+    - claude-haiku-5-5
+    - static
+`
+
+// ChaosLimitedRate is the approaching-limit scenario's arrival rate: above
+// what either key's buckets refill, below what both do.
+const ChaosLimitedRate = 10
+
+// approachingLimitScenarios are approaching-limit and, for comparison, the
+// same keys and load tried in order (balance: ordered), which meets the
+// first key's 429s and moves on from them.
+func approachingLimitScenarios() []ChaosScenario {
+	h := approachingLimitScenario()
+	o := h
+	o.Name = "approaching-limit-ordered"
+	o.About = "approaching-limit with balance: ordered, for comparison: the first key until its 429s, then the second"
+	o.Config = strings.Replace(h.Config, "balance: headroom", "balance: ordered", 1)
+	o.judge = func(r, _ *ChaosResult) []Check {
+		byPrimary := Ratio(float64(r.Result.Outcomes["200 "+primary]), float64(r.Result.Requests()))
+		return []Check{AtLeast("answered by the primary model", byPrimary, 1)}
+	}
+	return []ChaosScenario{h, o}
+}
+
+// approachingLimitScenario: two keys whose buckets cannot take the load
+// alone — the first by its requests, the second by its output tokens — but
+// can together; steering by their rate-limit headers must avoid the 429s.
+func approachingLimitScenario() ChaosScenario {
+	return ChaosScenario{
+		Name: "approaching-limit",
+		About: fmt.Sprintf("two Anthropic keys balanced by headroom at %d requests/s: the first allows 60 requests/min "+
+			"(1/s), the second 153,600 output tokens/min (600 requests of max_tokens 256, 10/s); the buckets start full", ChaosLimitedRate),
+		Rate: ChaosLimitedRate,
+		Limits: `[{"upstream":"anthropic","model":"*","requests_per_minute":60},` +
+			`{"upstream":"anthropic-b","model":"*","output_tokens_per_minute":153600}]`,
+		Config: ChaosHeadroomConfigYAML,
+		Env:    []string{"ANTHROPIC_API_KEY_B=sk-bench-second-key"},
+		judge: func(r, _ *ChaosResult) []Check {
+			limited := int64(0)
+			for _, ms := range r.Upstream.Models {
+				limited += ms.Outcomes["rate_limited"]
+			}
+			byPrimary := Ratio(float64(r.Result.Outcomes["200 "+primary]), float64(r.Result.Requests()))
+			return []Check{
+				AtLeast("answered by the primary model", byPrimary, 1),
+				AtMostRatio("429s seen/request", Ratio(float64(limited), float64(r.Result.Requests())), 0.01),
+			}
+		},
+	}
+}

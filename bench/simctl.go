@@ -71,6 +71,15 @@ func (c *SimControl) SetFaults(ctx context.Context, rulesJSON string) error {
 	return c.do(ctx, http.MethodPut, "/_sim/faults", []byte(`{"rules":`+rulesJSON+`}`), nil)
 }
 
+// SetLimits replaces the simulator's rate limits with limitsJSON, a JSON
+// array of sim.Limit; "" or "[]" clears them.
+func (c *SimControl) SetLimits(ctx context.Context, limitsJSON string) error {
+	if strings.TrimSpace(limitsJSON) == "" {
+		limitsJSON = "[]"
+	}
+	return c.do(ctx, http.MethodPut, "/_sim/limits", []byte(`{"limits":`+limitsJSON+`}`), nil)
+}
+
 // Stats reads the counters.
 func (c *SimControl) Stats(ctx context.Context) (sim.Stats, error) {
 	var st sim.Stats
