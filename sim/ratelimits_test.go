@@ -335,3 +335,32 @@ func TestTheGoSDKSeesTheRateLimitHeadersAndThe429(t *testing.T) {
 		t.Errorf("retry-after %q, want 60", apiErr.Response.Header.Get("retry-after"))
 	}
 }
+
+func TestARequestInFlightHoldsItsMaxTokensUntilItsAnswerEnds(t *testing.T) {
+	clk := clock.NewFake(t0)
+	s := sim.New(sim.WithClock(clk), sim.WithLimits([]sim.Limit{{Model: "*", OutputTokensPerMinute: 300}}),
+		// Every: only the first request (the message) is delayed, not the peeks.
+		sim.WithRules([]sim.Rule{{Model: "claude-opus-5-5", Latency: sim.Duration(time.Second), Every: 1000}}))
+	outputLeft := func() int {
+		rec := serve(s, "POST", "/v1/messages/count_tokens", `{"model":"claude-opus-5-5","messages":[{"role":"user","content":"x"}]}`)
+		n, err := strconv.Atoi(rec.Header().Get("anthropic-ratelimit-output-tokens-remaining"))
+		if err != nil {
+			t.Fatalf("output-tokens-remaining %q", rec.Header().Get("anthropic-ratelimit-output-tokens-remaining"))
+		}
+		return n
+	}
+	done := make(chan *http.Response)
+	go func() { done <- serve(s, "POST", "/v1/messages", limited("claude-opus-5-5", "hi", 200)).Result() }()
+	clk.WaitForTimers(1)
+	if got := outputLeft(); got != 100 {
+		t.Errorf("while the answer is delayed: %d output tokens left, want 100", got)
+	}
+	clk.Advance(time.Second)
+	res := <-done
+	b, _ := io.ReadAll(res.Body)
+	_, out := usageOf(t, b)
+	// 100, refilled by 5 in the second, plus the 200 - out not produced.
+	if got, want := outputLeft(), min(300, 100+5+200-int(out)); got != want {
+		t.Errorf("after the answer: %d output tokens left, want %d (it produced %d)", got, want, out)
+	}
+}
