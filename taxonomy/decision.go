@@ -24,6 +24,11 @@ const (
 	Timeout                  // the attempt's timeout fired
 	Canceled                 // the caller gave up
 	OtherClient              // any other 4xx
+	// ContextOverflow is a 400 invalid_request_error whose message says the
+	// prompt is too long for the model's context window ("prompt is too
+	// long: 209353 tokens > 200000 maximum"): a model with a larger window
+	// may take it (DESIGN §14).
+	ContextOverflow
 )
 
 var classNames = [...]string{
@@ -31,6 +36,7 @@ var classNames = [...]string{
 	NotFound: "not_found", TooLarge: "too_large", Conflict: "conflict",
 	RateLimited: "rate_limited", ServerError: "server_error", Overloaded: "overloaded",
 	Network: "network", Timeout: "timeout", Canceled: "canceled", OtherClient: "client_error",
+	ContextOverflow: "context_overflow",
 }
 
 // String returns the class as a short snake_case word, used in logs and metric labels.
@@ -51,6 +57,11 @@ const (
 	NextYes
 	// NextOtherCredentials moves on only to a tier that uses other credentials.
 	NextOtherCredentials
+	// NextLargerContext moves on only to a tier whose model has a larger
+	// context window than the one that refused the prompt (and than
+	// Decision.PromptTokens, when known); with none, the chain stops and the
+	// answer goes back to the caller as a 400 would (DESIGN §14).
+	NextLargerContext
 )
 
 // Effect says how an attempt counts toward a breaker.
@@ -105,6 +116,10 @@ type Decision struct {
 	// Cooldown is how long to keep sending nothing to this model (429 with a
 	// retry-after); 0 for none.
 	Cooldown time.Duration
+	// PromptTokens and ContextLimit are the N and M of a ContextOverflow's
+	// "prompt is too long: N tokens > M maximum", in tokens; 0 when the
+	// message did not say.
+	PromptTokens, ContextLimit int
 }
 
 // OK reports whether the attempt succeeded.
@@ -157,6 +172,13 @@ func classify(r Result) Decision {
 	case 400:
 		if isCredit(r.Message) {
 			return Decision{Class: Credit, Next: NextYes, Severity: Page}
+		}
+		if n, m, ok := PromptTooLong(r.Message); ok {
+			// The request's fault for this model only: a larger window
+			// may take it; if none does, it counts against the user as a
+			// 400 does.
+			return Decision{Class: ContextOverflow, Next: NextLargerContext, User: CountFailure,
+				Severity: Warn, PromptTokens: n, ContextLimit: m}
 		}
 		return Decision{Class: BadRequest, User: CountFailure, Severity: Warn}
 	case 401, 403:

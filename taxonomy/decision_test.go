@@ -20,7 +20,7 @@ func hdr(kv ...string) http.Header {
 }
 
 func TestClassifyFollowsTheDecisionTable(t *testing.T) {
-	Y, N, O := taxonomy.NextYes, taxonomy.NextNo, taxonomy.NextOtherCredentials
+	Y, N, O, L := taxonomy.NextYes, taxonomy.NextNo, taxonomy.NextOtherCredentials, taxonomy.NextLargerContext
 	S, F, Z := taxonomy.CountSuccess, taxonomy.CountFailure, taxonomy.Neutral
 	tests := []struct {
 		name     string
@@ -58,6 +58,9 @@ func TestClassifyFollowsTheDecisionTable(t *testing.T) {
 		{"SSE not found", taxonomy.Result{Status: 200, StreamError: true, ErrorType: "not_found_error"}, taxonomy.NotFound, false, Y, Z, Z, taxonomy.Page},
 		{"caller cancelled", taxonomy.Result{Canceled: true, Err: errors.New("context canceled")}, taxonomy.Canceled, false, N, Z, Z, taxonomy.Info},
 		{"unknown 4xx", taxonomy.Result{Status: 422}, taxonomy.OtherClient, false, N, Z, F, taxonomy.Warn},
+		{"400 prompt too long", taxonomy.Result{Status: 400, ErrorType: "invalid_request_error", Message: "prompt is too long: 209353 tokens > 199999 maximum"}, taxonomy.ContextOverflow, false, L, Z, F, taxonomy.Warn},
+		{"SSE prompt too long", taxonomy.Result{Status: 200, StreamError: true, ErrorType: "invalid_request_error", Message: "prompt is too long: 1 tokens > 0 maximum"}, taxonomy.ContextOverflow, false, L, Z, F, taxonomy.Warn},
+		{"400 max_tokens too large is not an overflow", taxonomy.Result{Status: 400, ErrorType: "invalid_request_error", Message: "max_tokens: 10000 > 4096, which is the maximum allowed number of output tokens"}, taxonomy.BadRequest, false, N, Z, F, taxonomy.Warn},
 		{"unknown 5xx", taxonomy.Result{Status: 599}, taxonomy.ServerError, true, Y, F, Z, taxonomy.Warn},
 		{"3xx is not an answer", taxonomy.Result{Status: 302}, taxonomy.Network, true, Y, F, Z, taxonomy.Warn},
 	}
