@@ -46,7 +46,7 @@ var contextWindows = map[string]int{
 	"claude-haiku-4-5": window200k, "claude-sonnet-4-5": window200k, "claude-opus-4-5": window200k,
 	"claude-opus-4-6": window1M, "claude-sonnet-4-6": window1M, "claude-opus-4-7": window1M,
 	"claude-opus-4-8": window1M,
-	"claude-opus-5": window1M, "claude-sonnet-5": window1M, "claude-fable-5": window1M, "claude-mythos-5": window1M,
+	"claude-opus-5":   window1M, "claude-sonnet-5": window1M, "claude-fable-5": window1M, "claude-mythos-5": window1M,
 	"claude-fable-5-1": window1M, "claude-mythos-5-1": window1M,
 	"claude-opus-5-5": window1M, "claude-sonnet-5-5": window1M, "claude-haiku-5-5": window1M,
 	"claude-fable-5-2": window1M,
