@@ -1,5 +1,11 @@
 package breaker
 
+import (
+	"time"
+
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
 // counts is what a breaker's next state depends on besides the time.
 type counts struct {
 	// failures and successes are the outcomes within Window while closed,
@@ -50,4 +56,31 @@ func tripped(c counts, st Settings) bool {
 	}
 	n := c.failures + c.successes
 	return n > 0 && n >= st.MinRequests && float64(c.failures)/float64(n) >= st.FailureRatio
+}
+
+// recoveryDue reports whether a breaker in state s, whose last recovery
+// probe (or, before any, whose opening) was at since, may let a recovery
+// probe through at now (all in ns since the Registry's base), one per
+// interval (DESIGN §4). A closed breaker needs none (it lets requests
+// through), and interval < 0 turns probes off. A cooldown is not a breaker
+// decision: the caller checks it first.
+func recoveryDue(s State, since, now int64, interval time.Duration) bool {
+	if s == Closed || interval < 0 {
+		return false
+	}
+	return now-since >= int64(interval)
+}
+
+// afterRecovery returns the state a breaker in state s moves to when a
+// recovery probe given in its current epoch ends with effect e: closed when
+// the model answered (a success, or a Neutral outcome such as a 400 caused
+// by the request), open when it failed, s itself when s is closed already.
+func afterRecovery(s State, e taxonomy.Effect) State {
+	switch {
+	case s == Closed:
+		return Closed
+	case e == taxonomy.CountFailure:
+		return Open
+	}
+	return Closed
 }

@@ -31,6 +31,16 @@
 // request, a cancelled call) does not count while closed; in half-open it
 // means the model answered, so it counts as a success and releases its probe.
 //
+// # Recovery probes
+//
+// When every model tier of a request was skipped, the engine asks
+// [Registry.AcquireRecovery] for a recovery probe (DESIGN §4): an open
+// breaker (or a half-open one with every probe out) lets one request through
+// per [Settings.RecoveryProbeInterval] (default 1 s), never during a
+// cooldown. A probe that succeeds closes the breaker at once, instead of
+// after OpenFor; one that fails changes nothing on an open breaker. The
+// decisions are decide.go's recoveryDue and afterRecovery.
+//
 // # Cooldown
 //
 // A 429 with retry-after puts the model in cooldown ([Registry.Cooldown]):

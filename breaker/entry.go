@@ -24,6 +24,7 @@ type entry struct {
 	win       window // closed: the outcomes within Window
 	openUntil int64  // open: when it goes half-open, ns since r.base
 	openedBy  int    // open: the failures counted when it opened
+	probedAt  int64  // not closed: the last recovery probe, or the opening (ns since r.base)
 	probes    int    // half-open: probes of this period out
 	tried     tally  // half-open: outcomes of this period's probes
 	pending   [2]Change
@@ -67,6 +68,7 @@ func (e *entry) moveTo(to State, c counts, now int64, remote bool) {
 	case Open:
 		e.openUntil = addSat(now, int64(e.r.settings.OpenFor))
 		e.openedBy = c.failures
+		e.probedAt = now
 	case HalfOpen:
 		e.probes, e.tried = 0, tally{}
 	case Closed:
@@ -129,6 +131,36 @@ func (e *entry) acquireSlow() (Permit, Verdict) {
 	}
 	e.unlockAndEmit()
 	return Permit{}, SkipOpen
+}
+
+// acquireRecovery gives a recovery probe's permit when [recoveryDue] says
+// one is due at now, and notes it as the last probe.
+func (e *entry) acquireRecovery(now int64) (Permit, bool) {
+	e.mu.Lock()
+	e.advance(now)
+	se := e.se.Load()
+	if !recoveryDue(stateOf(se), e.probedAt, now, e.r.settings.RecoveryProbeInterval) {
+		e.unlockAndEmit()
+		return Permit{}, false
+	}
+	e.probedAt = now
+	e.unlockAndEmit()
+	return Permit{r: e.r, e: e, model: e.model, epoch: epochOf(se), recovery: true}, true
+}
+
+// recordRecovery counts the outcome of a recovery probe given in epoch: if
+// the breaker has not changed state since, it moves as [afterRecovery]
+// decides. A probe of an earlier epoch counts nothing.
+func (e *entry) recordRecovery(eff taxonomy.Effect, epoch uint64) {
+	now := e.r.offset(e.r.clock.Now())
+	e.mu.Lock()
+	se := e.se.Load()
+	if s := stateOf(se); epochOf(se) == epoch {
+		if to := afterRecovery(s, eff); to != s {
+			e.moveTo(to, e.counts(s, now), now, false)
+		}
+	}
+	e.unlockAndEmit()
 }
 
 // record counts one outcome. With a permit (hasPermit), epoch and probe are

@@ -179,10 +179,43 @@ type Permit struct {
 	model string
 	epoch uint64
 	probe bool
+	// recovery: given by AcquireRecovery; Done settles it by afterRecovery.
+	recovery bool
 }
 
 // Probe reports whether the permit is one of the half-open probes.
 func (p Permit) Probe() bool { return p.probe }
+
+// Recovery reports whether the permit is a recovery probe's
+// ([Registry.AcquireRecovery]).
+func (p Permit) Recovery() bool { return p.recovery }
+
+// AcquireRecovery gives a recovery probe (DESIGN §4): the right to send one
+// request to model although its breaker is open (or half-open with every
+// probe out), for a request that every model tier of its chain skipped. It
+// gives one per [Settings.RecoveryProbeInterval] per model — the first that
+// long after the breaker opened — and never while model is cooling down
+// after a 429: a cooldown is the server's own word on when to come back,
+// and the engine already tries a tier again when its cooldown ends inside
+// the deadline, so a probe would only earn another 429 (a cooldown is never
+// ended early). It reports false for a closed breaker (Acquire lets requests
+// through) and when no probe is due.
+//
+// Done must be called once on the permit given: a success (or a Neutral
+// outcome: the model answered) closes the breaker, a failure leaves an open
+// breaker open with its OpenFor unchanged and opens a half-open one. A probe
+// whose breaker changed state while it was out counts nothing.
+func (r *Registry) AcquireRecovery(model string) (Permit, bool) {
+	e := r.lookup(model)
+	if e == nil {
+		return Permit{}, false
+	}
+	now := r.offset(r.clock.Now())
+	if cd := e.cooldown.Load(); cd != 0 && now < cd {
+		return Permit{}, false
+	}
+	return e.acquireRecovery(now)
+}
 
 // Done reports the request's outcome; call it exactly once per permit given
 // with [Allow]. Effects count as for [Registry.Record], except that in
@@ -190,6 +223,10 @@ func (p Permit) Probe() bool { return p.probe }
 // result from before (a slow request let through while closed, or a probe
 // of an earlier half-open period) is ignored and releases nothing.
 func (p Permit) Done(e taxonomy.Effect) {
+	if p.recovery {
+		p.e.recordRecovery(e, p.epoch)
+		return
+	}
 	en := p.e
 	if en == nil && p.r != nil && p.r.settings.creates(e) {
 		en = p.r.getOrCreate(p.model)

@@ -15,6 +15,9 @@ const (
 	// DefaultMinRequests is Settings.MinRequests' default: outcomes within
 	// Window (rate mode only).
 	DefaultMinRequests = 10
+	// DefaultRecoveryProbeInterval is Settings.RecoveryProbeInterval's
+	// default.
+	DefaultRecoveryProbeInterval = time.Second
 )
 
 // Settings configures every breaker of a [Registry]. The zero value is usable;
@@ -43,6 +46,14 @@ type Settings struct {
 	// MinRequests is the number of outcomes within Window needed before
 	// FailureRatio applies; rate mode only. Default 10.
 	MinRequests int
+	// RecoveryProbeInterval is how often, at most, a breaker that is open
+	// (or half-open with every probe out) lets one recovery probe through
+	// when a request has no other model left ([Registry.AcquireRecovery],
+	// DESIGN §4): the first one RecoveryProbeInterval after it opened, then
+	// one per interval. A recovery probe that succeeds closes the breaker.
+	// Default 1 s; negative turns recovery probes off. Runs on the
+	// Registry's clock.
+	RecoveryProbeInterval time.Duration
 }
 
 func (s Settings) withDefaults() Settings {
@@ -64,6 +75,9 @@ func (s Settings) withDefaults() Settings {
 	s.FailureRatio = min(s.FailureRatio, 1)
 	if s.MinRequests <= 0 {
 		s.MinRequests = DefaultMinRequests
+	}
+	if s.RecoveryProbeInterval == 0 {
+		s.RecoveryProbeInterval = DefaultRecoveryProbeInterval
 	}
 	return s
 }

@@ -13,15 +13,15 @@ func TestSettingsDefaults(t *testing.T) {
 		want Settings
 	}{
 		{"zero value takes every default", Settings{},
-			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10}},
-		{"negative values take defaults", Settings{Failures: -1, Window: -1, OpenFor: -1, HalfOpenProbes: -1, FailureRatio: -1, MinRequests: -1},
-			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10}},
+			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10, RecoveryProbeInterval: time.Second}},
+		{"negative values take defaults; a negative probe interval turns probes off", Settings{Failures: -1, Window: -1, OpenFor: -1, HalfOpenProbes: -1, FailureRatio: -1, MinRequests: -1, RecoveryProbeInterval: -1},
+			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10, RecoveryProbeInterval: -1}},
 		{"set values are kept", Settings{Failures: 3, Window: time.Second, OpenFor: time.Minute, HalfOpenProbes: 2, FailureRatio: 0.5, MinRequests: 4},
-			Settings{Failures: 3, Window: time.Second, OpenFor: time.Minute, HalfOpenProbes: 2, FailureRatio: 0.5, MinRequests: 4}},
+			Settings{Failures: 3, Window: time.Second, OpenFor: time.Minute, HalfOpenProbes: 2, FailureRatio: 0.5, MinRequests: 4, RecoveryProbeInterval: time.Second}},
 		{"a ratio above 1 counts as 1", Settings{FailureRatio: 7},
-			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, FailureRatio: 1, MinRequests: 10}},
+			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, FailureRatio: 1, MinRequests: 10, RecoveryProbeInterval: time.Second}},
 		{"a NaN ratio is count mode", Settings{FailureRatio: math.NaN()},
-			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10}},
+			Settings{Failures: 5, Window: 30 * time.Second, OpenFor: 30 * time.Second, HalfOpenProbes: 1, MinRequests: 10, RecoveryProbeInterval: time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
