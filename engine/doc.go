@@ -22,10 +22,19 @@
 // before any — so that its first attempt is cut to leave the reserve and a
 // retry is made only when its wait and [Profile.MinAttempt] fit before it.
 // When every tier failed, a tier that was rate limited is tried again if its
-// cooldown ends inside the deadline. Files: run.go (the chain, revisits,
+// cooldown ends inside the deadline. When every tier was skipped (breakers
+// open, cooldowns) and nothing was sent, each deployment whose breaker
+// grants a recovery probe (breaker.Registry.AcquireRecovery, one per
+// interval; fleet-wide through a [ProbeGate]) gets one attempt, so recovery
+// is noticed within about a second (DESIGN §4). A context overflow
+// (taxonomy.ContextOverflow) moves on only to a tier whose model has a
+// larger context window ([WithContextWindows], default the catalog's), and
+// to the caller when none has (DESIGN §14). Files: run.go (the chain, revisits,
 // the payloads kept and discarded), outcome.go (the outcome and its report), tier.go (one tier's attempts), wait.go (the wait rule, pure
 // functions), latency.go (the bounded latency windows), profile.go (the
 // timing policy and its defaults), chain.go (the one parser and rules of a
 // chain of tier names, the default chain and the default user-facing texts,
-// shared by the library, the gateway and config), pending.go (a committed stream's permit).
+// shared by the library, the gateway and config), pending.go (a committed stream's permit),
+// recovery.go (recovery probes), context.go (the context-overflow rule, pure
+// functions).
 package engine

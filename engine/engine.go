@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/budget"
+	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
@@ -116,7 +117,19 @@ type Engine struct {
 	rnd      func() float64
 	// lat holds the fallback models' recent latencies (fallback reserve).
 	lat latencies
+	// window is a model's context window (context overflow, DESIGN §14).
+	window func(model string) (tokens int, ok bool)
+	// probeGate grants a recovery probe fleet-wide (nil: always).
+	probeGate ProbeGate
 }
+
+// ProbeGate grants a recovery probe of the deployment key (DESIGN §4) across
+// the replicas of a fleet: true for the one caller per interval that may
+// send it. It is called only when every model tier of a request was skipped
+// and the deployment's breaker has already granted the probe locally, so it
+// may make one bounded round trip (store.Shared.ProbeSlot); when it cannot
+// tell, it should grant.
+type ProbeGate func(ctx context.Context, key string, interval time.Duration) bool
 
 // Option configures an Engine.
 type Option func(*Engine)
@@ -144,6 +157,19 @@ func WithReserve(d time.Duration) Option { return func(e *Engine) { e.reserve = 
 // WithRand sets the source of jitter, uniform in [0,1); default math/rand/v2.
 func WithRand(f func() float64) Option { return func(e *Engine) { e.rnd = f } }
 
+// WithContextWindows sets where a model's context window (tokens) comes
+// from, for a context overflow to move to a tier whose model has a larger
+// one (DESIGN §14); ok=false for a model it does not know, which never takes
+// an overflow. Default [catalog.ContextWindow].
+func WithContextWindows(f func(model string) (tokens int, ok bool)) Option {
+	return func(e *Engine) { e.window = f }
+}
+
+// WithProbeGate sets the fleet-wide grant of recovery probes (see
+// [ProbeGate]); default none: the breakers' own one probe per
+// breaker.Settings.RecoveryProbeInterval per deployment, in this process.
+func WithProbeGate(g ProbeGate) Option { return func(e *Engine) { e.probeGate = g } }
+
 // New returns an engine.
 func New(opts ...Option) *Engine {
 	e := &Engine{clock: clock.Real, reserve: 20 * time.Millisecond, rnd: rand.Float64}
@@ -161,6 +187,9 @@ func New(opts ...Option) *Engine {
 	}
 	if e.obs == nil {
 		e.obs = nopObserver{}
+	}
+	if e.window == nil {
+		e.window = catalog.ContextWindow
 	}
 	return e
 }

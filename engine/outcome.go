@@ -62,6 +62,10 @@ type Record struct {
 	Waited time.Duration
 	// Took is how long the attempt ran.
 	Took time.Duration
+	// Probe is set on a recovery probe's attempt (DESIGN §4): every model
+	// tier had been skipped, and the deployment's breaker let this one
+	// request through.
+	Probe bool
 }
 
 // Outcome is how one run ended: its account ([Report]) and what the
@@ -102,6 +106,8 @@ type Report struct {
 	// RetryAfter is the shortest wait the rate-limited tiers asked for, when
 	// RateLimited; the client may retry after it.
 	RetryAfter time.Duration
+	// Probes counts the recovery probes the run sent (see Record.Probe).
+	Probes int
 	// Paged is true when some attempt needs a person (401/403, 404 model,
 	// credit balance).
 	Paged bool

@@ -69,6 +69,8 @@ type run[T comparable] struct {
 	// lastErr is the error text of the last attempt (attemptErr), on its
 	// agent.retry or agent.model_failed line.
 	lastErr slog.Attr
+	// ovf is what a context overflow left the run needing (DESIGN §14).
+	ovf overflow
 }
 
 // keep makes v, unless it is zero, the run's latest payload, and discards
@@ -94,12 +96,18 @@ func (r *run[T]) left(now time.Time) time.Duration {
 
 func (r *run[T]) loop() {
 	c := &r.call.Chain
+	prev := -1
 	for ti := range c.Models {
 		model := c.Key(ti)
-		if ti > 0 {
-			r.e.obs.FellBack(c.Key(ti-1), model)
-			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", c.Key(ti-1)), slog.String("to", model))
+		if !r.ovf.fits(r.window(ti)) {
+			r.log(slog.LevelInfo, "agent.tier_skipped", slog.String("model", model), slog.String("why", "context_window"))
+			continue
 		}
+		if prev >= 0 {
+			r.e.obs.FellBack(c.Key(prev), model)
+			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", c.Key(prev)), slog.String("to", model))
+		}
+		prev = ti
 		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(c.Models)-1})) {
 			return
 		}
@@ -113,6 +121,9 @@ func (r *run[T]) loop() {
 		if r.endTier(r.tier(ps)) {
 			return
 		}
+	}
+	if r.out.UpstreamCalls() == 0 && len(r.out.Attempts) > 0 && r.recover() {
+		return
 	}
 	if r.outOfTime || r.left(r.e.clock.Now()) <= 0 {
 		r.hardTimeout()
@@ -140,12 +151,26 @@ func (r *run[T]) endTier(ps pass, last taxonomy.Decision, tried, done bool) bool
 	}
 	r.log(levelOf(last), "agent.model_failed", slog.String("model", ps.model),
 		slog.String("class", last.Class.String()), slog.Bool("page", last.Severity == taxonomy.Page), r.lastErr)
+	if last.Next == taxonomy.NextLargerContext {
+		// DESIGN §14: on to the next tier whose model has a larger
+		// context window; with none, to the caller as a 400.
+		w, ok := r.window(ps.ti)
+		r.ovf = afterOverflow(r.ovf, w, ok, last)
+		if nextFitting(r.ovf, len(r.call.Chain.Models), ps.ti+1, r.window) < 0 {
+			r.end(Rejected)
+			return true
+		}
+		return false
+	}
 	if last.Next != taxonomy.NextYes {
 		r.end(Rejected)
 		return true
 	}
 	return false
 }
+
+// window returns the context window of model tier i's model.
+func (r *run[T]) window(i int) (int, bool) { return r.e.window(r.call.Chain.Models[i]) }
 
 // nextRevisit picks the tier to try again once every tier has failed: one
 // that last ended rate limited, was not revisited yet, has attempts left, and
@@ -158,7 +183,7 @@ func (r *run[T]) nextRevisit() (pass, bool) {
 	for ti := range r.call.Chain.Models {
 		model := r.call.Chain.Key(ti)
 		bit := uint64(1) << ti
-		if ti >= 64 || r.rlTiers&bit == 0 || (r.revisited|r.noRetry)&bit != 0 {
+		if ti >= 64 || r.rlTiers&bit == 0 || (r.revisited|r.noRetry)&bit != 0 || !r.ovf.fits(r.window(ti)) {
 			continue
 		}
 		used := r.calls(model)

@@ -22,6 +22,9 @@ type pass struct {
 	// revisit: the tier is tried again after its cooldown, once every tier
 	// failed; the pass's first attempt waits for the cooldown, as a retry.
 	revisit bool
+	// permit, when set, is a recovery probe's (recover): the attempt uses it
+	// instead of asking the breaker.
+	permit *breaker.Permit
 }
 
 // step is how one attempt of a pass went.
@@ -145,7 +148,7 @@ func (r *run[T]) retryWait(ps pass, n int, last taxonomy.Decision, reserve time.
 // through, and records it.
 func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonomy.Decision, step) {
 	model, wait, timeout, now := ps.model, t.wait, t.timeout, t.start
-	permit, v := r.e.breakers.Acquire(model)
+	permit, v := r.admit(ps)
 	if v != breaker.Allow {
 		r.skip(model, n, v, wait)
 		return taxonomy.Decision{}, stepSkipped
@@ -187,7 +190,8 @@ func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonom
 	}
 	took := end.Sub(now)
 	r.e.obs.Attempted(model, res.Status, d, took)
-	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Class: d.Class, Status: res.Status, Waited: wait, Took: took})
+	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Class: d.Class, Status: res.Status, Waited: wait, Took: took,
+		Probe: ps.permit != nil})
 	r.out.Last, r.out.Tier = d, ps.ti
 	return d, r.settle(ps, d, &res, took)
 }

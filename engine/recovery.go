@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"log/slog"
+
+	"github.com/bulwarkhq/bulwark/breaker"
+	"github.com/bulwarkhq/bulwark/taxonomy"
+)
+
+// ProbeObserver is an [Observer] that is also told about recovery probes
+// (DESIGN §4); the engine calls it when its observer implements it.
+type ProbeObserver interface {
+	// RecoveryProbed: a recovery probe of model ended with decision d (d.OK:
+	// the model answered and its breaker closed).
+	RecoveryProbed(model string, d taxonomy.Decision)
+}
+
+// recover is the last resort of a run whose every model tier was skipped
+// (breakers open, cooldowns) and that made no upstream call: in chain order,
+// each deployment whose breaker grants a recovery probe
+// ([breaker.Registry.AcquireRecovery]), and the fleet too ([ProbeGate]),
+// gets one attempt. Nothing is lost for it: the request would have had the
+// static answer. It reports whether the run is over (answered, rejected,
+// canceled, out of time).
+func (r *run[T]) recover() bool {
+	c := &r.call.Chain
+	interval := r.e.breakers.Settings().RecoveryProbeInterval
+	for ti := range c.Models {
+		key := c.Key(ti)
+		if !r.ovf.fits(r.window(ti)) {
+			continue
+		}
+		now := r.e.clock.Now()
+		left := r.left(now)
+		if left <= 0 {
+			return false
+		}
+		permit, ok := r.e.breakers.AcquireRecovery(key)
+		if !ok {
+			continue
+		}
+		if r.e.probeGate != nil && !r.e.probeGate(r.ctx, key, interval) {
+			r.log(slog.LevelInfo, "agent.recovery_probe_skipped", slog.String("model", key), slog.String("why", "another_replica"))
+			continue
+		}
+		hasNext := ti < len(c.Models)-1
+		ps := pass{ti: ti, model: key, from: 1, hasNext: hasNext, permit: &permit}
+		t := try{start: r.e.clock.Now()}
+		t.timeout = firstTimeout(r.at, r.left(t.start), r.reserve(ps), r.p.minAttempt(), hasNext)
+		r.tierRL, r.inTier, r.cur, r.outOfTime = false, true, ti, false
+		r.out.Probes++
+		r.log(slog.LevelWarn, "agent.recovery_probe", slog.String("model", key))
+		d, st := r.attempt(ps, 1, taxonomy.Decision{}, t)
+		if po, ok := r.e.obs.(ProbeObserver); ok {
+			po.RecoveryProbed(key, d)
+		}
+		if st != stepOver {
+			r.log(slog.LevelWarn, "agent.recovery_probe_failed", slog.String("model", key), slog.String("class", d.Class.String()), r.lastErr)
+		} else if d.OK() {
+			r.log(slog.LevelWarn, "agent.recovery_probe_answered", slog.String("model", key))
+		}
+		if r.endTier(ps, d, true, st == stepOver) {
+			return true
+		}
+	}
+	return false
+}
+
+// admit asks model's breaker for the attempt of pass ps, or uses the
+// recovery probe's permit the pass was given.
+func (r *run[T]) admit(ps pass) (breaker.Permit, breaker.Verdict) {
+	if ps.permit != nil {
+		return *ps.permit, breaker.Allow
+	}
+	return r.e.breakers.Acquire(ps.model)
+}
