@@ -166,6 +166,10 @@ func (m *Memory) CooldownStarted(string, time.Time) {}
 // Attach does nothing: one process has no peers.
 func (m *Memory) Attach(*breaker.Registry) {}
 
+// ProbeSlot grants every probe: one process has no peers, and its breakers
+// already give one probe per interval per deployment.
+func (m *Memory) ProbeSlot(context.Context, string, time.Duration) bool { return true }
+
 // Health reports the memory backend, always OK.
 func (m *Memory) Health() Health {
 	return Health{Backend: "memory", OK: true, Since: m.since}

@@ -33,6 +33,12 @@ type Shared interface {
 	CooldownStarted(model string, until time.Time)
 	// Attach makes breaker and cooldown events from other replicas apply to reg.
 	Attach(reg *breaker.Registry)
+	// ProbeSlot grants the recovery probe of deployment key (DESIGN §4) for
+	// the next interval: true for the one replica that may send it. It is
+	// called only when every model tier of a request was skipped and this
+	// replica's breaker already granted the probe, so it may make one
+	// bounded round trip; when the backend cannot tell, it grants.
+	ProbeSlot(ctx context.Context, key string, interval time.Duration) bool
 
 	// Health reports the backend's state.
 	Health() Health

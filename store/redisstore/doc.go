@@ -14,6 +14,10 @@
 //     [breaker.Registry.ForceCooldown], and ignores its own.
 //   - Cut-offs, opens and cooldowns in force are also kept in sorted sets, so
 //     a replica that starts or reconnects loads what it missed.
+//   - A recovery probe (DESIGN §4) is granted to one replica per interval
+//     by a SET NX PX of the deployment's probe key ([Store.ProbeSlot]): one
+//     bounded call, made only when every model tier of a request was
+//     skipped; with Redis down the probe is granted.
 //   - Cache answers are written behind (a bounded queue, dropped when full)
 //     with the TTL, and read on the cache path with a short timeout.
 //   - Every key expires: a user's failures a window after the newest, a

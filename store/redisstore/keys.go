@@ -22,6 +22,10 @@ func (k keys) failures(user string) string { return k.prefix + "fail:" + user }
 // end (unix ms).
 func (k keys) state(kind string) string { return k.prefix + "state:" + kind }
 
+// probe is the key whose SET NX PX grants a deployment's recovery probe
+// for one interval.
+func (k keys) probe(key string) string { return k.prefix + "probe:" + key }
+
 // cache is the key of a cached answer.
 func (k keys) cache(key string) string { return k.prefix + "cache:" + key }
 
