@@ -127,8 +127,31 @@ func WithMinAttempt(d time.Duration) Option { return func(s *settings) { s.profi
 // WithBackoff sets the wait between attempts on one tier; default 1s..60s, full jitter.
 func WithBackoff(p backoff.Policy) Option { return func(s *settings) { s.profile.Backoff = p } }
 
-// WithBreaker sets the per-model breaker; default 5 failures in 30s open it for 30s.
-func WithBreaker(b breaker.Settings) Option { return func(s *settings) { s.breaker = b } }
+// WithBreaker sets the per-model breaker; default 5 failures in 30s open it
+// for 30s, and one recovery probe a second while every model is skipped. A
+// zero b.RecoveryProbeInterval keeps what [WithRecoveryProbes] set.
+func WithBreaker(b breaker.Settings) Option {
+	return func(s *settings) {
+		if b.RecoveryProbeInterval == 0 {
+			b.RecoveryProbeInterval = s.breaker.RecoveryProbeInterval
+		}
+		s.breaker = b
+	}
+}
+
+// WithRecoveryProbes sets how often, at most, a model whose breaker is open
+// gets one request as a recovery probe when every model of the chain was
+// skipped (DESIGN §4); a probe that succeeds closes the breaker at once
+// instead of after its open period. Default 1s
+// (breaker.DefaultRecoveryProbeInterval); 0 or negative turns probes off.
+func WithRecoveryProbes(interval time.Duration) Option {
+	return func(s *settings) {
+		if interval <= 0 {
+			interval = -1
+		}
+		s.breaker.RecoveryProbeInterval = interval
+	}
+}
 
 // WithRetryBudget caps retries process-wide at ratio of first attempts plus
 // minPerSecond retries a second (over a 10 s window); default 0.2 and 10. A

@@ -174,6 +174,11 @@ type Breaker struct {
 	// MinRequests is the number of outcomes within Window before
 	// FailureRatio applies, at least 0; default 10 (0 also means 10).
 	MinRequests int `yaml:"min_requests" json:"min_requests"`
+	// RecoveryProbeInterval is how often, at most, an open breaker lets one
+	// request through as a recovery probe when every model tier of a request
+	// was skipped (DESIGN §4; fleet-wide with Redis); a probe that succeeds
+	// closes the breaker. ≥ 0; 0 turns recovery probes off. Default 1s.
+	RecoveryProbeInterval Duration `yaml:"recovery_probe_interval" json:"recovery_probe_interval"`
 }
 
 // RetryBudget caps retries across the process: retries may add at most Ratio

@@ -33,7 +33,7 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 		b.Backoff != (Backoff{Duration(time.Second), Duration(time.Minute), JitterFull}) {
 		t.Errorf("batch = %+v", b)
 	}
-	if c.Breaker != (Breaker{5, Duration(30 * time.Second), Duration(30 * time.Second), 1, 0, 10}) {
+	if c.Breaker != (Breaker{5, Duration(30 * time.Second), Duration(30 * time.Second), 1, 0, 10, Duration(time.Second)}) {
 		t.Errorf("breaker = %+v", c.Breaker)
 	}
 	if c.RetryBudget != (RetryBudget{0.2, 10}) {
@@ -118,6 +118,7 @@ func TestOneSettingFiles(t *testing.T) {
 			c.Chains[DefaultChain] = Tiers("claude-haiku-5-5", "cache", "static")
 		}},
 		{"breaker field", "breaker:\n  open_for: 1m\n", func(c *Config) { c.Breaker.OpenFor = Duration(time.Minute) }},
+		{"recovery probes off", "breaker:\n  recovery_probe_interval: 0s\n", func(c *Config) { c.Breaker.RecoveryProbeInterval = 0 }},
 		{"retry budget field", "retry_budget: {ratio: 0.5}\n", func(c *Config) { c.RetryBudget.Ratio = 0.5 }},
 		{"user breaker field", "user_breaker: {failures: 2}\n", func(c *Config) { c.UserBreaker.Failures = 2 }},
 		{"cache on", "cache: {enabled: true}\n", func(c *Config) { c.Cache.Enabled = true }},

@@ -44,6 +44,7 @@ func (c Config) Validate() error {
 		v.add("breaker.failure_ratio", "must be between 0 and 1, got %v", r)
 	}
 	v.atLeast("breaker.min_requests", b.MinRequests, 0)
+	v.nonNegative("breaker.recovery_probe_interval", b.RecoveryProbeInterval)
 
 	if r := c.RetryBudget.Ratio; !(r >= 0 && r <= 1) {
 		v.add("retry_budget.ratio", "must be between 0 and 1, got %v", r)

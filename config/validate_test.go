@@ -79,6 +79,7 @@ func TestValidate(t *testing.T) {
 		{"breaker failures", func(c *Config) { c.Breaker.Failures = 0 }, "breaker.failures: must be at least 1, got 0"},
 		{"breaker window", func(c *Config) { c.Breaker.Window = 0 }, "breaker.window: must be longer than 0, got 0s"},
 		{"breaker open_for", func(c *Config) { c.Breaker.OpenFor = -1 }, "breaker.open_for: must be longer than 0"},
+		{"breaker recovery_probe_interval", func(c *Config) { c.Breaker.RecoveryProbeInterval = -1 }, "breaker.recovery_probe_interval: "},
 		{"breaker probes", func(c *Config) { c.Breaker.HalfOpenProbes = 0 }, "breaker.half_open_probes: must be at least 1, got 0"},
 		{"ratio above 1", func(c *Config) { c.RetryBudget.Ratio = 1.5 }, "retry_budget.ratio: must be between 0 and 1, got 1.5"},
 		{"ratio below 0", func(c *Config) { c.RetryBudget.Ratio = -0.1 }, "retry_budget.ratio: must be between 0 and 1, got -0.1"},

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -91,8 +92,9 @@ type BreakerListener interface {
 // (c.Breaker) and the retry budget (c.RetryBudget). Breaker changes and 429
 // cooldowns are logged (breaker.state_change, cooldown.start), passed to
 // every listener and, when st is not nil, shared with the other replicas
-// through it; st's events from other replicas apply to the breakers. opts are
-// added last (observer, clock).
+// through it; st's events from other replicas apply to the breakers, and st
+// grants recovery probes fleet-wide (store.Shared.ProbeSlot). opts are added
+// last (observer, clock).
 func NewEngine(c config.Config, log *slog.Logger, st store.Shared, listeners []BreakerListener, opts ...engine.Option) *engine.Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -104,6 +106,8 @@ func NewEngine(c config.Config, log *slog.Logger, st store.Shared, listeners []B
 		HalfOpenProbes: c.Breaker.HalfOpenProbes,
 		FailureRatio:   c.Breaker.FailureRatio,
 		MinRequests:    c.Breaker.MinRequests,
+		// config's 0 turns probes off; the breaker's off is negative.
+		RecoveryProbeInterval: cmp.Or(c.Breaker.RecoveryProbeInterval.Std(), -1),
 	},
 		breaker.WithOnChange(func(ch breaker.Change) {
 			level := slog.LevelInfo
@@ -130,13 +134,14 @@ func NewEngine(c config.Config, log *slog.Logger, st store.Shared, listeners []B
 			}
 		}),
 	)
-	if st != nil {
-		st.Attach(reg)
-	}
 	all := []engine.Option{
 		engine.WithLogger(log),
 		engine.WithBreakers(reg),
 		engine.WithBudget(budget.New(c.RetryBudget.Ratio, float64(c.RetryBudget.MinPerSecond))),
+	}
+	if st != nil {
+		st.Attach(reg)
+		all = append(all, engine.WithProbeGate(st.ProbeSlot))
 	}
 	return engine.New(append(all, opts...)...)
 }
