@@ -97,6 +97,10 @@ type ChaosScenario struct {
 	// Limits are the simulator's rate limits during the measured load, a
 	// JSON array of sim.Limit ("" for none).
 	Limits string
+	// Heal lifts the faults when the measured load starts (after Warmup
+	// under them) and records in ChaosResult.Recovery how long the first
+	// model answer took after that (recovery).
+	Heal bool
 	// judge returns the scenario's checks.
 	judge func(r *ChaosResult, healthy *ChaosResult) []Check
 }
@@ -179,6 +183,7 @@ func ChaosScenarios() []ChaosScenario {
 		},
 		floodScenario(),
 		providerDownScenario(),
+		recoveryScenario(),
 	}, approachingLimitScenarios()...)
 }
 
@@ -213,6 +218,9 @@ type ChaosResult struct {
 	// is the same scenario on a fresh gateway, without them.
 	Junk  *JunkResult
 	Fresh *ChaosResult
+	// Recovery is, for a scenario with Heal, the time from the faults'
+	// end to the first 200 from a model; 0 when none came.
+	Recovery time.Duration
 }
 
 // CallsPerRequest is upstream calls (the simulator's requests) per client
@@ -373,7 +381,13 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	if err := sim.Reset(ctx); err != nil {
 		return nil, err
 	}
-	res, err := load.Run(ctx, gw.URL, shape, cfg.Duration)
+	var res *Result
+	var recovery time.Duration
+	if sc.Heal {
+		res, recovery, err = runHealed(ctx, sim, gw.URL, load, shape, cfg.Duration)
+	} else {
+		res, err = load.Run(ctx, gw.URL, shape, cfg.Duration)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +398,7 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 	if err := gw.Stop(); err != nil {
 		return nil, err
 	}
-	return &ChaosResult{Scenario: sc, Result: res, Upstream: st, Junk: junk, Fresh: fresh}, nil
+	return &ChaosResult{Scenario: sc, Result: res, Upstream: st, Junk: junk, Fresh: fresh, Recovery: recovery}, nil
 }
 
 // chaosWarmup is the healthy load a fresh gateway gets before the faults.
@@ -457,7 +471,7 @@ func WriteChaosTable(w io.Writer, rs []*ChaosResult) {
 			fmt.Sprintf("%.3f", r.CallsPerRequest()), JoinChecks(r.Checks))
 		notes = append(notes, fmt.Sprintf("- **%s** (%s). Client saw: %s. Upstream saw: %s.%s%s",
 			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res),
-			ownSetup(r.Scenario))+floodNote(r))
+			ownSetup(r.Scenario))+floodNote(r)+recoveryNote(r))
 	}
 	t.Notes = append([]string{"p50/p99 are of successful requests (of all requests when none succeeded); slowest is of all."}, notes...)
 	t.Write(w)
