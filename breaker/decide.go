@@ -84,3 +84,40 @@ func afterRecovery(s State, e taxonomy.Effect) State {
 	}
 	return Closed
 }
+
+// chance is what [nextChance] needs of a breaker, times in ns since the
+// Registry's base.
+type chance struct {
+	state State
+	// now, the end of the cooldown (0: none), the end of an open period, and
+	// the last recovery probe (or the opening).
+	now, cooldown, openUntil, probedAt int64
+	// probes is the half-open probes out, of at most maxProbes.
+	probes, maxProbes int
+	interval          time.Duration
+}
+
+// nextChance returns how long from c.now until the breaker may let a request
+// through — as usual, as a half-open probe, or as a recovery probe — and
+// false when nothing but a result of a request already out can change that
+// (a half-open breaker with every probe out and recovery probes off). A
+// cooldown is waited in full.
+func nextChance(c chance) (time.Duration, bool) {
+	at := c.now
+	switch c.state {
+	case Open:
+		at = c.openUntil
+		if c.interval >= 0 {
+			at = min(at, c.probedAt+int64(c.interval))
+		}
+	case HalfOpen:
+		if c.probes >= c.maxProbes {
+			if c.interval < 0 {
+				return 0, false
+			}
+			at = c.probedAt + int64(c.interval)
+		}
+	}
+	at = max(at, c.cooldown, c.now)
+	return time.Duration(at - c.now), true
+}

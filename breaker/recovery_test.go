@@ -116,3 +116,41 @@ func TestARecoveryProbeOfAnEarlierEpochCountsNothing(t *testing.T) {
 	p.Done(taxonomy.CountFailure)
 	f.wantState(HalfOpen)
 }
+
+func TestNextChanceIsTheSoonestWayThrough(t *testing.T) {
+	const s = int64(time.Second)
+	tests := []struct {
+		name string
+		c    chance
+		want time.Duration
+		ok   bool
+	}{
+		{"closed: now", chance{state: Closed, now: 5 * s}, 0, true},
+		{"closed in cooldown: its end", chance{state: Closed, now: 5 * s, cooldown: 7 * s}, 2 * time.Second, true},
+		{"open: the next recovery probe", chance{state: Open, now: 5 * s, openUntil: 30 * s, probedAt: 4 * s, interval: time.Second}, 0, true},
+		{"open: a probe due later", chance{state: Open, now: 5 * s, openUntil: 30 * s, probedAt: 5 * s, interval: time.Second}, time.Second, true},
+		{"open, probes off: its end", chance{state: Open, now: 5 * s, openUntil: 8 * s, interval: -1}, 3 * time.Second, true},
+		{"open: a cooldown is waited in full", chance{state: Open, now: 5 * s, openUntil: 6 * s, probedAt: 5 * s, interval: time.Second, cooldown: 9 * s}, 4 * time.Second, true},
+		{"half-open with a probe free: now", chance{state: HalfOpen, now: 5 * s, maxProbes: 1}, 0, true},
+		{"half-open, probes out: the next recovery probe", chance{state: HalfOpen, now: 5 * s, probes: 1, maxProbes: 1, probedAt: 5 * s, interval: time.Second}, time.Second, true},
+		{"half-open, probes out and off: no telling", chance{state: HalfOpen, now: 5 * s, probes: 1, maxProbes: 1, interval: -1}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, ok := nextChance(tt.c); got != tt.want || ok != tt.ok {
+				t.Fatalf("nextChance = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestNextChanceFollowsTheBreaker(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 2, OpenFor: 30 * time.Second})
+	if d, ok := f.r.NextChance(model); d != 0 || !ok {
+		t.Fatalf("closed: %v, %v", d, ok)
+	}
+	f.open()
+	if d, _ := f.r.NextChance(model); d != time.Second {
+		t.Fatalf("just opened: %v, want the first probe in 1s", d)
+	}
+}

@@ -266,6 +266,27 @@ func (r *Registry) Cooldown(model string, d time.Duration) {
 	}
 }
 
+// NextChance returns how long from now until model may take a request: at
+// once for a closed breaker without a cooldown, else when its cooldown ends,
+// its open period ends or its next recovery probe is due
+// ([Settings.RecoveryProbeInterval]), whichever lets a request through
+// first. ok is false when only the results of the requests already out can
+// change that (half-open with every probe out and recovery probes off). The
+// engine uses it to wait, once, for the next chance of a request whose every
+// model tier was skipped, when that fits its deadline (DESIGN §4).
+func (r *Registry) NextChance(model string) (time.Duration, bool) {
+	e := r.lookup(model)
+	if e == nil {
+		return 0, true
+	}
+	now := r.offset(r.clock.Now())
+	e.mu.Lock()
+	c := chance{state: stateOf(e.se.Load()), now: now, cooldown: e.cooldown.Load(), openUntil: e.openUntil,
+		probedAt: e.probedAt, probes: e.probes, maxProbes: r.settings.HalfOpenProbes, interval: r.settings.RecoveryProbeInterval}
+	e.mu.Unlock()
+	return nextChance(c)
+}
+
 // CooldownLeft returns how long model's cooldown lasts from now; 0 when it
 // has none. The engine uses it for the retry-after of a 429 answered because
 // every tier was cooling down.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/taxonomy"
@@ -73,4 +74,35 @@ func (r *run[T]) admit(ps pass) (breaker.Permit, breaker.Verdict) {
 		return *ps.permit, breaker.Allow
 	}
 	return r.e.breakers.Acquire(ps.model)
+}
+
+// waitForChance is for a run whose every model tier was skipped and that
+// sent nothing, not even a probe (none was due): it waits for the soonest
+// chance any tier has of taking a request (breaker.Registry.NextChance: a
+// recovery probe due, an open period or a cooldown over) when that wait and
+// a minimal attempt fit before the deadline, and reports whether it waited,
+// for the run to make one more pass. So a request that arrives just after an
+// outage ends is answered by the model within about a second instead of
+// getting the static answer; during the outage the static answer comes
+// after at most that wait. over reports that the run ended while it waited
+// (canceled, deadline).
+func (r *run[T]) waitForChance() (waited, over bool) {
+	c := &r.call.Chain
+	best, found := time.Duration(0), false
+	for ti := range c.Models {
+		if !r.ovf.fits(r.window(ti)) {
+			continue
+		}
+		if d, ok := r.e.breakers.NextChance(c.Key(ti)); ok && (!found || d < best) {
+			best, found = d, true
+		}
+	}
+	if !found || best <= 0 || best+r.p.minAttempt() > r.left(r.e.clock.Now()) {
+		return false, false
+	}
+	r.log(slog.LevelInfo, "agent.wait_for_recovery", slog.Int64("wait_ms", best.Milliseconds()))
+	if !r.sleep(best) {
+		return false, true
+	}
+	return true, false
 }

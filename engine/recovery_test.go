@@ -28,17 +28,15 @@ func TestARecoveryProbeAnswersOnceEveryTierIsSkippedAndClosesTheBreaker(t *testi
 	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: 30 * time.Second})
 	p := profile(1, 25*time.Second, 5*time.Second)
 	openBoth(t, f, p)
-
-	out := f.run(t, p) // at the opening: no probe is due yet
-	if out.Reason != engine.Exhausted || out.UpstreamCalls() != 0 || out.Probes != 0 {
-		t.Fatalf("right after opening: %v, %d calls, %d probes; want exhausted without a call", out.Reason, out.UpstreamCalls(), out.Probes)
-	}
 	f.fc.Advance(time.Second)
 	f.up.on(sonnet, status(200)) // the outage is over
-	out = f.run(t, p)
+	out := f.run(t, p)
 	if out.Reason != engine.Answered || out.Model != sonnet || out.Probes != 1 || !out.Attempts[len(out.Attempts)-1].Probe {
 		t.Fatalf("a second later: %v by %q, %d probes, attempts %+v; want the primary's probe to answer",
 			out.Reason, out.Model, out.Probes, out.Attempts)
+	}
+	if out.Took != 10*time.Millisecond {
+		t.Fatalf("took %v: a probe due at once must not wait", out.Took)
 	}
 	if s := f.eng.Breakers().State(sonnet); s != breaker.Closed {
 		t.Fatalf("the primary is %v after its probe answered, want closed (not after open_for)", s)
@@ -49,9 +47,25 @@ func TestARecoveryProbeAnswersOnceEveryTierIsSkippedAndClosesTheBreaker(t *testi
 	}
 }
 
-func TestOneRecoveryProbePerDeploymentPerInterval(t *testing.T) {
+func TestARequestWithNoProbeDueWaitsForTheNextOneWhenItFits(t *testing.T) {
 	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: 30 * time.Second})
 	p := profile(1, 25*time.Second, 5*time.Second)
+	openBoth(t, f, p)
+	f.up.on(sonnet, status(200)) // healthy again, the breakers just opened
+	out := f.run(t, p)
+	if out.Reason != engine.Answered || out.Model != sonnet || out.Probes != 1 {
+		t.Fatalf("%v by %q with %d probes; want the primary's probe after waiting for it", out.Reason, out.Model, out.Probes)
+	}
+	// sonnet opened 10 ms before haiku, at whose opening the run starts:
+	// 990 ms to sonnet's probe, and its 10 ms.
+	if out.Took != time.Second {
+		t.Fatalf("took %v, want the 990 ms to the probe and its 10 ms", out.Took)
+	}
+}
+
+func TestOneRecoveryProbePerDeploymentPerInterval(t *testing.T) {
+	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: 30 * time.Second})
+	p := profile(1, 2*time.Second, time.Second) // too short to wait 1 s for a probe and a 2 s attempt
 	openBoth(t, f, p)
 	f.fc.Advance(time.Second)
 	sonnetBefore, haikuBefore := f.up.count(sonnet), f.up.count(haiku)
@@ -59,9 +73,9 @@ func TestOneRecoveryProbePerDeploymentPerInterval(t *testing.T) {
 	if out.Reason != engine.Exhausted || out.Probes != 2 {
 		t.Fatalf("%v with %d probes, want exhausted after 2", out.Reason, out.Probes)
 	}
-	out = f.run(t, p) // same interval: no more probes
-	if out.Probes != 0 || out.UpstreamCalls() != 0 {
-		t.Fatalf("a second request in the interval made %d probes", out.Probes)
+	out = f.run(t, p) // same interval: no more probes, and no wait
+	if out.Probes != 0 || out.UpstreamCalls() != 0 || out.Took != 0 {
+		t.Fatalf("a second request in the interval made %d probes and took %v", out.Probes, out.Took)
 	}
 	if f.up.count(sonnet)-sonnetBefore != 1 || f.up.count(haiku)-haikuBefore != 1 {
 		t.Fatalf("calls in the interval: sonnet %d, haiku %d; want 1 each",

@@ -95,6 +95,32 @@ func (r *run[T]) left(now time.Time) time.Duration {
 }
 
 func (r *run[T]) loop() {
+	if r.pass() {
+		return
+	}
+	if r.out.UpstreamCalls() == 0 {
+		waited, over := r.waitForChance()
+		if over || (waited && r.pass()) {
+			return
+		}
+	}
+	if r.outOfTime || r.left(r.e.clock.Now()) <= 0 {
+		r.hardTimeout()
+		return
+	}
+	last := "none" // every tier was skipped
+	if r.out.UpstreamCalls() > 0 {
+		last = r.out.Last.Class.String()
+	}
+	r.log(slog.LevelError, "agent.all_models_failed", slog.Int("attempts", len(r.out.Attempts)),
+		slog.String("last_class", last))
+	r.end(Exhausted)
+}
+
+// pass takes the run once through the chain's model tiers, then the
+// revisits after cooldowns, then, if every tier was skipped, the recovery
+// probes; it reports whether the run is over.
+func (r *run[T]) pass() bool {
 	c := &r.call.Chain
 	prev := -1
 	for ti := range c.Models {
@@ -109,7 +135,7 @@ func (r *run[T]) loop() {
 		}
 		prev = ti
 		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(c.Models)-1})) {
-			return
+			return true
 		}
 	}
 	for {
@@ -119,23 +145,10 @@ func (r *run[T]) loop() {
 		}
 		r.revisited |= 1 << ps.ti
 		if r.endTier(r.tier(ps)) {
-			return
+			return true
 		}
 	}
-	if r.out.UpstreamCalls() == 0 && len(r.out.Attempts) > 0 && r.recover() {
-		return
-	}
-	if r.outOfTime || r.left(r.e.clock.Now()) <= 0 {
-		r.hardTimeout()
-		return
-	}
-	last := "none" // every tier was skipped
-	if r.out.UpstreamCalls() > 0 {
-		last = r.out.Last.Class.String()
-	}
-	r.log(slog.LevelError, "agent.all_models_failed", slog.Int("attempts", len(r.out.Attempts)),
-		slog.String("last_class", last))
-	r.end(Exhausted)
+	return r.out.UpstreamCalls() == 0 && len(r.out.Attempts) > 0 && r.recover()
 }
 
 // endTier closes a tier pass that tier returned, and reports whether the run
