@@ -98,6 +98,12 @@ func (e *entry) unlockAndEmit() {
 	out := e.pending
 	e.npending = 0
 	e.mu.Unlock()
+	for _, c := range out[:n] {
+		if c.To == Closed {
+			e.r.signalClosed()
+			break
+		}
+	}
 	if f := e.r.onChange; f != nil {
 		for _, c := range out[:n] {
 			f(c)

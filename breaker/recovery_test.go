@@ -154,3 +154,27 @@ func TestNextChanceFollowsTheBreaker(t *testing.T) {
 		t.Fatalf("just opened: %v, want the first probe in 1s", d)
 	}
 }
+
+func TestClosedIsSignalledWhenABreakerCloses(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 2, OpenFor: 30 * time.Second})
+	f.open()
+	ch := f.r.Closed()
+	f.clk.Advance(time.Second)
+	p, _ := f.r.AcquireRecovery(model)
+	select {
+	case <-ch:
+		t.Fatal("signalled before any breaker closed")
+	default:
+	}
+	p.Done(taxonomy.CountSuccess)
+	select {
+	case <-ch:
+	default:
+		t.Fatal("not signalled when the probe closed the breaker")
+	}
+	select {
+	case <-f.r.Closed():
+		t.Fatal("the next channel is already closed")
+	default:
+	}
+}

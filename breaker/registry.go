@@ -47,6 +47,8 @@ type Registry struct {
 	othersLimit limits
 	configured  []string // given to WithModels, reserved by New
 	mu          sync.Mutex
+	// closed is closed (and replaced) whenever a breaker closes: see Closed.
+	closed atomic.Pointer[chan struct{}]
 }
 
 // Change is one state change of a model's breaker, as passed to the
@@ -109,6 +111,8 @@ func New(s Settings, opts ...Option) *Registry {
 	r.base = r.clock.Now()
 	r.width = max(int64(r.settings.Window)/buckets, 1)
 	r.pinned.Store(&map[string]*entry{})
+	ch := make(chan struct{})
+	r.closed.Store(&ch)
 	r.others = lru.New[*entry](r.othersLimit.entries, r.othersLimit.bytes)
 	r.Reserve(r.configured...)
 	r.configured = nil
@@ -264,6 +268,20 @@ func (r *Registry) Cooldown(model string, d time.Duration) {
 	if e := r.getOrCreate(model); e != nil && e.extendCooldown(until) && r.onCooldown != nil {
 		r.onCooldown(model, r.at(until))
 	}
+}
+
+// Closed returns a channel that is closed the next time any of the
+// Registry's breakers closes (a half-open probe or a recovery probe
+// succeeded). A request that waits for a chance of a model (see
+// [Registry.NextChance]) also waits on it, so that it goes as soon as a
+// probe has shown the model is back. Each call returns the channel of the
+// next close; it never returns nil.
+func (r *Registry) Closed() <-chan struct{} { return *r.closed.Load() }
+
+// signalClosed wakes the waiters of Closed and starts a new channel.
+func (r *Registry) signalClosed() {
+	ch := make(chan struct{})
+	close(*r.closed.Swap(&ch))
 }
 
 // NextChance returns how long from now until model may take a request: at

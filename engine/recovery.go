@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -76,17 +78,50 @@ func (r *run[T]) admit(ps pass) (breaker.Permit, breaker.Verdict) {
 	return r.e.breakers.Acquire(ps.model)
 }
 
-// waitForChance is for a run whose every model tier was skipped and that
-// sent nothing, not even a probe (none was due): it waits for the soonest
-// chance any tier has of taking a request (breaker.Registry.NextChance: a
-// recovery probe due, an open period or a cooldown over) when that wait and
-// a minimal attempt fit before the deadline, and reports whether it waited,
-// for the run to make one more pass. So a request that arrives just after an
-// outage ends is answered by the model within about a second instead of
-// getting the static answer; during the outage the static answer comes
-// after at most that wait. over reports that the run ended while it waited
-// (canceled, deadline).
-func (r *run[T]) waitForChance() (waited, over bool) {
+// maxChanceWaits bounds the passes a run makes while it waits for a chance
+// (waitForRecovery): bounded work whatever the clock does.
+const maxChanceWaits = 8
+
+// waitForRecovery is for a run whose every model tier was skipped and that
+// sent nothing, not even a probe (none was due, or other requests took
+// them): for up to one recovery probe interval, while a wait and a minimal
+// attempt still fit before the deadline, it waits for the soonest chance any
+// tier has of taking a request (breaker.Registry.NextChance: a recovery probe
+// due, an open period or a cooldown over) or for a breaker to close
+// (breaker.Registry.Closed: another request's probe found the model back),
+// then makes another pass. So a request that arrives just after an outage
+// ends is answered by the model instead of getting the static answer; during
+// the outage the static answer comes after at most one interval. It reports
+// whether the run is over.
+func (r *run[T]) waitForRecovery() bool {
+	interval := r.e.breakers.Settings().RecoveryProbeInterval
+	if interval <= 0 {
+		return false
+	}
+	until := r.e.clock.Now().Add(interval)
+	for range maxChanceWaits {
+		if r.out.UpstreamCalls() > 0 {
+			return false
+		}
+		d, ok := r.nextChance()
+		now := r.e.clock.Now()
+		if !ok || now.Add(d).After(until) || d+r.p.minAttempt() > r.left(now) {
+			return false
+		}
+		r.log(slog.LevelInfo, "agent.wait_for_recovery", slog.Int64("wait_ms", d.Milliseconds()))
+		if !r.waitChance(d) {
+			return true
+		}
+		if r.pass() {
+			return true
+		}
+	}
+	return false
+}
+
+// nextChance is the soonest chance of the chain's model tiers that may take
+// the request (breaker.Registry.NextChance); ok=false for none.
+func (r *run[T]) nextChance() (time.Duration, bool) {
 	c := &r.call.Chain
 	best, found := time.Duration(0), false
 	for ti := range c.Models {
@@ -97,12 +132,29 @@ func (r *run[T]) waitForChance() (waited, over bool) {
 			best, found = d, true
 		}
 	}
-	if !found || best <= 0 || best+r.p.minAttempt() > r.left(r.e.clock.Now()) {
-		return false, false
+	return best, found
+}
+
+// waitChance waits d, or until a breaker closes; false when the run ended
+// meanwhile (canceled, deadline).
+func (r *run[T]) waitChance(d time.Duration) bool {
+	if d <= 0 {
+		return r.ctx.Err() == nil
 	}
-	r.log(slog.LevelInfo, "agent.wait_for_recovery", slog.Int64("wait_ms", best.Milliseconds()))
-	if !r.sleep(best) {
-		return false, true
+	closed := r.e.breakers.Closed()
+	t := r.e.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return true
+	case <-closed:
+		return true
+	case <-r.ctx.Done():
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
+			r.hardTimeout()
+		} else {
+			r.end(Canceled)
+		}
+		return false
 	}
-	return true, false
 }

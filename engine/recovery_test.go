@@ -140,3 +140,41 @@ func TestNoRecoveryProbeWhenProbesAreOff(t *testing.T) {
 		t.Fatalf("%d probes with probes off", out.Probes)
 	}
 }
+
+func TestAWaitingRequestGoesAsSoonAsAnotherRequestsProbeClosesTheBreaker(t *testing.T) {
+	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: 2 * time.Second})
+	p := profile(1, 25*time.Second, 5*time.Second)
+	openBoth(t, f, p)
+	f.up.on(sonnet, status(200))
+	f.fc.Advance(2 * time.Second)
+	reg := f.eng.Breakers()
+	// Other requests hold both half-open probes and this interval's
+	// recovery probes.
+	held, _ := reg.Acquire(sonnet)
+	reg.Acquire(haiku)
+	reg.AcquireRecovery(sonnet)
+	reg.AcquireRecovery(haiku)
+
+	done := make(chan engine.Outcome[string])
+	go func() {
+		done <- engine.Run(context.Background(), f.eng, engine.Call[string]{Chain: chain, Profile: &p, Do: f.up.do})
+	}()
+	f.fc.WaitForTimers(1) // it waits for the next chance, a second away
+	held.Done(taxonomy.CountSuccess)
+	out := <-done
+	if out.Reason != engine.Answered || out.Model != sonnet || out.Took != 10*time.Millisecond {
+		t.Fatalf("%v by %q after %v; want the primary at once when the other request's probe closed it", out.Reason, out.Model, out.Took)
+	}
+}
+
+func TestDuringAnOutageTheStaticAnswerWaitsAtMostOneProbeInterval(t *testing.T) {
+	f := newFixture(t, breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: 30 * time.Second})
+	p := profile(1, 25*time.Second, 5*time.Second)
+	openBoth(t, f, p)
+	f.fc.Advance(time.Second)
+	f.run(t, p) // takes this interval's probes; both fail
+	out := f.run(t, p)
+	if out.Reason != engine.Exhausted || out.Took > time.Second+20*time.Millisecond {
+		t.Fatalf("%v after %v; want exhausted within one interval (and the probes' 20 ms)", out.Reason, out.Took)
+	}
+}

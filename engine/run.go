@@ -98,11 +98,8 @@ func (r *run[T]) loop() {
 	if r.pass() {
 		return
 	}
-	if r.out.UpstreamCalls() == 0 {
-		waited, over := r.waitForChance()
-		if over || (waited && r.pass()) {
-			return
-		}
+	if r.out.UpstreamCalls() == 0 && r.waitForRecovery() {
+		return
 	}
 	if r.outOfTime || r.left(r.e.clock.Now()) <= 0 {
 		r.hardTimeout()
