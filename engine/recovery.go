@@ -99,15 +99,24 @@ func (r *run[T]) waitForRecovery() bool {
 		return false
 	}
 	until := r.e.clock.Now().Add(interval)
+	prevZero := false
 	for range maxChanceWaits {
 		if r.out.UpstreamCalls() > 0 {
 			return false
 		}
-		d, ok := r.nextChance()
 		now := r.e.clock.Now()
-		if !ok || now.Add(d).After(until) || d+r.p.minAttempt() > r.left(now) {
+		limit := min(until.Sub(now), r.left(now)-r.p.minAttempt())
+		if limit <= 0 {
 			return false
 		}
+		d, ok := r.nextChance()
+		if !ok || (d <= 0 && prevZero) {
+			// Another request took the way through: wait for its result
+			// (a breaker closes) instead of spinning.
+			d = limit
+		}
+		d = min(d, limit)
+		prevZero = d <= 0
 		r.log(slog.LevelInfo, "agent.wait_for_recovery", slog.Int64("wait_ms", d.Milliseconds()))
 		if !r.waitChance(d) {
 			return true
