@@ -32,6 +32,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 
 	b.WriteString("\nPer phase: what users saw, as a share of the requests sent in the phase\n\n")
 	writeTable(&b, "  ", PhaseRows(r))
+	for _, note := range PlainAheadNotes(r, demoDeadline) {
+		b.WriteString("\n" + wrap(note, 112, "  ") + "\n")
+	}
 
 	b.WriteString("\nbulwark's breakers (per model: closed → open after failures, half_open to probe, closed again)\n\n")
 	if len(r.Breaker) == 0 {
