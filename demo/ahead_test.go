@@ -21,7 +21,7 @@ func TestAPhaseThePlainSDKWinsByWaitingIsExplained(t *testing.T) {
 	if len(notes) != 1 {
 		t.Fatalf("notes = %q, want one for the all down phase", notes)
 	}
-	for _, want := range []string{"all down", "67%", "33%", "3.0s at the median", "up to 7.0s", "4s deadline"} {
+	for _, want := range []string{"all down", "67%", "33%", "3.0s at the median", "up to 7.0s", "bulwark replied in 1.0s", "4s deadline"} {
 		if !strings.Contains(notes[0], want) {
 			t.Errorf("note %q lacks %q", notes[0], want)
 		}

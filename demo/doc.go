@@ -9,7 +9,8 @@
 // Handle with an interactive profile scaled to the demo. Every request is
 // judged from the end user's side ([Verdict]): an answer, a friendly
 // message, an error, or nothing at all. The result renders as a text summary
-// ([WriteSummary]) and as a self-contained HTML report with an SVG chart
+// ([WriteSummary], which explains any phase the plain SDK won by waiting:
+// [PlainAheadNotes]) and as a self-contained HTML report with an SVG chart
 // ([WriteReport]).
 //
 // Everything but Run is a pure function of its inputs, tested on its own.
