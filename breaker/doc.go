@@ -38,8 +38,11 @@
 // breaker (or a half-open one with every probe out) lets one request through
 // per [Settings.RecoveryProbeInterval] (default 1 s), never during a
 // cooldown. A probe that succeeds closes the breaker at once, instead of
-// after OpenFor; one that fails changes nothing on an open breaker. The
-// decisions are decide.go's recoveryDue and afterRecovery.
+// after OpenFor; one that fails changes nothing on an open breaker.
+// [Registry.NextChance] says how long until a model may take a request
+// again, and [Registry.Closed] signals the next breaker to close, for a
+// request that waits for either. The decisions are decide.go's recoveryDue,
+// afterRecovery and nextChance.
 //
 // # Cooldown
 //

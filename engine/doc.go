@@ -25,8 +25,11 @@
 // cooldown ends inside the deadline. When every tier was skipped (breakers
 // open, cooldowns) and nothing was sent, each deployment whose breaker
 // grants a recovery probe (breaker.Registry.AcquireRecovery, one per
-// interval; fleet-wide through a [ProbeGate]) gets one attempt, so recovery
-// is noticed within about a second (DESIGN §4). A context overflow
+// interval; fleet-wide through a [ProbeGate]) gets one attempt, and a run
+// with none due waits, up to one interval and while a minimal attempt fits,
+// for the next chance of a tier (breaker.Registry.NextChance) or for a
+// breaker to close (breaker.Registry.Closed), so recovery is noticed within
+// about a second (DESIGN §4). A context overflow
 // (taxonomy.ContextOverflow) moves on only to a tier whose model has a
 // larger context window ([WithContextWindows], default the catalog's), and
 // to the caller when none has (DESIGN §14). Files: run.go (the chain, revisits,
