@@ -122,6 +122,9 @@ type Profile struct {
 	// and the fallback reserve, to be made (at most AttemptTimeout). Must be
 	// > 0. Default engine.DefaultMinAttempt (2s).
 	MinAttempt Duration `yaml:"min_attempt" json:"min_attempt"`
+	// Hedge is the hedged first token of streamed requests ([Hedge]); off
+	// by default.
+	Hedge Hedge `yaml:"hedge" json:"hedge"`
 }
 
 // AttemptsFor returns the number of attempts for the tier at index tier of a

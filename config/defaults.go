@@ -59,6 +59,7 @@ func FromEngine(p engine.Profile) Profile {
 		FallbackReserve:    Duration(or(p.FallbackReserve, engine.DefaultFallbackReserve)),
 		MinFallbackReserve: Duration(or(p.MinFallbackReserve, engine.DefaultMinFallbackReserve)),
 		MinAttempt:         Duration(or(p.MinAttempt, engine.DefaultMinAttempt)),
+		Hedge:              Hedge{After: HedgeAfter(p.Hedge.After), Max: p.Hedge.Max},
 	}
 }
 

@@ -195,6 +195,12 @@ func (v *validator) profiles(profiles map[string]Profile) {
 		v.positive(key+"fallback_reserve", p.FallbackReserve)
 		v.positive(key+"min_fallback_reserve", p.MinFallbackReserve)
 		v.positive(key+"min_attempt", p.MinAttempt)
+		if p.Hedge.Max < 0 || p.Hedge.Max > MaxHedges {
+			v.add(key+"hedge.max", "must be 0 to %d, got %d", MaxHedges, p.Hedge.Max)
+		}
+		if name == ProfileBatch && p.Hedge.Max > 0 {
+			v.add(key+"hedge", "hedges are for interactive streams: no one waits on a batch request's first token")
+		}
 	}
 }
 

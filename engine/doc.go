@@ -32,12 +32,18 @@
 // about a second (DESIGN §4). A context overflow
 // (taxonomy.ContextOverflow) moves on only to a tier whose model has a
 // larger context window ([WithContextWindows], default the catalog's), and
-// to the caller when none has (DESIGN §14). Files: run.go (the chain, revisits,
+// to the caller when none has (DESIGN §14). With [Profile.Hedge] set, a
+// stream attempt whose first token is late (its deployment's recent p95, or
+// Hedge.After) gets a hedge on the next tier that takes it, paid for by the
+// retry budget; the first to commit answers and the others are cancelled
+// and waited for (their payloads discarded, their permits released as
+// neutral), so Do must then be safe for concurrent calls (DESIGN §14). Files: run.go (the chain, revisits,
 // the payloads kept and discarded), outcome.go (the outcome and its report), tier.go (one tier's attempts), wait.go (the wait rule, pure
 // functions), latency.go (the bounded latency windows), profile.go (the
 // timing policy and its defaults), chain.go (the one parser and rules of a
 // chain of tier names, the default chain and the default user-facing texts,
 // shared by the library, the gateway and config), pending.go (a committed stream's permit),
-// recovery.go (recovery probes), context.go (the context-overflow rule, pure
+// recovery.go (recovery probes), hedge.go (hedged first tokens: the race),
+// context.go (the context-overflow rule, pure
 // functions).
 package engine

@@ -21,9 +21,9 @@ const (
 	latencyModels = 64
 )
 
-// latencies keeps, for each fallback model, its recent successful attempt
-// times by kind (stream or not). It is safe for concurrent use; reading a
-// p90 takes no lock.
+// latencies keeps, for each fallback model (and each hedged one), its
+// recent successful attempt times by kind (stream or not). It is safe for
+// concurrent use; reading a p90 or p95 takes no lock.
 type latencies struct {
 	mu sync.Mutex // held to add a model
 	// m is copied on write (at most latencyModels times), read lock-free.
@@ -34,8 +34,9 @@ type latencies struct {
 type modelLatency struct {
 	mu    sync.Mutex // held to add a sample
 	kinds [2]window
-	// p90 holds each window's p90 plus 1 ns; 0 before any sample.
-	p90s [2]atomic.Int64
+	// p90s and p95s hold each window's p90 and p95 plus 1 ns; 0 before
+	// any sample.
+	p90s, p95s [2]atomic.Int64
 }
 
 // window is a rolling window of the last latencySamples durations, kept
@@ -96,8 +97,8 @@ func (l *latencies) record(model string, stream bool, d time.Duration) {
 	m.mu.Lock()
 	w := &m.kinds[k]
 	w.add(d)
-	p, _ := w.p90()
-	m.p90s[k].Store(int64(p) + 1)
+	m.p90s[k].Store(int64(w.rank(90)) + 1)
+	m.p95s[k].Store(int64(w.rank(95)) + 1)
 	m.mu.Unlock()
 }
 
@@ -107,8 +108,20 @@ func (m *modelLatency) p90(stream bool) (time.Duration, bool) {
 	if m == nil {
 		return 0, false
 	}
-	v := m.p90s[kindOf(stream)].Load()
-	return time.Duration(v - 1), v > 0
+	return load(&m.p90s[kindOf(stream)])
+}
+
+// p95 returns the p95 of model's window of that kind, as p90 does.
+func (m *modelLatency) p95(stream bool) (time.Duration, bool) {
+	if m == nil {
+		return 0, false
+	}
+	return load(&m.p95s[kindOf(stream)])
+}
+
+func load(v *atomic.Int64) (time.Duration, bool) {
+	n := v.Load()
+	return time.Duration(n - 1), n > 0
 }
 
 func (w *window) add(d time.Duration) {
@@ -139,11 +152,8 @@ func (w *window) add(d time.Duration) {
 	w.sorted[j] = d
 }
 
-// p90 is the nearest-rank 90th percentile: the smallest sample at or above
-// 90% of them.
-func (w *window) p90() (time.Duration, bool) {
-	if w.n == 0 {
-		return 0, false
-	}
-	return w.sorted[(9*w.n+9)/10-1], true
+// rank is the nearest-rank pct-th percentile of a window with samples: the
+// smallest sample at or above pct% of them.
+func (w *window) rank(pct int) time.Duration {
+	return w.sorted[(pct*w.n+99)/100-1]
 }

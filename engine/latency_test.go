@@ -2,26 +2,25 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 )
 
-// naiveP90 is the nearest-rank p90 of the last latencySamples of all.
-func naiveP90(all []time.Duration) time.Duration {
+// naiveRank is the nearest-rank pct-th percentile of the last
+// latencySamples of all.
+func naiveRank(all []time.Duration, pct float64) time.Duration {
 	last := slices.Clone(all[max(len(all)-latencySamples, 0):])
 	slices.Sort(last)
-	rank := (9*len(last) + 9) / 10 // ceil(0.9 n)
+	rank := int(math.Ceil(pct / 100 * float64(len(last))))
 	return last[rank-1]
 }
 
-func TestWindowP90IsTheNearestRankOfTheLastSamples(t *testing.T) {
+func TestWindowRanksAreTheNearestRanksOfTheLastSamples(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var w window
-	if _, ok := w.p90(); ok {
-		t.Fatal("an empty window has a p90")
-	}
 	var all []time.Duration
 	for i := range 500 {
 		// Few distinct values, so that duplicates are evicted too.
@@ -31,9 +30,10 @@ func TestWindowP90IsTheNearestRankOfTheLastSamples(t *testing.T) {
 		}
 		all = append(all, d)
 		w.add(d)
-		got, ok := w.p90()
-		if want := naiveP90(all); !ok || got != want {
-			t.Fatalf("after %d samples p90 = %v, want %v", i+1, got, want)
+		for _, pct := range []int{90, 95} {
+			if got, want := w.rank(pct), naiveRank(all, float64(pct)); got != want {
+				t.Fatalf("after %d samples p%d = %v, want %v", i+1, pct, got, want)
+			}
 		}
 	}
 }
@@ -43,14 +43,17 @@ func TestWindowP90OfFewSamples(t *testing.T) {
 	for _, d := range []time.Duration{3, 1, 2} {
 		w.add(d * time.Second)
 	}
-	if got, _ := w.p90(); got != 3*time.Second {
+	if got := w.rank(90); got != 3*time.Second {
 		t.Fatalf("p90 of 1s, 2s, 3s = %v, want 3s", got)
 	}
 	for i := range 7 {
 		w.add(time.Duration(i+4) * time.Second) // 1..10 s
 	}
-	if got, _ := w.p90(); got != 9*time.Second {
+	if got := w.rank(90); got != 9*time.Second {
 		t.Fatalf("p90 of 1..10 s = %v, want 9s", got)
+	}
+	if got := w.rank(95); got != 10*time.Second {
+		t.Fatalf("p95 of 1..10 s = %v, want 10s", got)
 	}
 }
 
@@ -65,6 +68,12 @@ func TestLatenciesKeepStreamsAndWholeAnswersApart(t *testing.T) {
 	}
 	if d, ok := m.p90(false); !ok || d != 5*time.Second {
 		t.Fatalf("whole p90 = %v %v", d, ok)
+	}
+	if d, ok := m.p95(true); !ok || d != 300*time.Millisecond {
+		t.Fatalf("stream p95 = %v %v", d, ok)
+	}
+	if _, ok := l.track("other").p95(true); ok {
+		t.Fatal("a model with no sample has a p95")
 	}
 }
 

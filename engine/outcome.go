@@ -66,6 +66,9 @@ type Record struct {
 	// tier had been skipped, and the deployment's breaker let this one
 	// request through.
 	Probe bool
+	// Hedge is set on a hedge's attempt (DESIGN §14): it started while an
+	// earlier attempt of the run waited for its first token.
+	Hedge bool
 }
 
 // Outcome is how one run ended: its account ([Report]) and what the
@@ -108,6 +111,8 @@ type Report struct {
 	RetryAfter time.Duration
 	// Probes counts the recovery probes the run sent (see Record.Probe).
 	Probes int
+	// Hedges counts the hedges the run sent (see Record.Hedge).
+	Hedges int
 	// Paged is true when some attempt needs a person (401/403, 404 model,
 	// credit balance).
 	Paged bool

@@ -60,7 +60,38 @@ type Profile struct {
 	// and the fallback reserve, to be made (at most AttemptTimeout); 0
 	// means DefaultMinAttempt (2s).
 	MinAttempt time.Duration
+
+	// Hedge is the hedged first token of streamed calls (DESIGN §14);
+	// the zero value is off, and so are both default profiles.
+	Hedge Hedge
 }
+
+// Hedge is the policy of hedged first tokens (DESIGN §14): when a streamed
+// attempt's first token is late, a second attempt starts on the next
+// deployment or tier of the chain; the first to reach its commit point
+// answers and the other is cancelled at once. Hedges apply to streamed
+// calls only (a whole answer has no first token to be late) and each is
+// paid for with a token of the retry budget.
+type Hedge struct {
+	// Max is the number of hedges one run may send; 0 turns hedging off.
+	Max int
+	// After is how long an attempt waits for its first token before a
+	// hedge starts. 0 means the deployment's recent p95 time to first
+	// token, at least MinHedgeAfter, or DefaultHedgeAfter before any
+	// stream of it was measured.
+	After time.Duration
+}
+
+// Defaults of [Hedge.After] when it follows the deployment's p95.
+const (
+	// MinHedgeAfter is the least wait before a hedge that follows the p95:
+	// below it a hedge would double the calls of a fast, healthy model for
+	// a gain nobody sees.
+	MinHedgeAfter = 100 * time.Millisecond
+	// DefaultHedgeAfter is the wait before a hedge that follows the p95
+	// while the deployment has no measured stream.
+	DefaultHedgeAfter = 2 * time.Second
+)
 
 // Interactive returns the profile for a person waiting on the answer:
 // 3 attempts per tier, 25 s deadline, 20 s per attempt, an 8 s fallback

@@ -171,29 +171,70 @@ func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonom
 			slog.Int64("timeout_ms", timeout.Milliseconds()))
 	}
 	c := &r.call.Chain
-	payload, res := r.call.Do(r.ctx, Attempt{Model: c.Models[ps.ti], Upstream: c.Upstream(ps.ti), Tier: ps.ti, N: n, Timeout: timeout})
-	end := r.e.clock.Now()
-	r.keep(payload)
-	r.lastErr = attemptErr(res.Err)
-	if err := r.ctx.Err(); err != nil && !res.TimedOut {
-		res.Canceled = true
+	f := &flight[T]{ps: ps, n: n, permit: permit, start: now, wait: wait,
+		a: Attempt{Model: c.Models[ps.ti], Upstream: c.Upstream(ps.ti), Tier: ps.ti, N: n, Timeout: timeout}}
+	if r.hedging(ps) {
+		return r.race(f)
 	}
-	d := taxonomy.Classify(res, end)
-	if res.Committed && d.OK() {
+	f.payload, f.res = r.call.Do(r.ctx, f.a)
+	f.end = r.e.clock.Now()
+	r.keep(f.payload)
+	d := r.classify(f)
+	r.land(f, d, true)
+	return d, r.settle(ps, d, &f.res, f.took())
+}
+
+// flight is one upstream attempt: what the engine asked for, and once it
+// landed (its AttemptFunc returned) what it brought back.
+type flight[T comparable] struct {
+	ps pass
+	n  int
+	a  Attempt
+	// permit is the breaker's for the attempt.
+	permit breaker.Permit
+	// start is when it was sent, after a wait of wait; end when it landed.
+	start, end time.Time
+	wait       time.Duration
+	payload    T
+	res        taxonomy.Result
+	// hedge: a hedge of a late first token (hedge.go); cancel ends a
+	// flight of a race.
+	hedge  bool
+	cancel context.CancelFunc
+}
+
+func (f *flight[T]) took() time.Duration { return f.end.Sub(f.start) }
+
+// classify is the decision about the landed flight f.
+func (r *run[T]) classify(f *flight[T]) taxonomy.Decision {
+	if err := r.ctx.Err(); err != nil && !f.res.TimedOut {
+		f.res.Canceled = true
+	}
+	return taxonomy.Classify(f.res, f.end)
+}
+
+// land accounts for the landed flight f with decision d: its breaker
+// permit (left pending for the caller when f is the answer, a committed
+// stream), its cooldown, the observer and the run's record. A hedge's does
+// not become the run's last decision: the pass goes on from its own attempt.
+func (r *run[T]) land(f *flight[T], d taxonomy.Decision, answer bool) {
+	if f.res.Committed && d.OK() && answer {
 		// A committed stream is settled at its real end, by the caller.
-		r.out.Pending = &Pending{e: r.e, permit: permit}
+		r.out.Pending = &Pending{e: r.e, permit: f.permit}
 	} else {
-		permit.Done(d.Model)
+		f.permit.Done(d.Model)
 	}
 	if d.Cooldown > 0 {
-		r.e.breakers.Cooldown(model, d.Cooldown)
+		r.e.breakers.Cooldown(f.ps.model, d.Cooldown)
 	}
-	took := end.Sub(now)
-	r.e.obs.Attempted(model, res.Status, d, took)
-	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Class: d.Class, Status: res.Status, Waited: wait, Took: took,
-		Probe: ps.permit != nil})
-	r.out.Last, r.out.Tier = d, ps.ti
-	return d, r.settle(ps, d, &res, took)
+	took := f.took()
+	r.e.obs.Attempted(f.ps.model, f.res.Status, d, took)
+	r.out.Attempts = append(r.out.Attempts, Record{Model: f.ps.model, N: f.n, Class: d.Class, Status: f.res.Status,
+		Waited: f.wait, Took: took, Probe: f.ps.permit != nil, Hedge: f.hedge})
+	if !f.hedge || answer {
+		r.lastErr = attemptErr(f.res.Err)
+		r.out.Last, r.out.Tier = d, f.ps.ti
+	}
 }
 
 // settle ends the run on an answer or a cancellation, and otherwise notes
@@ -219,6 +260,14 @@ func (r *run[T]) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took
 	if r.tierRL {
 		r.cooledUntil(d.Cooldown)
 	}
+	r.failed(ps, d, res)
+	return stepFailed
+}
+
+// failed notes what a failed attempt of pass ps means beyond its pass: an
+// answer that asked for no retry rules out a revisit of its tier, and one
+// that needs a person pages.
+func (r *run[T]) failed(ps pass, d taxonomy.Decision, res *taxonomy.Result) {
 	if !d.Retry && ps.ti < 64 {
 		r.noRetry |= 1 << ps.ti
 	}
@@ -228,5 +277,4 @@ func (r *run[T]) settle(ps pass, d taxonomy.Decision, res *taxonomy.Result, took
 			slog.String("class", d.Class.String()), slog.String("error_type", res.ErrorType),
 			slog.String("upstream_message", truncate(res.Message, 200)), slog.Bool("page", true))
 	}
-	return stepFailed
 }

@@ -78,6 +78,7 @@ func Profile(name string, p config.Profile) engine.Profile {
 		FallbackReserve:    p.FallbackReserve.Std(),
 		MinFallbackReserve: p.MinFallbackReserve.Std(),
 		MinAttempt:         p.MinAttempt.Std(),
+		Hedge:              p.Hedge.Engine(),
 	}
 }
 

@@ -39,6 +39,9 @@ func (x *exchange) run() *outcome {
 	do := x.attemptWhole
 	if x.f.Stream {
 		do = x.attemptStream
+		if x.profile.Hedge.Max > 0 {
+			x.concurrent()
+		}
 	}
 	out := engine.Run(x.ctx, x.s.eng, engine.Call[reply]{
 		RequestID: x.id,
@@ -46,11 +49,21 @@ func (x *exchange) run() *outcome {
 		Profile:   x.profile,
 		Stream:    x.f.Stream,
 		Do:        x.boundary(do),
-		Discard:   reply.release,
+		Discard:   x.discardReply,
 	})
 	x.out = &out
 	x.afterRun(&out.Report)
 	return &out
+}
+
+// discardReply releases a reply the run no longer holds. A live stream
+// among them is a hedge race's loser that committed too (engine.Hedge): the
+// upstream had started it, so its input is counted as thrown away.
+func (x *exchange) discardReply(r reply) {
+	if r.live != nil && r.live.hasUsage {
+		x.rec.discard(r.live.model, r.live.usage)
+	}
+	r.release()
 }
 
 // respond answers the client after a run.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/catalog"
@@ -25,13 +26,17 @@ type record struct {
 	usage     catalog.Usage
 	hasUsage  bool
 	// discarded is the usage of attempts thrown away after the upstream
-	// had started (billed, never delivered), on discardedModel.
+	// had started (billed, never delivered), on discardedModel; mu guards
+	// them while a hedge and the attempt it hedged run at once.
+	mu             sync.Mutex
 	discarded      catalog.Usage
 	discardedModel string
 }
 
 // discard counts the usage of an attempt on model that was thrown away.
 func (rec *record) discard(model string, u catalog.Usage) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
 	rec.discarded.InputTokens += u.InputTokens
 	rec.discarded.OutputTokens += u.OutputTokens
 	rec.discarded.CacheCreationInputTokens += u.CacheCreationInputTokens

@@ -37,6 +37,16 @@ type upstream struct {
 	red      *redact.Redactor // see redactor()
 }
 
+// concurrent readies up for attempts made at once (a hedge and the one it
+// hedged, engine.Hedge): what the attempts would otherwise build on first
+// use — the redactor and the default upstream's headers — is built now.
+func (up *upstream) concurrent() {
+	up.redactor()
+	if up.upHeader == nil {
+		up.upHeader = up.upstreamHeaders()
+	}
+}
+
 // forwardedHeaders are the client's headers that go upstream, without
 // credentials.
 func (up *upstream) forwardedHeaders() http.Header {

@@ -21,6 +21,7 @@ type Metrics struct {
 	reg     *prometheus.Registry
 	f       *families
 	models  *models
+	hedges  *hedgeSeries
 	byOut   [nOutcomes]outcomeSeries
 	win     *window
 	users   *users
@@ -65,6 +66,8 @@ func New(opts ...Option) *Metrics {
 		misconfigClasses: make(map[string]struct{}),
 	}
 	m.reg.MustRegister(m.f.collectors()...)
+	m.hedges = newHedgeSeries()
+	m.reg.MustRegister(m.hedges.started, m.hedges.races)
 	m.models = newModels(m.f, c.prices, c.maxModels, c.models)
 	for i := range m.byOut {
 		o := Outcome(i)

@@ -9,7 +9,10 @@ import (
 	"github.com/bulwarkhq/bulwark/taxonomy"
 )
 
-var _ engine.Observer = (*Metrics)(nil)
+var (
+	_ engine.Observer      = (*Metrics)(nil)
+	_ engine.HedgeObserver = (*Metrics)(nil)
+)
 
 // Attempted counts one upstream attempt on model by status class. An attempt
 // whose decision has Severity Page (bad key, no credit, unknown model) also
