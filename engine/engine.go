@@ -96,7 +96,9 @@ type Call[T comparable] struct {
 	// token (see AttemptFunc): their latencies are kept apart from those of
 	// whole answers.
 	Stream bool
-	// Do performs one attempt.
+	// Do performs one attempt. With Profile.Hedge on and Stream set, a
+	// hedge and the attempt it hedges run at once: Do must then be safe for
+	// concurrent calls, and return promptly once its ctx is cancelled.
 	Do AttemptFunc[T]
 	// Discard releases a payload the run no longer holds (pooled buffers, an
 	// open body): every payload Do returned but the one left in
