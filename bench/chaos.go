@@ -97,6 +97,13 @@ type ChaosScenario struct {
 	// Limits are the simulator's rate limits during the measured load, a
 	// JSON array of sim.Limit ("" for none).
 	Limits string
+	// Baseline runs the scenario first without its Rules, on a fresh
+	// gateway with the same config, as its own healthy baseline
+	// (ChaosResult.Fresh).
+	Baseline bool
+	// ClientTimeout, when above 0, bounds each request of the load instead
+	// of the chaos deadline + 3 s.
+	ClientTimeout time.Duration
 	// Heal lifts the faults when the measured load starts (after Warmup
 	// under them) and records in ChaosResult.Recovery how long the first
 	// model answer took after that (recovery).
@@ -184,7 +191,7 @@ func ChaosScenarios() []ChaosScenario {
 		floodScenario(),
 		providerDownScenario(),
 		recoveryScenario(),
-	}, approachingLimitScenarios()...)
+	}, append(approachingLimitScenarios(), brownoutScenarios()...)...)
 }
 
 // ChaosConfig configures RunChaos.
@@ -319,9 +326,12 @@ func pickScenarios(all []ChaosScenario, names []string) ([]ChaosScenario, error)
 
 func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, cfgFile string, sc ChaosScenario, shape Shape) (*ChaosResult, error) {
 	var fresh *ChaosResult
-	if sc.Junk > 0 {
+	if sc.Junk > 0 || sc.Baseline {
 		base := sc
-		base.Junk = 0
+		base.Junk, base.Baseline = 0, false
+		if sc.Baseline {
+			base.Rules = ""
+		}
 		var err error
 		if fresh, err = runScenario(ctx, cfg, sim, simURL, cfgFile, base, shape); err != nil {
 			return nil, err
@@ -354,6 +364,9 @@ func runScenario(ctx context.Context, cfg ChaosConfig, sim *SimControl, simURL, 
 		Request:  MessagesRequest(primary, sc.Stream),
 		Timeout:  ChaosDeadline + 3*time.Second,
 		Classify: ChaosClassify,
+	}
+	if sc.ClientTimeout > 0 {
+		load.Timeout = sc.ClientTimeout
 	}
 	// A healthy warm-up first, so that connections and pools are ready
 	// and only the faults make a difference. With junk, the junk is the
@@ -471,7 +484,7 @@ func WriteChaosTable(w io.Writer, rs []*ChaosResult) {
 			fmt.Sprintf("%.3f", r.CallsPerRequest()), JoinChecks(r.Checks))
 		notes = append(notes, fmt.Sprintf("- **%s** (%s). Client saw: %s. Upstream saw: %s.%s%s",
 			r.Scenario.Name, r.Scenario.About, FormatOutcomes(res.Outcomes), FormatOutcomes(r.Upstream.Outcomes()), firstErr(res),
-			ownSetup(r.Scenario))+floodNote(r)+recoveryNote(r))
+			ownSetup(r.Scenario))+floodNote(r)+recoveryNote(r)+brownoutNote(r))
 	}
 	t.Notes = append([]string{"p50/p99 are of successful requests (of all requests when none succeeded); slowest is of all."}, notes...)
 	t.Write(w)
