@@ -111,6 +111,17 @@ func WithStreamTimeouts(firstToken, idle time.Duration) Option {
 	return func(s *settings) { s.profile.FirstTokenTimeout, s.profile.IdleTimeout = firstToken, idle }
 }
 
+// WithHedge hedges late first tokens of Stream calls (DESIGN §14): when an
+// attempt has no first text after after, a second attempt starts on the next
+// deployment or tier; the first to start answering wins and the other is
+// cancelled at once. after 0 follows the deployment's recent p95 time to
+// first token (at least engine.MinHedgeAfter, 100ms; engine.DefaultHedgeAfter,
+// 2s, before any was measured). max is the number of hedges per call; each
+// takes a retry-budget token. Default off (max 0). Handle is never hedged.
+func WithHedge(after time.Duration, max int) Option {
+	return func(s *settings) { s.profile.Hedge = engine.Hedge{After: after, Max: max} }
+}
+
 // WithFallbackReserve sets the time a tier keeps back for the next model tier
 // before that tier has any measured attempt (default 8s), and the least it
 // ever keeps back (default 2s); once the next tier has answered, the reserve
