@@ -70,7 +70,7 @@ func (s *Server) upstreamsStatus() map[string]upstreamStatus {
 }
 
 // handleStatus serves GET /v1/status: model breakers and cooldowns, the
-// upstreams,
+// upstreams, the steered deployments' latest rate-limit headers, the
 // store's health, the chains, end-of-life warnings, the retry budget's
 // counts, and the sections added with WithStatusSection. It is an admin
 // path (see guardAdmin).
@@ -101,6 +101,11 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	body["warnings"] = warnings
 	if s.store != nil {
 		body["store"] = s.storeHealth()
+	}
+	if s.book != nil {
+		// The latest rate-limit headers of each steered deployment, this
+		// replica's or a peer's (DESIGN §14).
+		body["headroom"] = s.book.Snapshot()
 	}
 	attempts, retries := s.eng.Budget().Stats()
 	body["retry_budget"] = map[string]int64{"attempts": attempts, "retries": retries}

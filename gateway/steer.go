@@ -16,8 +16,11 @@ import (
 // headers leave for it, and those that cannot hold it before their reset
 // left out (headroom.Order). The Server's book learns the headers of every
 // answer of such a deployment (observe) and the bytes per input token of
-// every answer (calibrate). The book is per process: replicas learn the
-// headers of their own answers.
+// every answer (calibrate). With a shared store (Redis) each replica also
+// publishes the headers it sees (store.Shared.HeadroomSeen, off the request
+// path) and keeps its peers' when newer than its own, so that a replica
+// routes by the freshest headers any replica saw; the request path reads
+// the book only.
 
 // setSteering makes the book when a chain balances by headroom, and notes
 // the deployments whose answers feed it.
@@ -35,6 +38,17 @@ func (s *Server) setSteering() {
 				s.steered[c.Key(i)] = true
 			}
 		}
+	}
+	if s.book != nil && s.store != nil {
+		s.store.OnHeadroom(s.peerHeadroom)
+	}
+}
+
+// peerHeadroom keeps a peer replica's latest limits of a steered
+// deployment; others (not in this replica's config) are ignored.
+func (s *Server) peerHeadroom(key string, l headroom.Limits) {
+	if s.steered[key] {
+		s.book.Observe(key, l)
 	}
 }
 
@@ -101,5 +115,8 @@ func (s *Server) observe(a engine.Attempt, res taxonomy.Result) {
 	}
 	if l, ok := headroom.Parse(res.Header, s.set.clock.Now()); ok {
 		s.book.Observe(key, l)
+		if s.store != nil {
+			s.store.HeadroomSeen(key, l)
+		}
 	}
 }

@@ -41,6 +41,17 @@ func (b *Book) Limits(key string) Limits {
 	return b.limits[key]
 }
 
+// Snapshot returns a copy of the latest limits of every deployment.
+func (b *Book) Snapshot() map[string]Limits {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]Limits, len(b.limits))
+	for k, l := range b.limits {
+		out[k] = l
+	}
+	return out
+}
+
 // Calibrate learns from an answer: a request of bodyBytes that the upstream
 // counted as inputTokens (cache reads and writes included).
 func (b *Book) Calibrate(bodyBytes int, inputTokens int64) {

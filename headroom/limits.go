@@ -9,19 +9,23 @@ import (
 // Bucket is one rate limit of a deployment as its latest answer told it.
 type Bucket struct {
 	// Limit is the bucket's size; Remaining what is left of it.
-	Limit, Remaining int64
+	Limit     int64 `json:"limit"`
+	Remaining int64 `json:"remaining"`
 	// Reset is when the bucket is full again.
-	Reset time.Time
+	Reset time.Time `json:"reset,omitzero"`
 	// Known is set when the answer carried the bucket's headers.
-	Known bool
+	Known bool `json:"known"`
 }
 
 // Limits are a deployment's buckets: requests, and tokens — input, output
 // and both together — per minute.
 type Limits struct {
-	Requests, Tokens, InputTokens, OutputTokens Bucket
+	Requests     Bucket `json:"requests"`
+	Tokens       Bucket `json:"tokens"`
+	InputTokens  Bucket `json:"input_tokens"`
+	OutputTokens Bucket `json:"output_tokens"`
 	// Seen is when the answer carrying them arrived.
-	Seen time.Time
+	Seen time.Time `json:"seen"`
 }
 
 // bucketHeaders are each bucket's header prefix, in the order of Limits.

@@ -1,7 +1,9 @@
 // Package store holds the state bulwark shares between gateway replicas
 // (DESIGN §6): per-user breakers, model breaker and cooldown events, the
-// cache tier's last good answers, and the grant of recovery probes
-// ([Shared.ProbeSlot], DESIGN §4: one replica per interval per deployment).
+// cache tier's last good answers, the grant of recovery probes
+// ([Shared.ProbeSlot], DESIGN §4: one replica per interval per deployment),
+// and the deployments' latest rate-limit headers ([Shared.HeadroomSeen],
+// DESIGN §14).
 //
 // [Shared] has two implementations: [Memory] (one process, the default; see
 // [NewMemory]) and the Redis store of package store/redisstore (many

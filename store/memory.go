@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/bulwarkhq/bulwark/headroom"
 	"hash/maphash"
 	"time"
 
@@ -169,6 +170,12 @@ func (m *Memory) Attach(*breaker.Registry) {}
 // ProbeSlot grants every probe: one process has no peers, and its breakers
 // already give one probe per interval per deployment.
 func (m *Memory) ProbeSlot(context.Context, string, time.Duration) bool { return true }
+
+// HeadroomSeen does nothing: with one process there is no one to tell.
+func (m *Memory) HeadroomSeen(string, headroom.Limits) {}
+
+// OnHeadroom does nothing: no other replica ever calls.
+func (m *Memory) OnHeadroom(func(string, headroom.Limits)) {}
 
 // Health reports the memory backend, always OK.
 func (m *Memory) Health() Health {

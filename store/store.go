@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/bulwarkhq/bulwark/headroom"
 	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
@@ -39,6 +40,16 @@ type Shared interface {
 	// replica's breaker already granted the probe, so it may make one
 	// bounded round trip; when the backend cannot tell, it grants.
 	ProbeSlot(ctx context.Context, key string, interval time.Duration) bool
+
+	// HeadroomSeen shares the latest rate-limit headers of deployment key
+	// (DESIGN §14) with the other replicas. It never waits: the latest
+	// limits per key wait for one background write, later ones replacing
+	// earlier ones.
+	HeadroomSeen(key string, l headroom.Limits)
+	// OnHeadroom sets the function the other replicas' HeadroomSeen reach,
+	// called on a background goroutine (nil: none). The caller validates
+	// the key (only its configured deployments) and keeps the newer limits.
+	OnHeadroom(f func(key string, l headroom.Limits))
 
 	// Health reports the backend's state.
 	Health() Health

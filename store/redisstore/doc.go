@@ -18,6 +18,10 @@
 //     by a SET NX PX of the deployment's probe key ([Store.ProbeSlot]): one
 //     bounded call, made only when every model tier of a request was
 //     skipped; with Redis down the probe is granted.
+//   - The latest rate-limit headers of each steered deployment (DESIGN
+//     §14) are published on the channel behind the request, coalesced to
+//     the latest per deployment, never stored; peers' that cannot be true
+//     are dropped ([Store.HeadroomSeen], [Store.OnHeadroom], headroom.go).
 //   - Cache answers are written behind (a bounded queue, dropped when full)
 //     with the TTL, and read on the cache path with a short timeout.
 //   - Every key expires: a user's failures a window after the newest, a

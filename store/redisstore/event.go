@@ -20,6 +20,8 @@ type event struct {
 	Kind  string `json:"kind"`
 	Key   string `json:"key"`
 	Until int64  `json:"until"`
+	// Head is a kindHeadroom event's limits (headroom.go).
+	Head *wireLimits `json:"head,omitempty"`
 }
 
 // eventKey identifies what an event is about.
@@ -42,6 +44,10 @@ func decodeEvent(s string) (event, error) {
 	}
 	switch e.Kind {
 	case kindUser, kindBreaker, kindCooldown:
+	case kindHeadroom:
+		if e.Head == nil {
+			return event{}, errBadEvent
+		}
 	default:
 		return event{}, errBadEvent
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bulwarkhq/bulwark/headroom"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,14 @@ type Store struct {
 
 	psMu sync.Mutex
 	ps   *redis.PubSub // the live subscription, for Close to cut
+
+	// headPending holds the latest limits per deployment waiting to be
+	// published (headroom.go); headWake wakes the writer for them.
+	headMu      sync.Mutex
+	headPending map[string]headroom.Limits
+	headWake    chan struct{}
+	onHead      atomic.Pointer[func(string, headroom.Limits)]
+	badLogged   atomic.Bool // a dropped channel message was logged
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -83,6 +92,9 @@ func New(ctx context.Context, url string, local *store.Memory, opts ...Option) (
 		mine:    newEventTimes(maxShared),
 		outbox:  newEventTimes(maxOutbox),
 		started: make(chan struct{}),
+
+		headPending: map[string]headroom.Limits{},
+		headWake:    make(chan struct{}, 1),
 	}
 	s.link = newLink(s.clock, cfg.logger, ropt.Addr)
 	s.ctx, s.cancel = context.WithCancel(context.Background())

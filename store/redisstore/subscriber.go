@@ -127,8 +127,16 @@ func (s *Store) listen(ps *redis.PubSub) error {
 // receive applies one message from the channel, unless it is malformed or
 // this replica's own.
 func (s *Store) receive(payload string) {
+	if len(payload) > maxEventBytes {
+		s.badPeer(errBadEvent, "")
+		return
+	}
 	ev, err := decodeEvent(payload)
 	if err != nil || ev.Src == s.cfg.instance {
+		return
+	}
+	if ev.Kind == kindHeadroom {
+		s.applyHeadroom(ev)
 		return
 	}
 	s.apply(ev)

@@ -9,7 +9,8 @@ import (
 )
 
 // writer makes the Redis writes that requests do not wait for: publishing
-// local events (first) and cache writes.
+// local events (first), then rate-limit headers (headroom.go) and cache
+// writes.
 func (s *Store) writer() {
 	defer s.wg.Done()
 	for {
@@ -18,6 +19,9 @@ func (s *Store) writer() {
 			return
 		case ev := <-s.events:
 			s.publish(ev)
+		case <-s.headWake:
+			s.drainEvents()
+			s.publishHeadroom()
 		case p := <-s.puts:
 			s.drainEvents()
 			s.store(p)
