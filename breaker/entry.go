@@ -211,6 +211,15 @@ func (e *entry) record(eff taxonomy.Effect, hasPermit bool, epoch uint64, probe 
 	e.unlockAndEmit()
 }
 
+// release frees a half-open probe of epoch that ended with no outcome.
+func (e *entry) release(epoch uint64) {
+	e.mu.Lock()
+	if se := e.se.Load(); stateOf(se) == HalfOpen && epochOf(se) == epoch && e.probes > 0 {
+		e.probes--
+	}
+	e.mu.Unlock()
+}
+
 // force opens the breaker at now until u (ns since r.base) as a peer asked;
 // an open one only has its end moved later.
 func (e *entry) force(now, u int64) {

@@ -42,3 +42,33 @@ func TestLateFailureOfAPermitFromAnEarlierEpochNeitherReopensNorTakesTheProbe(t 
 		})
 	}
 }
+
+func TestAReleasedProbeSaysNothingAndFreesItsPlaceForTheNextRequest(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 2})
+	f.halfOpen()
+	probe, v := f.r.Acquire(model)
+	if v != Allow || !probe.Probe() {
+		t.Fatalf("Acquire = %v, want the probe", v)
+	}
+	if v := f.r.Allow(model); v != SkipOpen {
+		t.Fatalf("Allow = %v with the probe out, want skip_open", v)
+	}
+	f.wantChanges("closed>open", "open>half_open")
+	probe.Release() // cancelled before the model said anything
+	f.wantState(HalfOpen)
+	f.wantChanges() // neither closed (as a Neutral outcome would) nor reopened
+	next, v := f.r.Acquire(model)
+	if v != Allow || !next.Probe() {
+		t.Fatalf("Acquire after the release = %v, want the freed probe", v)
+	}
+	next.Done(taxonomy.CountSuccess)
+	f.wantState(Closed)
+}
+
+func TestReleasingAClosedStatePermitCountsNothing(t *testing.T) {
+	f := newFixture(t, Settings{Failures: 1})
+	p, _ := f.r.Acquire(model)
+	p.Release()
+	f.wantState(Closed)
+	f.wantChanges()
+}

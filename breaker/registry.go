@@ -240,6 +240,18 @@ func (p Permit) Done(e taxonomy.Effect) {
 	}
 }
 
+// Release gives the permit back without an outcome, instead of Done: the
+// request was cancelled before its model said anything (a caller that gave
+// up, the loser of a hedge race), so it says nothing of the model. A
+// half-open probe's place is freed for another request; any other permit,
+// a recovery probe's included (its next chance comes at its interval),
+// counts nothing. Call Done or Release once per permit, not both.
+func (p Permit) Release() {
+	if p.probe && p.e != nil {
+		p.e.release(p.epoch)
+	}
+}
+
 // State returns model's breaker state. An open breaker whose OpenFor has
 // passed moves to half-open here (and reports the change).
 func (r *Registry) State(model string) State {

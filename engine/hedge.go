@@ -151,7 +151,7 @@ func (r *run[T]) hedge(all []*flight[T]) *flight[T] {
 			continue
 		}
 		if !r.e.budget.TryRetryAt(now) {
-			permit.Done(taxonomy.Neutral)
+			permit.Release()
 			r.log(slog.LevelWarn, "agent.hedge_skipped", slog.String("model", key), slog.String("why", "retry_budget"))
 			return nil
 		}

@@ -316,3 +316,34 @@ func TestAHedgeAtP95WaitsForTheDeploymentsRecentP95TimeToFirstToken(t *testing.T
 		t.Fatalf("a late first token after the p95 was learnt: %q, %d hedges, took %v; want the hedge at 400 ms", out.Model, out.Hedges, out.Took)
 	}
 }
+
+func TestAHalfOpenProbeThatLosesAHedgeRaceLeavesTheBreakerHalfOpen(t *testing.T) {
+	p := hedgeProfile()
+	fc := clock.NewFake(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	up := newRacer(fc)
+	up.script(sonnet, 5*time.Second, 200)
+	up.script(haiku, 50*time.Millisecond, 200)
+	br := breaker.New(breaker.Settings{HalfOpenProbes: 1}, breaker.WithClock(fc))
+	br.Force(sonnet, fc.Now().Add(time.Second))
+	fc.Advance(time.Second) // open_for over: the next request is the probe
+	eng := engine.New(engine.WithClock(fc), engine.WithBreakers(br), engine.WithBudget(budget.New(1, 100, budget.WithClock(fc))))
+	done := make(chan engine.Outcome[string], 1)
+	go func() {
+		done <- engine.Run(context.Background(), eng, engine.Call[string]{Chain: chain, Profile: &p, Stream: true, Do: up.do})
+	}()
+	fc.WaitForTimers(2)
+	fc.Advance(200 * time.Millisecond)
+	fc.WaitForTimers(2)
+	fc.Advance(50 * time.Millisecond)
+	if out := <-done; out.Model != haiku {
+		t.Fatalf("answered by %q, want the hedge", out.Model)
+	}
+	// The probe was cancelled: it said nothing of the model, so the breaker
+	// neither closed nor reopened, and the next request may probe.
+	if st := br.State(sonnet); st != breaker.HalfOpen {
+		t.Fatalf("breaker %v after its probe lost a hedge race, want half_open", st)
+	}
+	if _, v := br.Acquire(sonnet); v != breaker.Allow {
+		t.Fatalf("Acquire = %v: the cancelled probe's place was not freed", v)
+	}
+}

@@ -31,5 +31,16 @@ func (p *Pending) Settle(res taxonomy.Result) {
 	if p == nil || !p.settled.CompareAndSwap(false, true) {
 		return
 	}
-	p.permit.Done(taxonomy.Classify(res, p.e.clock.Now()).Model)
+	settle(p.permit, taxonomy.Classify(res, p.e.clock.Now()))
+}
+
+// settle ends permit with decision d: a cancelled attempt releases it
+// (breaker.Permit.Release: it says nothing of the model, not even in
+// half-open), any other counts d's effect.
+func settle(permit breaker.Permit, d taxonomy.Decision) {
+	if d.Class == taxonomy.Canceled {
+		permit.Release()
+		return
+	}
+	permit.Done(d.Model)
 }

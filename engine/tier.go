@@ -222,7 +222,7 @@ func (r *run[T]) land(f *flight[T], d taxonomy.Decision, answer bool) {
 		// A committed stream is settled at its real end, by the caller.
 		r.out.Pending = &Pending{e: r.e, permit: f.permit}
 	} else {
-		f.permit.Done(d.Model)
+		settle(f.permit, d)
 	}
 	if d.Cooldown > 0 {
 		r.e.breakers.Cooldown(f.ps.model, d.Cooldown)
