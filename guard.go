@@ -46,15 +46,7 @@ func New(opts ...Option) (*Guard, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.logger == nil {
-		s.logger = slog.Default()
-	}
-	// No key, token or URL password in any log line, even when an upstream
-	// echoes one back in its error message.
-	red := redact.New(s.apiKey, os.Getenv("ANTHROPIC_API_KEY"), os.Getenv("ANTHROPIC_AUTH_TOKEN"))
-	red.Add(redact.URLSecrets(s.baseURL)...)
-	red.Add(redact.URLSecrets(os.Getenv("ANTHROPIC_BASE_URL"))...)
-	s.logger = slog.New(red.Handler(s.logger.Handler()))
+	s.redactLogger()
 	var base []option.RequestOption // what every upstream's client shares
 	if s.httpClient != nil {
 		base = append(base, option.WithHTTPClient(s.httpClient))
@@ -79,19 +71,6 @@ func New(opts ...Option) (*Guard, error) {
 	// explicit per-attempt timeout instead of the SDK's 10 minutes.
 	reqOpts = append(reqOpts, option.WithMaxRetries(0))
 
-	engOpts := []engine.Option{
-		engine.WithClock(s.clock),
-		engine.WithLogger(s.logger),
-		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock), breaker.WithOnChange(s.onBreakerChange),
-			breaker.WithModels(chain.Keys()...))),
-		engine.WithBudget(budget.New(s.ratio, s.minPerSec, budget.WithClock(s.clock))),
-	}
-	if s.observer != nil {
-		engOpts = append(engOpts, engine.WithObserver(s.observer))
-	}
-	if s.rnd != nil {
-		engOpts = append(engOpts, engine.WithRand(s.rnd))
-	}
 	client := anthropic.NewClient(reqOpts...)
 	if err := checkCredentials(&s, &client); err != nil {
 		return nil, err
@@ -103,12 +82,45 @@ func New(opts ...Option) (*Guard, error) {
 	return &Guard{
 		client:   client,
 		places:   places,
-		eng:      engine.New(engOpts...),
+		eng:      s.newEngine(chain),
 		chain:    chain,
 		profile:  s.profile,
 		messages: s.messages,
 		log:      s.logger,
 	}, nil
+}
+
+// redactLogger sets s.logger (default slog.Default()) behind a redactor:
+// no key, token or URL password in any log line, even when an upstream
+// echoes one back in its error message.
+func (s *settings) redactLogger() {
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	red := redact.New(s.apiKey, os.Getenv("ANTHROPIC_API_KEY"), os.Getenv("ANTHROPIC_AUTH_TOKEN"))
+	red.Add(redact.URLSecrets(s.baseURL)...)
+	red.Add(redact.URLSecrets(os.Getenv("ANTHROPIC_BASE_URL"))...)
+	s.logger = slog.New(red.Handler(s.logger.Handler()))
+}
+
+// newEngine returns the engine of s over chain: its clock, logger,
+// breakers, retry budget, observer and jitter. Every face of the library
+// (a Guard, a Middleware) runs its calls on one built here.
+func (s *settings) newEngine(chain engine.Chain) *engine.Engine {
+	opts := []engine.Option{
+		engine.WithClock(s.clock),
+		engine.WithLogger(s.logger),
+		engine.WithBreakers(breaker.New(s.breaker, breaker.WithClock(s.clock), breaker.WithOnChange(s.onBreakerChange),
+			breaker.WithModels(chain.Keys()...))),
+		engine.WithBudget(budget.New(s.ratio, s.minPerSec, budget.WithClock(s.clock))),
+	}
+	if s.observer != nil {
+		opts = append(opts, engine.WithObserver(s.observer))
+	}
+	if s.rnd != nil {
+		opts = append(opts, engine.WithRand(s.rnd))
+	}
+	return engine.New(opts...)
 }
 
 // defaultSettings are a Guard's settings before its options: every value
