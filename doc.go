@@ -10,6 +10,11 @@
 //	msg, out, err := g.Messages(ctx, params)   // out.ModelUsed, out.Fallback, out.Attempts
 //	resp := g.Handle(ctx, bulwark.Request{Message: "hi"}) // never blank, never raw upstream text
 //
+// A program that already holds an anthropic.Client gets the same engine
+// with one option, its calls unchanged ([Middleware]):
+//
+//	client := anthropic.NewClient(option.WithMiddleware(bulwark.Middleware(bulwark.WithChain(...))))
+//
 // The same engine runs behind the Anthropic-compatible gateway (bulwark serve),
 // for agents written in other languages.
 package bulwark

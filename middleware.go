@@ -519,6 +519,7 @@ func (b *liveBody) end(err error) {
 	case errors.Is(err, io.EOF) && b.stopped:
 		b.err = io.EOF
 		b.pending.Settle(taxonomy.Result{Status: 200})
+		b.cancel()
 		return
 	case b.watch.Expired() == watch.Stall:
 		b.err = ErrStalled

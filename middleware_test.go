@@ -262,6 +262,38 @@ func TestMiddlewareStreamThatStallsAfterTheFirstTokenEndsWithErrStalled(t *testi
 	}
 }
 
+func TestMiddlewareStreamCutAfterTheFirstTokenEndsWithErrStreamCutAndCountsAgainstTheModel(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","+
+			"\"type\":\"message\",\"role\":\"assistant\",\"model\":\""+sonnet+"\",\"content\":[],\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}}\n\n"+
+			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"+
+			"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n")
+		// and the connection ends: no message_stop
+	}))
+	t.Cleanup(srv.Close)
+	var opened atomic.Int32
+	f := &fixture{url: srv.URL, logs: &syncBuffer{}}
+	client := f.client(t, bulwark.WithBreaker(breaker.Settings{Failures: 1, Window: time.Minute, OpenFor: time.Minute}),
+		bulwark.WithBreakerObserver(func(c breaker.Change) {
+			if c.Model == sonnet && c.To == breaker.Open {
+				opened.Add(1)
+			}
+		}))
+	st := client.Messages.NewStreaming(t.Context(), params("hello"))
+	defer st.Close()
+	var msg anthropic.Message
+	for st.Next() {
+		_ = msg.Accumulate(st.Current())
+	}
+	if !errors.Is(st.Err(), bulwark.ErrStreamCut) || textOf(&msg) != "Hello" {
+		t.Fatalf("err = %v after %q, want a cut after the first text", st.Err(), textOf(&msg))
+	}
+	if opened.Load() != 1 {
+		t.Fatalf("breaker of %s opened %d times, want once: the cut counts against its model", sonnet, opened.Load())
+	}
+}
+
 func TestMiddlewareStreamWhenEveryTierFailsIsAnErrorTheSDKDoesNotRetry(t *testing.T) {
 	f := newFixture(t, sim.Rule{Model: "*", StreamError: true, ErrorType: "overloaded_error"})
 	client := f.client(t, bulwark.WithAttempts(1))
