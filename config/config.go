@@ -39,9 +39,10 @@ type Config struct {
 	// Chains maps a requested model to its tiers ([Tier]), in order: models, then
 	// optionally "cache", then optionally "static". The "default" chain must
 	// exist; see [Config.Chain] for how a model picks one. A file's chains are
-	// added to the defaults key by key. Default:
-	// {"default": [claude-sonnet-5-5, claude-haiku-5-5, cache, static]}
-	// (engine.DefaultTiers).
+	// added to the defaults key by key. Default ([DefaultChains]):
+	// {"default": [claude-sonnet-5-5, claude-haiku-5-5, cache, static],
+	// "claude-opus-5-5": [claude-opus-5-5, claude-sonnet-5-5,
+	// claude-haiku-5-5, cache, static]}.
 	Chains map[string][]Tier `yaml:"chains" json:"chains"`
 	// Upstreams names the places models are served from (DESIGN §13), by
 	// name; a tier's via picks among them. "anthropic" ([DefaultUpstream],

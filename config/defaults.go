@@ -71,6 +71,23 @@ func or[T comparable](v, def T) T {
 	return v
 }
 
+// OpusModel is the model Claude Code asks for unless told otherwise; its
+// default chain falls back to the default chain's models.
+const OpusModel = "claude-opus-5-5"
+
+// DefaultChains returns the chains used when there is no file: "default"
+// ([engine.DefaultTiers]: claude-sonnet-5-5, claude-haiku-5-5, cache,
+// static) and claude-opus-5-5 in front of the same tiers, so that a client
+// that asks for Opus — Claude Code by default — falls back to Sonnet and
+// Haiku on a bad day instead of to the static error. Each call returns new
+// maps and slices.
+func DefaultChains() map[string][]Tier {
+	return map[string][]Tier{
+		DefaultChain: Tiers(engine.DefaultTiers()...),
+		OpusModel:    Tiers(append([]string{OpusModel}, engine.DefaultTiers()...)...),
+	}
+}
+
 // Default returns the configuration used when there is no file: every
 // default named on the fields of [Config]. Each call returns new maps and
 // slices.
@@ -78,7 +95,7 @@ func Default() Config {
 	return Config{
 		Addr:      "127.0.0.1:8080",
 		Upstream:  "",
-		Chains:    map[string][]Tier{DefaultChain: Tiers(engine.DefaultTiers()...)},
+		Chains:    DefaultChains(),
 		Upstreams: map[string]Upstream{DefaultUpstream: {Kind: provider.Anthropic}},
 		Profiles: map[string]Profile{
 			ProfileInteractive: DefaultInteractive(),

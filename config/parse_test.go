@@ -19,8 +19,11 @@ func TestDefaultHasTheDocumentedValues(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Upstream != "" || c.Redis != "" {
 		t.Errorf("addr/upstream/redis = %q %q %q", c.Addr, c.Upstream, c.Redis)
 	}
-	if got := Names(c.Chains[DefaultChain]); !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) || len(c.Chains) != 1 {
+	if got := Names(c.Chains[DefaultChain]); !reflect.DeepEqual(got, []string{"claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) || len(c.Chains) != 2 {
 		t.Errorf("chains = %v", c.Chains)
+	}
+	if got := Names(c.Chains[OpusModel]); !reflect.DeepEqual(got, []string{"claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "cache", "static"}) {
+		t.Errorf("Opus chain = %v: Claude Code's default model must fall back to Sonnet and Haiku", got)
 	}
 	in := c.Profiles[ProfileInteractive]
 	if in.Attempts != 3 || in.PrimaryAttempts != 0 || in.Deadline.Std() != 25*time.Second ||

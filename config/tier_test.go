@@ -40,7 +40,7 @@ func TestATierIsAModelNameOrAModelWithItsUpstreams(t *testing.T) {
 	if !reflect.DeepEqual(ec, wantChain) {
 		t.Errorf("EngineChain = %+v, want %+v", ec, wantChain)
 	}
-	wantKeys := []string{"claude-sonnet-5-5", "claude-sonnet-5-5@anthropic-b", "claude-sonnet-5-5@bedrock-us", "claude-haiku-5-5"}
+	wantKeys := []string{"claude-sonnet-5-5", "claude-sonnet-5-5@anthropic-b", "claude-sonnet-5-5@bedrock-us", "claude-haiku-5-5", "claude-opus-5-5"}
 	if got := c.Deployments(); !reflect.DeepEqual(got, wantKeys) {
 		t.Errorf("Config.Deployments = %v, want %v", got, wantKeys)
 	}

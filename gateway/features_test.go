@@ -283,13 +283,14 @@ func TestHealthReadyAndStatus(t *testing.T) {
 }
 
 func TestUnknownModelGetsItsOwnChain(t *testing.T) {
-	s, up := startSim(t, sim.Rule{Model: "claude-opus-5-5", Status: 529})
+	const unknown = "claude-opus-4-1"
+	s, up := startSim(t, sim.Rule{Model: unknown, Status: 529})
 	g := startGateway(t, up)
-	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody("claude-opus-5-5", "hi", false))
+	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody(unknown, "hi", false))
 	if resp.StatusCode != 529 {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if st := s.Stats(); st.Models[sonnet].Requests+st.Models[haiku].Requests != 0 || st.Models["claude-opus-5-5"].Requests != 2 {
+	if st := s.Stats(); st.Models[sonnet].Requests+st.Models[haiku].Requests != 0 || st.Models[unknown].Requests != 2 {
 		t.Fatalf("an unknown model must not fall back to others: %+v", st.Models)
 	}
 }
@@ -357,5 +358,19 @@ func TestGatewayEndpointsRefuseOtherMethodsWithoutGoingUpstream(t *testing.T) {
 	}
 	if n := totalRequests(s); n != 0 {
 		t.Fatalf("%d requests reached the upstream", n)
+	}
+}
+
+func TestOpusFallsBackToSonnetOnTheDefaultChains(t *testing.T) {
+	// Claude Code asks for claude-opus-5-5 unless told otherwise: on the
+	// default configuration a failing Opus is answered by Sonnet.
+	s, up := startSim(t, sim.Rule{Model: "claude-opus-5-5", Status: 529})
+	g := startGateway(t, up)
+	resp, b := call(t, "POST", g.url+"/v1/messages", messagesBody("claude-opus-5-5", "hi", false))
+	if resp.StatusCode != 200 || resp.Header.Get("bulwark-model-used") != sonnet || resp.Header.Get("bulwark-fallback") != "true" {
+		t.Fatalf("%d model %q fallback %q: %s", resp.StatusCode, resp.Header.Get("bulwark-model-used"), resp.Header.Get("bulwark-fallback"), b)
+	}
+	if st := s.Stats(); st.Models["claude-opus-5-5"].Requests == 0 {
+		t.Fatalf("Opus was not tried first: %+v", st.Models)
 	}
 }

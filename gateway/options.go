@@ -106,7 +106,8 @@ func WithAPIKey(key string) Option { return func(s *settings) { s.apiKey = key }
 // chain used to resolve models no chain names (see config.Config.Chain). A
 // model no chain names gets [model, static]. Every model tier is served by
 // the default upstream; WithTiers also names other upstreams. Default:
-// {"default": [claude-sonnet-5-5, claude-haiku-5-5, static]}.
+// config.DefaultChains (Sonnet, Haiku, cache, static; Opus in front of them
+// for requests that ask for Opus).
 func WithChains(chains map[string][]string) Option {
 	tiers := make(map[string][]config.Tier, len(chains))
 	for name, names := range chains {

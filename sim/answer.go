@@ -40,11 +40,12 @@ func (a *answer) units() int {
 // fullText is the text of a text answer.
 func (a *answer) fullText() string { return strings.Join(a.text, "") }
 
-// compose writes the answer to req.
-func (s *Server) compose(req *request) *answer {
+// compose writes the answer to req; toolUse is set when a fault rule asks
+// for a tool_use answer (Rule.ToolUse).
+func (s *Server) compose(req *request, toolUse bool) *answer {
 	rng := s.textRNG(req)
-	if req.toolResult == nil {
-		if t := pickTool(req); t != nil {
+	if req.toolResult == nil || toolUse {
+		if t := pickTool(req, toolUse); t != nil {
 			return s.callTool(req, t, rng)
 		}
 	}
@@ -128,10 +129,11 @@ var vocabulary = strings.Fields(`the request reached a healthy model and this re
 is generated text from the simulator so that retries fallbacks and streams can be
 tested without an API key while every token arrives in order with usage counted`)
 
-// pickTool chooses the tool to call: the one tool_choice names, else the first
-// tool whose name the prompt mentions (tool_choice "any" falls back to the
-// first tool; "none" calls nothing).
-func pickTool(req *request) *tool {
+// pickTool chooses the tool to call, if any: the one tool_choice names, the
+// first tool when tool_choice is "any" or a rule asks for a tool_use
+// (Rule.ToolUse), else none. Mentioning a tool in the prompt calls nothing:
+// clients such as Claude Code name their tools in every prompt and expect text.
+func pickTool(req *request, ruleAsks bool) *tool {
 	if len(req.tools) == 0 || req.choice == "none" {
 		return nil
 	}
@@ -143,13 +145,7 @@ func pickTool(req *request) *tool {
 		}
 		return nil
 	}
-	p := strings.ToLower(req.prompt)
-	for i := range req.tools {
-		if strings.Contains(p, strings.ToLower(req.tools[i].name)) {
-			return &req.tools[i]
-		}
-	}
-	if req.choice == "any" {
+	if req.choice == "any" || ruleAsks {
 		return &req.tools[0]
 	}
 	return nil

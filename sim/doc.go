@@ -15,10 +15,15 @@
 //     content_block_stop, message_delta, message_stop. The text is
 //     deterministic for a seed, model and prompt, and quotes the start of the
 //     prompt ("Simulated answer from MODEL to “…”: …"). It is cut at
-//     max_tokens (stop_reason "max_tokens"). When the request has tools and
-//     the last user message names one (or tool_choice asks for one), the
-//     answer is a tool_use block (stop_reason "tool_use") whose input fills
-//     the tool's required properties; after a tool_result the answer is text.
+//     max_tokens (stop_reason "max_tokens"). The answer is text unless
+//     tool_choice forces a tool ("any" or "tool") or a fault rule asks for
+//     one (Rule.ToolUse): then it is a tool_use block (stop_reason
+//     "tool_use") whose input fills the tool's required properties; after a
+//     tool_result the answer is text. Requests are checked as the current
+//     API checks them (blocks.go): roles user, assistant and system (a
+//     mid-conversation system message of text blocks), the API's content
+//     block types, and Claude Code's "<system-reminder>" text blocks are
+//     accepted but left out of the quoted prompt.
 //   - POST /v1/messages/count_tokens: {"input_tokens":N}, N about a quarter of
 //     the characters of system, messages and tools, as in usage.input_tokens.
 //   - GET /v1/models and /v1/models/{id}: the real list shape, listing

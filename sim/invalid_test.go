@@ -27,10 +27,15 @@ func TestInvalidRequestsGetTheRealAPIErrors(t *testing.T) {
 		{"max_tokens not a number", "POST", "/v1/messages", `{"model":"m","max_tokens":"many","messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "max_tokens: Input should be a valid integer"},
 		{"no messages", "POST", "/v1/messages", `{"model":"m","max_tokens":5}`, 400, "invalid_request_error", "messages: Field required"},
 		{"empty messages", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[]}`, 400, "invalid_request_error", "messages: at least one message is required"},
-		{"bad role", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]}`, 400, "invalid_request_error", "messages.0.role: Input should be 'user' or 'assistant'"},
+		{"bad role", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"robot","content":"x"}]}`, 400, "invalid_request_error", "messages.0.role: Input should be 'user', 'assistant' or 'system'"},
 		{"no content", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user"}]}`, 400, "invalid_request_error", "messages.0.content: Field required"},
 		{"stream not a bool", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"stream":"yes","messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "stream: Input should be a valid boolean"},
 		{"tool without schema", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"tools":[{"name":"t"}],"messages":[{"role":"user","content":"x"}]}`, 400, "invalid_request_error", "tools.0.input_schema: Field required"},
+		{"unknown block type", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"hologram"}]}]}`, 400, "invalid_request_error", "messages.0.content.0: Input tag 'hologram'"},
+		{"system message with an image", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},{"role":"system","content":[{"type":"image"}]}]}`, 400, "invalid_request_error", "messages.1.content.0.type: Input should be 'text'"},
+		{"empty system message", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},{"role":"system","content":[]}]}`, 400, "invalid_request_error", "messages.1: a system message needs content or output_config"},
+		{"clear_at on a user message", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x","clear_at":"never"}]}`, 400, "invalid_request_error", "messages.0.clear_at: Extra inputs are not permitted"},
+		{"bad clear_at", "POST", "/v1/messages", `{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},{"role":"system","content":"y","clear_at":"soon"}]}`, 400, "invalid_request_error", "messages.1.clear_at: Input should be 'next_user_message' or 'never'"},
 		{"count_tokens without messages", "POST", "/v1/messages/count_tokens", `{"model":"m"}`, 400, "invalid_request_error", "messages: Field required"},
 		{"wrong method", "GET", "/v1/messages", ``, 405, "not_found_error", "Method Not Allowed"},
 		{"unknown path", "POST", "/v1/complete", `{}`, 404, "not_found_error", "Not Found"},
@@ -48,8 +53,8 @@ func TestInvalidRequestsGetTheRealAPIErrors(t *testing.T) {
 		})
 	}
 	st := s.Stats()
-	if got := st.Models["m"].Outcomes["invalid"] + st.Models[""].Outcomes["invalid"]; got != 17 {
-		t.Errorf("invalid counted %d times, want 17: %+v", got, st.Models)
+	if got := st.Models["m"].Outcomes["invalid"] + st.Models[""].Outcomes["invalid"]; got != 22 {
+		t.Errorf("invalid counted %d times, want 22: %+v", got, st.Models)
 	}
 }
 

@@ -46,7 +46,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, body []byte) {
 	defer func() { s.limits.settle(c, int64(produced), s.clock.Now()) }()
 	p := s.plan(r, req.model, req.stream)
 	s.count(r, req.model, p.outcome())
-	ans := s.compose(req)
+	ans := s.compose(req, p.toolUse)
 	if req.stream {
 		if !s.preAnswer(w, r, &p, req.model, nil) {
 			produced = s.stream(w, r, req, ans, &p)

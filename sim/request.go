@@ -181,8 +181,19 @@ func (req *request) readMessages(raw json.RawMessage) (int, error) {
 		var role string
 		if r, ok := msg["role"]; !ok || isNull(r) {
 			return 0, invalidf("messages.%d.role: Field required", i)
-		} else if json.Unmarshal(r, &role) != nil || (role != "user" && role != "assistant") {
-			return 0, invalidf("messages.%d.role: Input should be 'user' or 'assistant'", i)
+		} else if json.Unmarshal(r, &role) != nil || (role != "user" && role != "assistant" && role != "system") {
+			return 0, invalidf("messages.%d.role: Input should be %s", i, roles)
+		}
+		if role == "system" {
+			n, err := systemMessage(i, msg)
+			if err != nil {
+				return 0, err
+			}
+			chars += n
+			continue
+		}
+		if _, ok := msg["clear_at"]; ok {
+			return 0, invalidf("messages.%d.clear_at: Extra inputs are not permitted (only on role 'system')", i)
 		}
 		c, ok := msg["content"]
 		if !ok || isNull(c) {
@@ -203,7 +214,9 @@ func (req *request) readMessages(raw json.RawMessage) (int, error) {
 				return 0, invalidf("messages.%d.content.%d.type: Field required", i, j)
 			case "text":
 				chars += len(b.Text)
-				prompt = append(prompt, b.Text)
+				if !isReminder(b.Text) {
+					prompt = append(prompt, b.Text)
+				}
 			case "tool_use":
 				chars += len(b.Name) + len(b.Input)
 				toolNames[b.ID] = b.Name
@@ -212,6 +225,9 @@ func (req *request) readMessages(raw json.RawMessage) (int, error) {
 				chars += len(t)
 				result = &toolResult{name: toolNames[b.ToolUseID], text: t}
 			default:
+				if !blockTypes[b.Type] {
+					return 0, badBlockType(i, j, b.Type)
+				}
 				chars += min(len(c), 6400) // images, documents: a bounded guess
 			}
 		}

@@ -83,6 +83,13 @@ type Rule struct {
 	// gateway never passes a key on.
 	EchoKey bool `json:"echo_key,omitempty"`
 
+	// ToolUse makes the answer a tool_use of the first tool the request
+	// offers (or the one tool_choice names), even after a tool_result; a
+	// request without tools gets its text answer. Not a fault: it combines
+	// with latency and faults like Latency does. Without it the simulator
+	// answers with text unless tool_choice forces a tool.
+	ToolUse bool `json:"tool_use,omitempty"`
+
 	// Latency delays the answer by this long (before any fault). Latencies
 	// of all applying rules add up.
 	Latency Duration `json:"latency,omitempty"`

@@ -251,6 +251,7 @@ func TestToolUseRoundTrip(t *testing.T) {
 	_, client, _ := start(t, sim.WithSeed(5))
 	p := params("claude-sonnet-5-5", "Use get_weather to check Paris")
 	p.Tools = []anthropic.ToolUnionParam{weatherTool()}
+	p.ToolChoice = anthropic.ToolChoiceUnionParam{OfAny: &anthropic.ToolChoiceAnyParam{}}
 	msg, err := client.Messages.New(ctx(t), p)
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +291,7 @@ func TestToolUseRoundTrip(t *testing.T) {
 	}
 
 	// Answering with the tool result gets text back.
+	p.ToolChoice = anthropic.ToolChoiceUnionParam{}
 	p.Messages = append(p.Messages, msg.ToParam(),
 		anthropic.NewUserMessage(anthropic.NewToolResultBlock(use.ID, "18 degrees and sunny", false)))
 	final, err := client.Messages.New(ctx(t), p)
@@ -302,9 +304,11 @@ func TestToolUseRoundTrip(t *testing.T) {
 	}
 }
 
-func TestNoToolUseWhenThePromptNamesNoTool(t *testing.T) {
-	_, client, _ := start(t)
-	p := params("claude-sonnet-5-5", "just chat")
+func TestTextUnlessToolChoiceOrARuleAsksForATool(t *testing.T) {
+	s, client, _ := start(t)
+	// Naming the tool in the prompt is not asking for it: agents such as
+	// Claude Code name every tool in every prompt and expect an answer.
+	p := params("claude-sonnet-5-5", "just chat, or use get_weather if you must")
 	p.Tools = []anthropic.ToolUnionParam{weatherTool()}
 	msg, err := client.Messages.New(ctx(t), p)
 	if err != nil {
@@ -317,6 +321,18 @@ func TestNoToolUseWhenThePromptNamesNoTool(t *testing.T) {
 	msg, err = client.Messages.New(ctx(t), p)
 	if err != nil || msg.StopReason != anthropic.StopReasonToolUse {
 		t.Errorf("tool_choice tool: %v %s", err, msg.StopReason)
+	}
+
+	// A rule asks for a tool_use; a request without tools still gets text.
+	p.ToolChoice = anthropic.ToolChoiceUnionParam{}
+	s.SetRules([]sim.Rule{{Model: "*", ToolUse: true}})
+	msg, err = client.Messages.New(ctx(t), p)
+	if err != nil || msg.StopReason != anthropic.StopReasonToolUse || msg.Content[0].AsToolUse().Name != "get_weather" {
+		t.Errorf("rule tool_use: %v %s %+v", err, msg.StopReason, msg.Content)
+	}
+	msg, err = client.Messages.New(ctx(t), params("claude-sonnet-5-5", "no tools here"))
+	if err != nil || msg.StopReason != anthropic.StopReasonEndTurn {
+		t.Errorf("rule tool_use without tools: %v %s", err, msg.StopReason)
 	}
 }
 
