@@ -1,0 +1,13 @@
+// Package claudecode tests that Claude Code, bulwark's headline client,
+// answers through `bulwark serve`: the real CLI from npm
+// (@anthropic-ai/claude-code at [Version], installed once into the user's
+// cache folder), with its tools enabled, in print mode (`claude -p`) and
+// interactively under tmux, on the embedded default (no key: the built-in
+// simulator) and with a failing primary model (Opus, Claude Code's default,
+// answered by Sonnet through the default chains).
+//
+// The tests skip with a clear message only when node and npm are missing
+// (the interactive one also when tmux is); .ci/run installs tmux, and the
+// CLI comes from the npm registry. BULWARK_CLAUDE_CODE_VERSION picks another
+// release.
+package claudecode
