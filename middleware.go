@@ -57,15 +57,13 @@ import (
 //
 //   - the request's fault (Rejected: a 400, 401, 413, ...): the upstream's
 //     error response as it came;
-//   - every tier failed (Exhausted): the last upstream error response (an
-//     SSE error event before the first token becomes the HTTP error it
-//     stands for), with retry-after when every tier was rate limited; when no
-//     upstream answered at all (network errors, timeouts, every breaker
-//     open) an Anthropic-shaped error of bulwark's own: 429 rate_limit_error
-//     with retry-after when the tiers were cooling down, 529
-//     overloaded_error when the last failure was an overload, else 503
-//     api_error;
-//   - the deadline ran out: 504 timeout_error.
+//   - every tier failed or the deadline ran out: the gateway's answer
+//     (engine.FailureOf), an Anthropic-shaped error of bulwark's own — 429
+//     rate_limit_error with retry-after when rate limiting kept every tier
+//     from answering, 504 timeout_error when the deadline ran out, 529
+//     overloaded_error when the last failure was an overload, else 503 —
+//     except that a last tier failing with a retired model's 404 or a
+//     credit balance 400 passes the upstream's own answer back.
 //
 // The SDK turns each into an *anthropic.Error, as it would the API's own.
 // The chain's "static" tier is not served (the SDK wants a model's
@@ -243,14 +241,11 @@ func (c *mwCall) failure(parent, actx context.Context, err error) taxonomy.Resul
 }
 
 // mwReply is what one attempt brought back: an HTTP response whose body is
-// read whole (an answer, or an error to pass back), a committed stream
-// (live, which is resp's body), or an SSE error event before the first
-// token (errType, message).
+// read whole (an answer, or an error to pass back), or a committed stream
+// (live, which is resp's body).
 type mwReply struct {
-	resp    *http.Response
-	live    *liveBody
-	errType string
-	message string
+	resp *http.Response
+	live *liveBody
 }
 
 // release frees a reply the caller does not get: a committed stream's
@@ -364,8 +359,7 @@ func (c *mwCall) stream(ctx context.Context, a engine.Attempt) (*mwReply, taxono
 		if string(ev.Name) == "error" {
 			errType, msg := parseAPIError(ev.Data)
 			msg = c.redactor().Text(msg)
-			_, res := fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
-			return &mwReply{errType: errType, message: msg}, res
+			return fail(taxonomy.Result{StreamError: true, ErrorType: errType, Message: msg})
 		}
 		if len(ev.Data) > 0 && !jsonscan.Valid(ev.Data) {
 			return fail(taxonomy.Result{Err: taxonomy.ErrMalformed})
@@ -403,35 +397,26 @@ func (c *mwCall) respond(ctx context.Context, out *engine.Outcome[*mwReply]) (*h
 	if out.Reason == engine.Canceled {
 		return nil, fmt.Errorf("%w: %w", out.Err, context.Cause(ctx))
 	}
+	var f engine.Failure
+	if out.Reason != engine.Rejected {
+		f = engine.FailureOf(&out.Report)
+	}
 	var resp *http.Response
-	switch {
-	case out.Reason == engine.DeadlineExceeded:
-		resp = c.errorResponse(http.StatusGatewayTimeout,
-			"bulwark: no model of the chain answered within the deadline ("+attempts(&out.Report)+").")
-	case a != nil && a.resp != nil:
+	if a != nil && a.resp != nil && (out.Reason == engine.Rejected || f.PassBack) {
+		// The request's own fault, or the upstream's words on a retired
+		// model or the credit balance: the caller's program needs them.
 		resp = a.resp
-	case a != nil && a.errType != "":
-		// An SSE error event before the first token: the HTTP error it stands for.
-		msg := a.message
-		if msg == "" {
-			msg = "The upstream stream failed with " + a.errType + " before its first token."
+	} else {
+		if a != nil && a.resp != nil {
+			a.resp.Body.Close()
 		}
-		resp = c.errorResponse(taxonomy.StatusOf(a.errType), msg)
-	case out.RateLimited:
-		resp = c.errorResponse(http.StatusTooManyRequests,
-			"bulwark: every model of the chain is rate limited right now; retry after the time in the retry-after header.")
-	case out.Last.Class == taxonomy.Overloaded:
-		resp = c.errorResponse(529, "bulwark: every model of the chain is overloaded right now ("+attempts(&out.Report)+").")
-	default:
-		resp = c.errorResponse(http.StatusServiceUnavailable,
-			"bulwark: no model of the chain is available right now ("+attempts(&out.Report)+").")
+		resp = c.errorResponse(f.Status, "bulwark: "+f.Message+" ("+attempts(&out.Report)+")")
 	}
 	// bulwark's verdict after its own retries and fallbacks: the SDK must
 	// not retry it again.
 	resp.Header.Set("X-Should-Retry", "false")
-	if out.RateLimited && resp.Header.Get("Retry-After") == "" {
-		d := max(out.RetryAfter, time.Second)
-		resp.Header.Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	if f.RetryAfter > 0 && resp.Header.Get("Retry-After") == "" {
+		resp.Header.Set("Retry-After", strconv.FormatInt(int64((f.RetryAfter+time.Second-1)/time.Second), 10))
 	}
 	return resp, nil
 }

@@ -159,7 +159,7 @@ func TestMiddlewareKeepsTheSDKFromMultiplyingRetriesWhenEveryTierFails(t *testin
 		retryAfter string
 	}{
 		{"overloaded", sim.Rule{Model: "*", Status: 529}, 529, ""},
-		{"server errors", sim.Rule{Model: "*", Status: 500}, 500, ""},
+		{"server errors", sim.Rule{Model: "*", Status: 500}, 503, ""},
 		{"rate limited", sim.Rule{Model: "*", Status: 429, RetryAfter: sim.Duration(time.Minute)}, 429, "60"},
 		{"connections reset", sim.Rule{Model: "*", Reset: true}, 503, ""},
 	} {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"encoding/hex"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -46,16 +45,11 @@ type verdict struct {
 const (
 	// statusClientClosed is logged (never sent) when the client went away.
 	statusClientClosed = 499
-	// statusOverloaded is the API's own status for overloaded_error.
-	statusOverloaded = 529
 )
 
 // decide maps how a run ended to the client's answer (DESIGN §7): the
 // model's answer; the upstream's own rejection; or, when every tier failed,
-// 429 with retry-after when rate limiting kept the tiers from answering, 504
-// when the deadline ran out, the upstream's own 4xx when the last tier failed
-// with a request error (a retired model, no credit), 529 when the last
-// failure was an overload, else 503.
+// engine.FailureOf's error (the cache tier first, when the chain has one).
 func decide(out *engine.Report) verdict {
 	switch out.Reason {
 	case engine.Answered:
@@ -65,28 +59,9 @@ func decide(out *engine.Report) verdict {
 	case engine.Rejected:
 		return verdict{kind: answerPassBack}
 	}
-	v := verdict{kind: answerError, tryCache: true}
-	switch {
-	case out.RateLimited:
-		v.status = http.StatusTooManyRequests
-		v.message = "Every model of the chain is rate limited right now; retry after the time in the retry-after header."
-		v.retryAfter = max(out.RetryAfter, time.Second)
-	case out.Reason == engine.DeadlineExceeded:
-		v.status = http.StatusGatewayTimeout
-		v.message = "No model of the chain answered within the request's deadline."
-	case out.Last.Class == taxonomy.NotFound || out.Last.Class == taxonomy.Credit:
-		v.passBack = true
-		v.status = http.StatusServiceUnavailable
-		v.message = "No model of the chain is available right now."
-	case out.Last.Class == taxonomy.Overloaded:
-		v.status = statusOverloaded
-		v.message = "Every model of the chain is overloaded right now. Please retry shortly."
-	default:
-		v.status = http.StatusServiceUnavailable
-		v.message = "No model of the chain is available right now. Please retry shortly."
-	}
-	v.errType = taxonomy.ErrorType(v.status)
-	return v
+	f := engine.FailureOf(out)
+	return verdict{kind: answerError, tryCache: true, passBack: f.PassBack,
+		status: f.Status, errType: f.Type, message: f.Message, retryAfter: f.RetryAfter}
 }
 
 // gaveUp reports whether the gateway ended the run itself after its own
