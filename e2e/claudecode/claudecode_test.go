@@ -29,27 +29,41 @@ func TestClaudeCodePrintModeIsAnsweredByTheFallbackWhenOpusFails(t *testing.T) {
 	}
 }
 
-func TestInteractiveClaudeCodeAnswersUnderTmuxWhenOpusFails(t *testing.T) {
+func TestInteractiveClaudeCodeAnswersUnderTmux(t *testing.T) {
 	bin := claude(t)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed: the interactive Claude Code test drives it in tmux (.ci/run installs it)")
 	}
-	simP := failingOpus(t)
-	gw := serve(t, simP.URL)
-	homeDir, workDir := home(t)
-	tm := startTmux(t, workDir, claudeEnv(homeDir, gw.URL), bin)
+	for _, c := range []struct {
+		name      string
+		failing   bool
+		answering string
+	}{
+		{"on the embedded default", false, "claude-opus-5-5"},
+		{"when Opus fails", true, "claude-sonnet-5-5"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			upstream := ""
+			if c.failing {
+				upstream = failingOpus(t).URL
+			}
+			gw := serve(t, upstream)
+			homeDir, workDir := home(t)
+			tm := startTmux(t, workDir, claudeEnv(homeDir, gw.URL), bin)
 
-	tm.waitFor(t, "auto mode", 45*time.Second) // the prompt is ready
-	const prompt = "say hello from tmux"
-	tm.send(t, "-l", prompt)
-	tm.waitFor(t, prompt, 10*time.Second)
-	tm.send(t, "Enter")
-	tm.waitFor(t, answered("claude-sonnet-5-5", prompt), 45*time.Second)
+			tm.waitFor(t, "auto mode", 45*time.Second) // the prompt is ready
+			const prompt = "say hello from tmux"
+			tm.send(t, "-l", prompt)
+			tm.waitFor(t, prompt, 10*time.Second)
+			tm.send(t, "Enter")
+			tm.waitFor(t, answered(c.answering, prompt), 45*time.Second)
 
-	tm.send(t, "-l", "/exit")
-	tm.waitFor(t, "/exit", 10*time.Second)
-	tm.send(t, "Enter")
-	tm.waitExit(t, 20*time.Second)
+			tm.send(t, "-l", "/exit")
+			tm.waitFor(t, "/exit", 10*time.Second)
+			tm.send(t, "Enter")
+			tm.waitExit(t, 20*time.Second)
+		})
+	}
 }
 
 // tmux is one tmux server (its own socket) running one Claude Code session.
