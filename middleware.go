@@ -219,17 +219,7 @@ func (c *mwCall) redactor() *redact.Redactor {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.red == nil {
-		var own []string
-		if k := c.req.Header.Get("X-Api-Key"); k != "" {
-			own = append(own, k)
-		}
-		if a := c.req.Header.Get("Authorization"); a != "" {
-			if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-				a = strings.TrimSpace(a[7:])
-			}
-			own = append(own, a)
-		}
-		c.red = redact.New(own...)
+		c.red = redact.New(redact.Credentials(c.req.Header)...)
 	}
 	return c.red
 }

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
@@ -44,17 +43,7 @@ func (up *upstream) redactor() *redact.Redactor {
 	}
 	up.red = up.s.red
 	if up.s.set.apiKey == "" && up.s.clients == nil {
-		var own []string
-		if k := up.r.Header.Get("X-Api-Key"); k != "" {
-			own = append(own, k)
-		}
-		if a := up.r.Header.Get("Authorization"); a != "" {
-			if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-				a = strings.TrimSpace(a[7:])
-			}
-			own = append(own, a)
-		}
-		if own != nil {
+		if own := redact.Credentials(up.r.Header); own != nil {
 			up.red = up.s.red.With(own...)
 		}
 	}

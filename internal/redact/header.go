@@ -1,6 +1,9 @@
 package redact
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Header returns h with every secret in its values replaced by Marker and
 // every field whose name holds a secret dropped (Marker is no valid field
@@ -64,3 +67,20 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// Credentials returns the credentials a request carries: its x-api-key and
+// its Authorization value (the token alone for a Bearer), for a redactor
+// of the caller's own key when it is passed upstream.
+func Credentials(h http.Header) []string {
+	var own []string
+	if k := h.Get("X-Api-Key"); k != "" {
+		own = append(own, k)
+	}
+	if a := h.Get("Authorization"); a != "" {
+		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+			a = strings.TrimSpace(a[7:])
+		}
+		own = append(own, a)
+	}
+	return own
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -199,5 +200,24 @@ func TestAddRegistersSecretsWhileTheRedactorIsInUse(t *testing.T) {
 	d := r.With("request-own-key-1")
 	if d.String("request-own-key-1 "+key) != redact.Marker+" "+redact.Marker || r.Contains("request-own-key-1") {
 		t.Error("With must add to a copy, not to r")
+	}
+}
+
+func TestCredentialsAreTheKeyAndTheBearerToken(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		header http.Header
+		want   []string
+	}{
+		{"none", http.Header{}, nil},
+		{"x-api-key", http.Header{"X-Api-Key": {"sk-1"}}, []string{"sk-1"}},
+		{"bearer", http.Header{"Authorization": {"Bearer  tok-2 "}}, []string{"tok-2"}},
+		{"bearer in other case", http.Header{"Authorization": {"bEaReR tok-3"}}, []string{"tok-3"}},
+		{"other scheme kept whole", http.Header{"Authorization": {"Basic abc"}}, []string{"Basic abc"}},
+		{"both", http.Header{"X-Api-Key": {"sk-1"}, "Authorization": {"Bearer tok-2"}}, []string{"sk-1", "tok-2"}},
+	} {
+		if got := redact.Credentials(c.header); !slices.Equal(got, c.want) {
+			t.Errorf("%s: Credentials = %q, want %q", c.name, got, c.want)
+		}
 	}
 }
