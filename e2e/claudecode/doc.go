@@ -1,7 +1,7 @@
 // Package claudecode tests that Claude Code, bulwark's headline client,
 // answers through `bulwark serve`: the real CLI from npm
-// (@anthropic-ai/claude-code at [Version], installed once into the user's
-// cache folder), with its tools enabled, in print mode (`claude -p`) and
+// (@anthropic-ai/claude-code at Version, installed once per test process
+// into its own temp folder), with its tools enabled, in print mode (`claude -p`) and
 // interactively under tmux, on the embedded default (no key: the built-in
 // simulator) and with a failing primary model (Opus, Claude Code's default,
 // answered by Sonnet through the default chains).

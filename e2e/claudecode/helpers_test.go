@@ -26,7 +26,16 @@ const Version = "2.1.332"
 // binary is the bulwark command, built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) { proctest.Main(m, &binary) }
+// npmDir is the test process's own folder for the CLI, removed at the end.
+var npmDir string
+
+func TestMain(m *testing.M) {
+	code := proctest.RunTests(m, &binary)
+	if npmDir != "" {
+		os.RemoveAll(npmDir)
+	}
+	os.Exit(code)
+}
 
 // clientKey is the key Claude Code sends; the simulator takes any key.
 const clientKey = "sk-ant-e2e-claude-code-0123456789"
@@ -38,8 +47,8 @@ var (
 )
 
 // claude returns the path of the Claude Code CLI, installing it with npm
-// into the user's cache folder on first use; it skips the test when node or
-// npm is missing.
+// into the test process's own temp folder on first use; it skips the test
+// when node or npm is missing.
 func claude(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
@@ -54,41 +63,29 @@ func claude(t *testing.T) string {
 	return claudeBin
 }
 
-// install puts @anthropic-ai/claude-code@version under the user's cache
-// folder (kept between runs) and returns its bin/claude.
+// install puts @anthropic-ai/claude-code@Version (or
+// $BULWARK_CLAUDE_CODE_VERSION) into a new temp folder and returns its
+// bin/claude. npm's own download cache makes a second install quick.
 func install() (string, error) {
 	version := Version
 	if v := os.Getenv("BULWARK_CLAUDE_CODE_VERSION"); v != "" {
 		version = v
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "bulwark-e2e", "claude-code@"+version)
-	bin := filepath.Join(dir, "node_modules", ".bin", "claude")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "install-")
+	dir, err := os.MkdirTemp("", "bulwark-claude-code-")
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(tmp)
+	npmDir = dir
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
-		"--prefix", tmp, "@anthropic-ai/claude-code@"+version)
+		"--prefix", dir, "@anthropic-ai/claude-code@"+version)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("npm install @anthropic-ai/claude-code@%s: %v\n%s", version, err, out)
 	}
-	if err := os.Rename(tmp, dir); err != nil && !os.IsExist(err) {
-		if _, statErr := os.Stat(bin); statErr != nil { // not installed by a concurrent run either
-			return "", err
-		}
+	bin := filepath.Join(dir, "node_modules", ".bin", "claude")
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("npm installed @anthropic-ai/claude-code@%s without bin/claude: %w", version, err)
 	}
 	return bin, nil
 }
