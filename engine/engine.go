@@ -123,6 +123,8 @@ type Engine struct {
 	window func(model string) (tokens int, ok bool)
 	// probeGate grants a recovery probe fleet-wide (nil: always).
 	probeGate ProbeGate
+	// tracer starts the attempts' spans (nil: no traces).
+	tracer Tracer
 }
 
 // ProbeGate grants a recovery probe of the deployment key (DESIGN §4) across

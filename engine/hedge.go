@@ -122,6 +122,7 @@ func (r *run[T]) race(f *flight[T]) (taxonomy.Decision, step) {
 func (r *run[T]) fly(f *flight[T], lands chan<- *flight[T]) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	f.cancel = cancel
+	ctx = r.startSpan(ctx, f)
 	go func() {
 		f.payload, f.res = r.call.Do(ctx, f.a)
 		f.end = r.e.clock.Now()
@@ -164,7 +165,7 @@ func (r *run[T]) hedge(all []*flight[T]) *flight[T] {
 		if ho, ok := r.e.obs.(HedgeObserver); ok {
 			ho.Hedged(from.ps.model, key)
 		}
-		return &flight[T]{ps: ps, n: n, permit: permit, start: now, hedge: true,
+		return &flight[T]{ps: ps, n: n, permit: permit, start: now, hedge: true, from: from.ps.model,
 			a: Attempt{Model: c.Models[j], Upstream: c.Upstream(j), Tier: j, N: n, Timeout: timeout}}
 	}
 	return nil

@@ -105,7 +105,7 @@ type hedgeRun struct {
 	done chan engine.Outcome[string]
 }
 
-func startHedged(t *testing.T, p engine.Profile, stream bool, b *budget.Budget, script func(*racer)) *hedgeRun {
+func startHedged(t *testing.T, p engine.Profile, stream bool, b *budget.Budget, script func(*racer), opts ...engine.Option) *hedgeRun {
 	t.Helper()
 	fc := clock.NewFake(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	if b == nil {
@@ -113,8 +113,8 @@ func startHedged(t *testing.T, p engine.Profile, stream bool, b *budget.Budget, 
 	}
 	h := &hedgeRun{fc: fc, up: newRacer(fc), obs: &hedgeObserver{}, done: make(chan engine.Outcome[string], 1)}
 	script(h.up)
-	h.eng = engine.New(engine.WithClock(fc), engine.WithBreakers(breaker.New(breaker.Settings{}, breaker.WithClock(fc))),
-		engine.WithBudget(b), engine.WithObserver(h.obs), engine.WithRand(func() float64 { return 0.5 }))
+	h.eng = engine.New(append([]engine.Option{engine.WithClock(fc), engine.WithBreakers(breaker.New(breaker.Settings{}, breaker.WithClock(fc))),
+		engine.WithBudget(b), engine.WithObserver(h.obs), engine.WithRand(func() float64 { return 0.5 })}, opts...)...)
 	go func() {
 		h.done <- engine.Run(context.Background(), h.eng, engine.Call[string]{RequestID: "req_hedge", Chain: chain,
 			Profile: &p, Stream: stream, Do: h.up.do, Discard: h.up.discard})

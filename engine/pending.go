@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/taxonomy"
@@ -18,6 +19,11 @@ type Pending struct {
 	e       *Engine
 	permit  breaker.Permit
 	settled atomic.Bool
+	// span is the stream attempt's span, ended by Settle with rec (the
+	// attempt's record at its commit point) and the stream's start.
+	span  AttemptSpan
+	rec   Record
+	start time.Time
 }
 
 // Settle classifies how the stream ended, through the same decision table as
@@ -31,7 +37,14 @@ func (p *Pending) Settle(res taxonomy.Result) {
 	if p == nil || !p.settled.CompareAndSwap(false, true) {
 		return
 	}
-	settle(p.permit, taxonomy.Classify(res, p.e.clock.Now()))
+	now := p.e.clock.Now()
+	d := taxonomy.Classify(res, now)
+	settle(p.permit, d)
+	if p.span != nil {
+		rec := p.rec
+		rec.Class, rec.Took = d.Class, now.Sub(p.start)
+		p.span.End(rec, &res)
+	}
 }
 
 // settle ends permit with decision d: a cancelled attempt releases it

@@ -71,6 +71,9 @@ type run[T comparable] struct {
 	lastErr slog.Attr
 	// ovf is what a context overflow left the run needing (DESIGN §14).
 	ovf overflow
+	// fellFrom is the deployment the tier being started fell back from,
+	// for its first attempt's span ("" for none).
+	fellFrom string
 }
 
 // keep makes v, unless it is zero, the run's latest payload, and discards
@@ -130,11 +133,16 @@ func (r *run[T]) pass() bool {
 			r.e.obs.FellBack(c.Key(prev), model)
 			r.log(slog.LevelWarn, "agent.fallback", slog.String("from", c.Key(prev)), slog.String("to", model))
 		}
+		r.fellFrom = ""
+		if prev >= 0 {
+			r.fellFrom = c.Key(prev)
+		}
 		prev = ti
 		if r.endTier(r.tier(pass{ti: ti, model: model, from: 1, hasNext: ti < len(c.Models)-1})) {
 			return true
 		}
 	}
+	r.fellFrom = ""
 	for {
 		ps, ok := r.nextRevisit()
 		if !ok {
@@ -242,6 +250,9 @@ func (r *run[T]) sleep(d time.Duration) bool {
 func (r *run[T]) skip(model string, n int, v breaker.Verdict, waited time.Duration) {
 	r.out.Attempts = append(r.out.Attempts, Record{Model: model, N: n, Skipped: v, Waited: waited})
 	r.e.obs.Skipped(model, v)
+	if r.e.tracer != nil {
+		r.e.tracer.Skipped(r.ctx, model, v)
+	}
 	r.tierRL = v == breaker.SkipCooldown
 	if r.tierRL {
 		r.cooledUntil(r.e.breakers.CooldownLeft(model))

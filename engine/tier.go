@@ -173,10 +173,13 @@ func (r *run[T]) attempt(ps pass, n int, last taxonomy.Decision, t try) (taxonom
 	c := &r.call.Chain
 	f := &flight[T]{ps: ps, n: n, permit: permit, start: now, wait: wait,
 		a: Attempt{Model: c.Models[ps.ti], Upstream: c.Upstream(ps.ti), Tier: ps.ti, N: n, Timeout: timeout}}
+	if n == ps.from {
+		f.from, r.fellFrom = r.fellFrom, ""
+	}
 	if r.hedging(ps) {
 		return r.race(f)
 	}
-	f.payload, f.res = r.call.Do(r.ctx, f.a)
+	f.payload, f.res = r.call.Do(r.startSpan(r.ctx, f), f.a)
 	f.end = r.e.clock.Now()
 	r.keep(f.payload)
 	d := r.classify(f)
@@ -201,6 +204,10 @@ type flight[T comparable] struct {
 	// flight of a race.
 	hedge  bool
 	cancel context.CancelFunc
+	// from is the deployment the flight fell back from or hedges
+	// (AttemptStart.From); span its span, when the engine has a tracer.
+	from string
+	span AttemptSpan
 }
 
 func (f *flight[T]) took() time.Duration { return f.end.Sub(f.start) }
@@ -218,19 +225,24 @@ func (r *run[T]) classify(f *flight[T]) taxonomy.Decision {
 // stream), its cooldown, the observer and the run's record. A hedge's does
 // not become the run's last decision: the pass goes on from its own attempt.
 func (r *run[T]) land(f *flight[T], d taxonomy.Decision, answer bool) {
+	took := f.took()
+	rec := Record{Model: f.ps.model, N: f.n, Class: d.Class, Status: f.res.Status,
+		Waited: f.wait, Took: took, Probe: f.ps.permit != nil, Hedge: f.hedge}
 	if f.res.Committed && d.OK() && answer {
-		// A committed stream is settled at its real end, by the caller.
-		r.out.Pending = &Pending{e: r.e, permit: f.permit}
+		// A committed stream is settled at its real end, by the caller;
+		// its span lasts until then.
+		r.out.Pending = &Pending{e: r.e, permit: f.permit, span: f.span, rec: rec, start: f.start}
 	} else {
 		settle(f.permit, d)
+		if f.span != nil {
+			f.span.End(rec, &f.res)
+		}
 	}
 	if d.Cooldown > 0 {
 		r.e.breakers.Cooldown(f.ps.model, d.Cooldown)
 	}
-	took := f.took()
 	r.e.obs.Attempted(f.ps.model, f.res.Status, d, took)
-	r.out.Attempts = append(r.out.Attempts, Record{Model: f.ps.model, N: f.n, Class: d.Class, Status: f.res.Status,
-		Waited: f.wait, Took: took, Probe: f.ps.permit != nil, Hedge: f.hedge})
+	r.out.Attempts = append(r.out.Attempts, rec)
 	if !f.hedge || answer {
 		r.lastErr = attemptErr(f.res.Err)
 		r.out.Last, r.out.Tier = d, f.ps.ti
