@@ -83,6 +83,38 @@ type Config struct {
 	// key is read from the environment, never from the file. Default "":
 	// no admin key.
 	AdminKeyEnv string `yaml:"admin_key_env" json:"admin_key_env"`
+	// Tracing configures OpenTelemetry traces over OTLP ([Tracing]): off
+	// unless it or OTEL_EXPORTER_OTLP_ENDPOINT names an endpoint.
+	Tracing Tracing `yaml:"tracing" json:"tracing"`
+}
+
+// Tracing is where and how traces are exported (DESIGN §9; package
+// tracing/otlp). A key set here wins over the OpenTelemetry variable of
+// the same meaning; a key left empty leaves it to the variable (the SDK
+// reads OTEL_EXPORTER_OTLP_* and OTEL_RESOURCE_ATTRIBUTES as usual).
+type Tracing struct {
+	// Endpoint is the OTLP receiver's base URL (http:// or https://), as
+	// OTEL_EXPORTER_OTLP_ENDPOINT is: http/protobuf posts to
+	// ENDPOINT/v1/traces, grpc dials its host:port. Default "":
+	// $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, then $OTEL_EXPORTER_OTLP_ENDPOINT;
+	// with none, tracing is off and costs nothing.
+	Endpoint string `yaml:"endpoint" json:"endpoint"`
+	// Protocol is "http/protobuf" or "grpc". Default "":
+	// $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then $OTEL_EXPORTER_OTLP_PROTOCOL,
+	// then "http/protobuf".
+	Protocol string `yaml:"protocol" json:"protocol"`
+	// SampleRatio is the share of new traces sampled, in (0, 1]; a request
+	// with a traceparent follows its sampled flag. Default 1
+	// (otlp.DefaultSampleRatio).
+	SampleRatio float64 `yaml:"sample_ratio" json:"sample_ratio"`
+	// ServiceName is the service.name of the spans. Default "":
+	// $OTEL_SERVICE_NAME, then "bulwark" (otlp.DefaultServiceName).
+	ServiceName string `yaml:"service_name" json:"service_name"`
+	// Headers are sent with every export, over those of
+	// $OTEL_EXPORTER_OTLP_HEADERS (a name in both takes this value). A
+	// secret (a vendor's API key) belongs in the variable, not the file;
+	// every value is redacted from the logs either way. Default none.
+	Headers map[string]string `yaml:"headers" json:"headers"`
 }
 
 // Profile is the retry and timing policy for one kind of caller. Every

@@ -8,6 +8,7 @@ import (
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/provider"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/tracing/otlp"
 )
 
 // Default texts of [Messages]: the engine's, which the library uses too.
@@ -120,6 +121,7 @@ func Default() Config {
 		},
 		Prices:  catalog.DefaultPrices(),
 		Clients: []Client{},
+		Tracing: Tracing{SampleRatio: otlp.DefaultSampleRatio, Headers: map[string]string{}},
 	}
 }
 

@@ -323,6 +323,8 @@ func everything() Config {
 	c.Prices["claude-haiku-4-5"] = catalog.Price{Input: 0.9, Output: 4.5, CacheWrite: 1.1, CacheRead: 0.09}
 	c.Prices["claude-sonnet-5-5"] = catalog.Price{Input: 2, Output: 10, CacheWrite: 2.5, CacheRead: 0.1}
 	c.Clients = []Client{{KeyEnv: "WEB_KEY", User: "web"}, {KeyEnv: "CLI_KEY"}}
+	c.Tracing = Tracing{Endpoint: "http://otel-collector:4318", Protocol: "grpc", SampleRatio: 0.25, ServiceName: "bulwark-eu",
+		Headers: map[string]string{"x-tenant": "eu"}}
 	return c
 }
 

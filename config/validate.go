@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
+	"github.com/bulwarkhq/bulwark/tracing/otlp"
 )
 
 // Validate checks that c can run and returns every problem found, as *Error
@@ -25,7 +26,9 @@ import (
 // half_open_probes ≥ 1; retry_budget ratio in [0, 1] and min_per_second ≥ 0;
 // cache ttl > 0 when enabled; no message is empty; prices are ≥ 0; every
 // client has a key_env that is an environment variable name, each once;
-// admin_key_env, when set, is an environment variable name.
+// admin_key_env, when set, is an environment variable name; tracing's
+// endpoint, when set, is an http(s) URL, its protocol "http/protobuf" or
+// "grpc" (or empty), its sample_ratio in (0, 1].
 func (c Config) Validate() error {
 	v := &validator{}
 	v.addr(c.Addr)
@@ -95,10 +98,30 @@ func (c Config) Validate() error {
 	if e := c.AdminKeyEnv; e != "" && !isEnvName(e) {
 		v.add("admin_key_env", "%q is not an environment variable name (letters, digits and _, not starting with a digit)", e)
 	}
+	v.tracing(c.Tracing)
 	return join(v.errs)
 }
 
 type validator struct{ errs []*Error }
+
+// tracing checks the tracing: key: an http(s) endpoint, a protocol the
+// exporter speaks, a sample ratio in (0, 1] and named headers.
+func (v *validator) tracing(t Tracing) {
+	v.url("tracing.endpoint", t.Endpoint, "http", "https")
+	switch t.Protocol {
+	case "", otlp.ProtocolHTTP, otlp.ProtocolGRPC:
+	default:
+		v.add("tracing.protocol", "must be %q or %q, got %q", otlp.ProtocolHTTP, otlp.ProtocolGRPC, t.Protocol)
+	}
+	if r := t.SampleRatio; !(r > 0 && r <= 1) {
+		v.add("tracing.sample_ratio", "must be above 0 and at most 1, got %v (to trace nothing, leave tracing.endpoint empty)", r)
+	}
+	for _, k := range sortedKeys(t.Headers) {
+		if strings.TrimSpace(k) == "" {
+			v.add("tracing.headers", "a header name is empty")
+		}
+	}
+}
 
 func (v *validator) add(key, format string, args ...any) {
 	v.errs = append(v.errs, &Error{Key: key, Msg: fmt.Sprintf(format, args...)})

@@ -31,6 +31,19 @@ func TestValidate(t *testing.T) {
 		{"redis socket", func(c *Config) { c.Redis = "unix:///run/redis.sock" }, ""},
 		{"any-host addr", func(c *Config) { c.Addr = ":8080" }, ""},
 		{"clients", func(c *Config) { c.Clients = []Client{{KeyEnv: "A_1"}, {KeyEnv: "_B", User: "u"}} }, ""},
+		{"tracing to a collector over grpc", func(c *Config) {
+			c.Tracing = Tracing{Endpoint: "https://otel.internal:4317", Protocol: "grpc", SampleRatio: 0.1}
+		}, ""},
+
+		{"a tracing endpoint that is no URL", func(c *Config) { c.Tracing.Endpoint = "otel:4318" },
+			`tracing.endpoint: "otel:4318" is not a URL with scheme http, https`},
+		{"a tracing protocol the exporter lacks", func(c *Config) { c.Tracing.Protocol = "http/json" },
+			`tracing.protocol: must be "http/protobuf" or "grpc", got "http/json"`},
+		{"a sample ratio of 0", func(c *Config) { c.Tracing.SampleRatio = 0 },
+			`tracing.sample_ratio: must be above 0 and at most 1, got 0 (to trace nothing, leave tracing.endpoint empty)`},
+		{"a sample ratio above 1", func(c *Config) { c.Tracing.SampleRatio = 1.5 }, `tracing.sample_ratio: must be above 0 and at most 1, got 1.5`},
+		{"an empty tracing header name", func(c *Config) { c.Tracing.Headers = map[string]string{" ": "v"} },
+			`tracing.headers: a header name is empty`},
 
 		{"no default chain", func(c *Config) { delete(c.Chains, "default") },
 			`chains: a "default" chain is required: it serves requested models that no chain names`},
