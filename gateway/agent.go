@@ -82,6 +82,9 @@ func (s *Server) handleAgent(w http.ResponseWriter, r *http.Request) {
 		x.agentAnswer(s.set.messages.Unavailable, false, "")
 		return
 	}
+	if x.trace != nil {
+		x.trace.SetModel(s.agentTier, s.set.agentTokens)
+	}
 	x.chain = s.chainFor(s.agentTier)
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()

@@ -15,6 +15,8 @@ import (
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // WithConfig applies the gateway's part of a configuration file: upstream
@@ -80,6 +82,27 @@ func Profile(name string, p config.Profile) engine.Profile {
 		MinAttempt:         p.MinAttempt.Std(),
 		Hedge:              p.Hedge.Engine(),
 	}
+}
+
+// NewTracer returns the tracer of c's gateway and engine over tp
+// (tracing.New): each attempt's gen_ai.provider.name follows the kind of
+// its upstream in c.Upstreams (tracing.ProviderName). It returns nil (no
+// traces) when tp is nil; mind that a nil *sdktrace.TracerProvider is not
+// a nil interface.
+func NewTracer(c config.Config, tp trace.TracerProvider) *tracing.Tracer {
+	if tp == nil {
+		return nil
+	}
+	kinds := make(map[string]string, len(c.Upstreams))
+	for name, u := range c.Upstreams {
+		kinds[name] = string(u.Kind)
+	}
+	return tracing.New(tp, tracing.WithProviderNames(func(up string) string {
+		if up == "" {
+			up = config.DefaultUpstream
+		}
+		return tracing.ProviderName(kinds[up])
+	}))
 }
 
 // BreakerListener is told about model breaker changes and 429 cooldowns;

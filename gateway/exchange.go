@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/taxonomy"
+	"github.com/bulwarkhq/bulwark/tracing"
 )
 
 // exchange is one client request on its way through the gateway. It only
@@ -25,6 +26,8 @@ import (
 type exchange struct {
 	s   *Server
 	ctx context.Context
+	// trace is the request's span (nil when the Server has no tracer).
+	trace *tracing.Request
 	inbound
 	upstream
 	responder
@@ -38,6 +41,14 @@ func (s *Server) newExchange(w http.ResponseWriter, r *http.Request, endpoint st
 	x.responder.w = w
 	x.record.start = time.Now()
 	w.Header().Set(hRequestID, x.id)
+	if s.tracer != nil {
+		switch endpoint {
+		case EndpointMessages, EndpointAgent:
+			x.ctx, x.trace = s.tracer.StartRequest(x.ctx, r.Header, endpoint)
+		case EndpointPassthrough:
+			x.ctx = tracing.WithoutAttempts(x.ctx) // not a GenAI operation
+		}
+	}
 	return x
 }
 

@@ -19,6 +19,9 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	if !x.authenticate() || !x.readBody() || !x.parseMessages() || !x.pickProfile() || !x.checkUser(x.f.UserID) {
 		return
 	}
+	if x.trace != nil {
+		x.trace.SetModel(x.f.Model, int(maxTokens(x.body, &x.f)))
+	}
 	x.chain = s.servable(s.steer(s.chainFor(x.f.Model), x.body, &x.f), provider.OpMessages, r.Header, x.body)
 	if x.chain.chain.Cache {
 		x.cacheKey = x.requestCacheKey()

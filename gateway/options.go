@@ -10,6 +10,7 @@ import (
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/tracing"
 )
 
 // Defaults of a Server.
@@ -89,6 +90,7 @@ type settings struct {
 	agentTokens  int
 	secrets      []string
 	redactor     *redact.Redactor
+	tracer       *tracing.Tracer
 }
 
 // WithUpstream sets the base URL of the Messages API to call (no trailing
@@ -139,6 +141,14 @@ func WithProfiles(p map[string]engine.Profile) Option { return func(s *settings)
 // WithEngine sets the engine (model breakers, retry budget, engine logs and
 // observer). Default: engine.New with the Server's logger.
 func WithEngine(e *engine.Engine) Option { return func(s *settings) { s.engine = e } }
+
+// WithTracer sets the tracer of the requests to /v1/messages and /v1/agent
+// (DESIGN §9): a server span each, continuing the client's traceparent,
+// parent of the spans of its attempts — which the engine makes when it has
+// the same tracer (engine.WithTracer; NewTracer builds one for a config).
+// Default nil: no spans, and nothing on the request path pays for them.
+// When the Server builds its own engine (no WithEngine), it gives it t.
+func WithTracer(t *tracing.Tracer) Option { return func(s *settings) { s.tracer = t } }
 
 // WithStore sets the state shared with other replicas: per-user breakers and
 // the cache tier. Default nil: no per-user breaker and no cache tier.

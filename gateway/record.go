@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulwarkhq/bulwark/catalog"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/tracing"
 )
 
 // record is what a request did, beyond what was written (the record
@@ -99,6 +100,10 @@ func (x *exchange) finish() {
 				slog.Int64("bytes", x.sent), slog.Int64("first_byte_ms", x.firstByte.Milliseconds()))
 		}
 		x.s.log.LogAttrs(context.Background(), level, "agent.request_complete", attrs...)
+	}
+	if x.trace != nil {
+		x.trace.End(tracing.Outcome{RequestID: x.id, Status: x.status, Report: x.report(), Degraded: x.degraded.String(),
+			StreamEnd: x.streamEnd, Usage: x.usage, HasUsage: x.hasUsage})
 	}
 	if x.s.book != nil && x.hasUsage && x.endpoint == EndpointMessages {
 		u := x.usage // the body's bytes per input token, for steering (steer.go)

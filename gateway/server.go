@@ -22,6 +22,7 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/store"
+	"github.com/bulwarkhq/bulwark/tracing"
 )
 
 // ErrConfig wraps every error New returns about its options.
@@ -34,6 +35,7 @@ type Server struct {
 	store     store.Shared
 	log       *slog.Logger
 	obs       Observer
+	tracer    *tracing.Tracer // nil: no traces
 	rt        http.RoundTripper
 	base      *url.URL // upstream base, path without a trailing slash
 	msgURL    *url.URL // base + /v1/messages
@@ -80,9 +82,13 @@ func New(opts ...Option) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.eng = set.engine
+	s.eng, s.tracer = set.engine, set.tracer
 	if s.eng == nil {
-		s.eng = engine.New(engine.WithLogger(s.log), engine.WithClock(set.clock))
+		opts := []engine.Option{engine.WithLogger(s.log), engine.WithClock(set.clock)}
+		if s.tracer != nil {
+			opts = append(opts, engine.WithTracer(s.tracer))
+		}
+		s.eng = engine.New(opts...)
 	}
 	if err := s.setUpstream(); err != nil {
 		return nil, err

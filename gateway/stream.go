@@ -17,6 +17,8 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // maxHeld bounds the events held back before the commit point: 4 MiB.
@@ -43,6 +45,9 @@ type liveStream struct {
 	// observer wants it): the answer's once the stream is forwarded.
 	usage    catalog.Usage
 	hasUsage bool
+	// span is the attempt's span, which lasts until the stream ends
+	// (engine.Pending); nil when the Server has no tracer.
+	span trace.Span
 }
 
 func (l *liveStream) close() {
@@ -105,6 +110,9 @@ func (x *exchange) forwardStream(out *outcome) {
 				if u, ok := jsonscan.DecodeUsage(scan.Usage); ok {
 					x.usage.OutputTokens = u.OutputTokens
 				}
+			}
+			if l.span != nil {
+				tracing.EventResponse("message_delta", ev.Data).Record(l.span)
 			}
 		case "message_stop":
 			x.streamComplete(l)

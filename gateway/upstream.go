@@ -14,6 +14,7 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/jsonscan"
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/taxonomy"
+	"github.com/bulwarkhq/bulwark/tracing"
 )
 
 // maxErrorBody bounds an upstream error body read to classify it: 1 MiB.
@@ -246,6 +247,9 @@ func (up *upstream) readAnswer(parent, actx context.Context, resp *http.Response
 		}
 		if up.s.obs != nil {
 			a.usage, a.hasUsage = jsonscan.DecodeUsage(scan.Usage)
+		}
+		if up.s.tracer != nil && checkJSON {
+			tracing.MessageResponse(buf.Bytes()).RecordIn(parent)
 		}
 	} else {
 		res.ErrorType, res.Message = parseError(buf.Bytes())

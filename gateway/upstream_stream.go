@@ -12,6 +12,8 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // attemptStream makes one streamed Messages call and reads it up to the
@@ -102,6 +104,9 @@ func (up *upstream) readToCommit(ctx, sctx context.Context, cancel context.Cance
 			if up.s.obs != nil {
 				startU, hasStartU = jsonscan.DecodeUsage(scan.MessageUsage)
 			}
+			if up.s.tracer != nil {
+				tracing.EventResponse("message_start", ev.Data).RecordIn(ctx)
+			}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {
 			return fail(taxonomy.Result{Err: errHeldTooLarge})
@@ -116,6 +121,9 @@ func (up *upstream) readToCommit(ctx, sctx context.Context, cancel context.Cance
 		}
 		live := &liveStream{resp: resp, rd: rd, held: held, cancel: cancel, watch: w, model: a.Model,
 			events: events, stopped: string(ev.Name) == "message_stop", usage: startU, hasUsage: hasStartU}
+		if up.s.tracer != nil {
+			live.span = trace.SpanFromContext(ctx)
+		}
 		return reply{live: live}, taxonomy.Result{Status: resp.StatusCode, Header: resp.Header, Committed: true}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/bulwarkhq/bulwark/config"
 	"github.com/bulwarkhq/bulwark/dashboard"
@@ -20,6 +21,9 @@ import (
 	"github.com/bulwarkhq/bulwark/sim"
 	"github.com/bulwarkhq/bulwark/store"
 	"github.com/bulwarkhq/bulwark/store/redisstore"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"github.com/bulwarkhq/bulwark/tracing/otlp"
+	"go.opentelemetry.io/otel"
 )
 
 // runServe runs the gateway until ctx is cancelled (SIGINT/SIGTERM), then
@@ -83,7 +87,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	srv, err := newGateway(cfg, apiKey, red, log, st)
+	tracer, stopTracing, err := startTracing(ctx, cfg, red, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	srv, err := newGateway(cfg, apiKey, red, log, st, tracer)
 	if err != nil {
 		return err
 	}
@@ -150,11 +159,18 @@ func defaultKeyEnv(cfg config.Config) string {
 	return "ANTHROPIC_API_KEY"
 }
 
-// newGateway builds the gateway of cfg with its metrics, dashboard and engine.
-func newGateway(cfg config.Config, apiKey string, red *redact.Redactor, log *slog.Logger, st store.Shared) (*gateway.Server, error) {
+// newGateway builds the gateway of cfg with its metrics, dashboard and
+// engine, and its traces when tracer is not nil.
+func newGateway(cfg config.Config, apiKey string, red *redact.Redactor, log *slog.Logger, st store.Shared,
+	tracer *tracing.Tracer) (*gateway.Server, error) {
 	m := metrics.New(metrics.WithPrices(cfg.Prices), metrics.WithModels(cfg.Deployments()...))
-	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engine.WithObserver(m))
+	engOpts := []engine.Option{engine.WithObserver(m)}
+	if tracer != nil {
+		engOpts = append(engOpts, engine.WithTracer(tracer))
+	}
+	eng := gateway.NewEngine(cfg, log, st, []gateway.BreakerListener{m}, engOpts...)
 	return gateway.New(
+		gateway.WithTracer(tracer),
 		gateway.WithConfig(cfg),
 		gateway.WithAPIKey(apiKey),
 		gateway.WithRedactor(red),
@@ -166,6 +182,43 @@ func newGateway(cfg config.Config, apiKey string, red *redact.Redactor, log *slo
 		gateway.WithHandler("GET /metrics", m.Handler()),
 		gateway.WithHandler("GET /{$}", dashboard.Handler("/v1/status")),
 	)
+}
+
+// startTracing starts the OTLP export of traces when cfg.Tracing or the
+// OTEL_* variables name an endpoint (otlp.Start; the file's keys win over
+// the variables), and returns the gateway's tracer with the function that
+// flushes and stops the export (within 5 s) at shutdown. With no endpoint
+// the tracer is nil: no SDK, no spans, nothing paid on the request path.
+// Export headers are secrets to the redactor; export errors are logged as
+// tracing.export_failed.
+func startTracing(ctx context.Context, cfg config.Config, red *redact.Redactor, log *slog.Logger) (*tracing.Tracer, func(), error) {
+	set := otlp.Settings{Endpoint: cfg.Tracing.Endpoint, Protocol: cfg.Tracing.Protocol, SampleRatio: cfg.Tracing.SampleRatio,
+		ServiceName: cfg.Tracing.ServiceName, ServiceVersion: version, Headers: cfg.Tracing.Headers}
+	tp, err := otlp.Start(ctx, set)
+	if err != nil || tp == nil {
+		return nil, func() {}, err
+	}
+	for _, env := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		for _, v := range otlp.ParseHeaders(os.Getenv(env)) {
+			red.Add(v)
+		}
+	}
+	for _, v := range cfg.Tracing.Headers {
+		red.Add(v)
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("tracing.export_failed", slog.String("error", err.Error()))
+	}))
+	log.Info("tracing.start", slog.String("endpoint", redact.Userinfo(set.ExportEndpoint())), slog.String("protocol", set.ExportProtocol()),
+		slog.Float64("sample_ratio", cfg.Tracing.SampleRatio))
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(sctx); err != nil {
+			log.Warn("tracing.shutdown_failed", slog.String("error", err.Error()))
+		}
+	}
+	return gateway.NewTracer(cfg, tp), stop, nil
 }
 
 // newStore returns the shared state: in memory, or in Redis when cfg.Redis is

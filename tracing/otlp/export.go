@@ -75,6 +75,21 @@ func (s Settings) Enabled() bool {
 	return s.Endpoint != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != ""
 }
 
+// ExportEndpoint is the endpoint traces go to: s.Endpoint, else the
+// environment's (for a log line; "" when tracing is off).
+func (s Settings) ExportEndpoint() string {
+	for _, e := range []string{s.Endpoint, os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")} {
+		if e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// ExportProtocol is the protocol traces are sent with (see
+// [Settings.Protocol]).
+func (s Settings) ExportProtocol() string { return s.protocol() }
+
 // protocol returns the protocol s and the environment pick.
 func (s Settings) protocol() string {
 	for _, p := range []string{s.Protocol, os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")} {
