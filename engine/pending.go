@@ -43,7 +43,8 @@ func (p *Pending) Settle(res taxonomy.Result) {
 	if p.span != nil {
 		rec := p.rec
 		rec.Class, rec.Took = d.Class, now.Sub(p.start)
-		p.span.End(rec, &res)
+		end := res // a copy: res itself must not escape, or every Settle allocates
+		p.span.End(rec, &end)
 	}
 }
 

@@ -112,7 +112,7 @@ func (x *exchange) forwardStream(out *outcome) {
 				}
 			}
 			if l.span != nil {
-				tracing.EventResponse("message_delta", ev.Data).Record(l.span)
+				tracing.RecordEvent(l.span, "message_delta", ev.Data)
 			}
 		case "message_stop":
 			x.streamComplete(l)

@@ -15,6 +15,7 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/redact"
 	"github.com/bulwarkhq/bulwark/taxonomy"
 	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // maxErrorBody bounds an upstream error body read to classify it: 1 MiB.
@@ -249,7 +250,7 @@ func (up *upstream) readAnswer(parent, actx context.Context, resp *http.Response
 			a.usage, a.hasUsage = jsonscan.DecodeUsage(scan.Usage)
 		}
 		if up.s.tracer != nil && checkJSON {
-			tracing.MessageResponse(buf.Bytes()).RecordIn(parent)
+			tracing.RecordMessage(trace.SpanFromContext(parent), buf.Bytes())
 		}
 	} else {
 		res.ErrorType, res.Message = parseError(buf.Bytes())

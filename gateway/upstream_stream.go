@@ -105,7 +105,7 @@ func (up *upstream) readToCommit(ctx, sctx context.Context, cancel context.Cance
 				startU, hasStartU = jsonscan.DecodeUsage(scan.MessageUsage)
 			}
 			if up.s.tracer != nil {
-				tracing.EventResponse("message_start", ev.Data).RecordIn(ctx)
+				tracing.RecordEvent(trace.SpanFromContext(ctx), "message_start", ev.Data)
 			}
 		}
 		if held.Len()+len(ev.Raw) > maxHeld {

@@ -53,7 +53,7 @@ func (r *Request) Span() trace.Span { return r.sp }
 // before the request's attempts start.
 func (r *Request) SetModel(model string, maxTokens int) {
 	r.maxTokens = maxTokens
-	if model == "" {
+	if model == "" || !r.sp.IsRecording() {
 		return
 	}
 	r.sp.SetName("chat " + model)

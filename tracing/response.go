@@ -1,7 +1,6 @@
 package tracing
 
 import (
-	"context"
 	"encoding/json"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -118,8 +117,23 @@ func (r Response) Record(sp trace.Span) {
 	sp.SetAttributes(attrs...)
 }
 
-// RecordIn records r on ctx's span (an attempt's, in its Do).
-func (r Response) RecordIn(ctx context.Context) { r.Record(trace.SpanFromContext(ctx)) }
+// RecordMessage records what a whole Messages answer says of itself
+// (MessageResponse) on sp, an attempt's span; body is read only when sp
+// is recording.
+func RecordMessage(sp trace.Span, body []byte) {
+	if sp.IsRecording() {
+		MessageResponse(body).Record(sp)
+	}
+}
+
+// RecordEvent records what a stream event says of the answer
+// (EventResponse: message_start, message_delta) on sp, an attempt's span;
+// data is read only when sp is recording and the event is one of those.
+func RecordEvent(sp trace.Span, name string, data []byte) {
+	if (name == "message_start" || name == "message_delta") && sp.IsRecording() {
+		EventResponse(name, data).Record(sp)
+	}
+}
 
 func val(p *int64) int64 {
 	if p == nil {
