@@ -16,6 +16,8 @@ import (
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
 	"github.com/bulwarkhq/bulwark/internal/redact"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Outcome says how a call went: which model answered, whether it was a
@@ -27,6 +29,7 @@ type Outcome = engine.Report
 type Guard struct {
 	client   anthropic.Client
 	places   map[string]place // the upstreams of WithUpstream, by name
+	traced   bool             // WithTracerProvider: attempts have spans
 	eng      *engine.Engine
 	chain    engine.Chain
 	profile  engine.Profile
@@ -82,6 +85,7 @@ func New(opts ...Option) (*Guard, error) {
 	return &Guard{
 		client:   client,
 		places:   places,
+		traced:   s.tracer != nil,
 		eng:      s.newEngine(chain),
 		chain:    chain,
 		profile:  s.profile,
@@ -116,6 +120,9 @@ func (s *settings) newEngine(chain engine.Chain) *engine.Engine {
 	}
 	if s.observer != nil {
 		opts = append(opts, engine.WithObserver(s.observer))
+	}
+	if s.tracer != nil {
+		opts = append(opts, engine.WithTracer(s.tracer))
 	}
 	if s.rnd != nil {
 		opts = append(opts, engine.WithRand(s.rnd))
@@ -174,6 +181,9 @@ func (g *Guard) Messages(ctx context.Context, params anthropic.MessageNewParams)
 			m, err := client.Messages.New(actx, p, option.WithRequestTimeout(a.Timeout))
 			if err != nil {
 				return reply{err: err}, resultOf(ctx, actx, err)
+			}
+			if g.traced {
+				tracing.RecordMessage(trace.SpanFromContext(ctx), []byte(m.RawJSON()))
 			}
 			return reply{msg: m}, resultT{Status: 200}
 		},

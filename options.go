@@ -11,6 +11,8 @@ import (
 	"github.com/bulwarkhq/bulwark/breaker"
 	"github.com/bulwarkhq/bulwark/clock"
 	"github.com/bulwarkhq/bulwark/engine"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultChain is the chain a Guard uses unless told otherwise: Sonnet, then
@@ -55,6 +57,7 @@ type settings struct {
 	logger     *slog.Logger
 	clock      clock.Clock
 	observer   engine.Observer
+	tracer     *tracing.Tracer // nil: no traces
 	rnd        func() float64
 	upstreams  map[string]upstreamSettings // see WithUpstream (upstream.go)
 
@@ -179,6 +182,19 @@ func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l
 
 // WithObserver receives every attempt, retry, skip and fallback (for metrics).
 func WithObserver(o engine.Observer) Option { return func(s *settings) { s.observer = o } }
+
+// WithTracerProvider traces every upstream attempt (DESIGN §9): an
+// OpenTelemetry client span each, "chat {model}", a child of the span in
+// the call's context, with the GenAI conventions' gen_ai.* attributes
+// (provider, request and response model, response id, usage, finish
+// reasons) and bulwark.* ones (upstream, status, class, wait, retry,
+// fallback, hedge). opts name the provider of the WithUpstream places
+// (tracing.WithProviderNames; default "anthropic"). Default: none, and a
+// nil tp (mind a typed nil pointer) keeps it so; no span costs anything
+// then.
+func WithTracerProvider(tp trace.TracerProvider, opts ...tracing.Option) Option {
+	return func(s *settings) { s.tracer = tracing.New(tp, opts...) }
+}
 
 // WithClock sets the clock the Guard waits and reads time on: backoff and
 // retry-after waits, the deadline, the breakers' open period and the retry
