@@ -44,6 +44,7 @@
 // chain of tier names, the default chain and the default user-facing texts,
 // shared by the library, the gateway and config), pending.go (a committed stream's permit),
 // recovery.go (recovery probes), hedge.go (hedged first tokens: the race),
+// tracer.go (the Tracer hook: a span per attempt, DESIGN §9),
 // context.go (the context-overflow rule, pure
 // functions).
 package engine

@@ -31,8 +31,10 @@ type Pending struct {
 // stream's own permit: Result{Status: 200} for a stream that reached
 // message_stop; TimedOut for a stall; Err (with Status 200) for a cut or a
 // malformed event; StreamError with ErrorType for an SSE error event;
-// Canceled when the client went away (which counts nothing). Only the first
-// call counts; later ones, and calls on a nil *Pending, do nothing.
+// Canceled when the client went away (which counts nothing). With a
+// [Tracer], it also ends the stream attempt's span, with that class and
+// the whole stream's time. Only the first call counts; later ones, and
+// calls on a nil *Pending, do nothing.
 func (p *Pending) Settle(res taxonomy.Result) {
 	if p == nil || !p.settled.CompareAndSwap(false, true) {
 		return
