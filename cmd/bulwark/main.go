@@ -1,10 +1,11 @@
 // Command bulwark keeps Claude agents answering when the Anthropic API fails.
 //
-//	bulwark sim      run the Anthropic API simulator with scriptable faults
-//	bulwark serve    run the Anthropic-compatible resilient gateway
-//	bulwark demo     show a bad hour of the API, with and without bulwark
-//	bulwark bench    measure bulwark's overhead and chaos behaviour
-//	bulwark version  print the version
+//	bulwark sim          run the Anthropic API simulator with scriptable faults
+//	bulwark serve        run the Anthropic-compatible resilient gateway
+//	bulwark demo         show a bad hour of the API, with and without bulwark
+//	bulwark bench        measure bulwark's overhead and chaos behaviour
+//	bulwark healthcheck  exit 0 if the gateway on --addr is ready (the container's HEALTHCHECK)
+//	bulwark version      print the version
 package main
 
 import (
@@ -33,6 +34,7 @@ func commands() []command {
 		{"serve", "run the Anthropic-compatible resilient gateway", runServe},
 		{"demo", "show a bad hour of the API to an agent's users, with and without bulwark", runDemo},
 		{"bench", "measure overhead against a bare reverse proxy, and behaviour under chaos", runBench},
+		{"healthcheck", "exit 0 if the gateway on --addr is ready (GET /readyz), else 1", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -84,7 +86,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'bulwark <command> --help' for the flags of a command.")
