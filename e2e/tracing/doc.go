@@ -1,17 +1,17 @@
 // Package tracing holds the end-to-end test of bulwark's traces (DESIGN
 // §9): a real `bulwark serve` (on its embedded simulator) exports over
-// OTLP/HTTP to a real OTLP receiver, and the spans it received are read
-// back and checked — a request's server span continuing the caller's
-// traceparent, and its attempts' client spans as its children, with their
-// gen_ai.* and bulwark.* attributes, through a retry and a streamed
-// fallback.
+// OTLP (HTTP, and gRPC) to a real OTLP receiver, and the spans it received
+// are read back and checked — a request's server span continuing the
+// caller's traceparent, and its attempts' client spans as its children,
+// with their gen_ai.* and bulwark.* attributes, through a retry and a
+// streamed fallback — and the config's tracing: keys win over OTEL_*.
 //
 // The receiver is the OpenTelemetry Collector's own OTLP receiver
 // (go.opentelemetry.io/collector/receiver/otlpreceiver, release v0.165.0)
 // in a small program, testdata/otlpsink, that appends each batch it
-// receives to a file as OTLP JSON. The whole Collector (otelcol, its
-// service and telemetry) takes about 6 minutes to build on a cold 2-core
-// machine; the receiver alone about 3.5 (see BENCHMARKS.md). The test
+// receives to a file as OTLP JSON: the whole Collector (otelcol, its
+// service and telemetry) took too long to build on a cold 2-core machine
+// (BENCHMARKS.md, "Traces"). The test
 // builds it with `go build` in a temporary module (its own go.mod and
 // go.sum, GOFLAGS=-mod=mod, the shared module cache) once, and keeps the
 // binary under the user cache directory (bulwark-e2e/otlpsink-RELEASE-HASH);

@@ -23,8 +23,9 @@ const collectorRelease = "v0.165.0"
 
 // receiver is the running OTLP receiver the tests export to.
 type receiver struct {
-	// URL is its OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT).
-	URL string
+	// URL is its OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT), GRPC
+	// its OTLP/gRPC one.
+	URL, GRPC string
 	// out is the file it appends the spans it receives to.
 	out string
 	cmd *exec.Cmd
@@ -119,24 +120,46 @@ func buildReceiver() (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("go build of the Collector's OTLP receiver %s failed: %w\n%s", collectorRelease, err, out)
 	}
-	return bin, os.Rename(tmp, bin)
+	if err := os.Rename(tmp, bin); err != nil {
+		return "", err
+	}
+	// Builds of older sources are of no more use.
+	old, _ := filepath.Glob(filepath.Join(cache, "bulwark-e2e", "otlpsink-*"))
+	for _, o := range old {
+		if o != dir {
+			os.RemoveAll(o)
+		}
+	}
+	return bin, nil
 }
 
-// startReceiver starts bin on a free loopback port and waits (up to 10 s)
-// for it to say it is ready.
-func startReceiver(bin string) (*receiver, error) {
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startReceiver starts bin on free loopback ports (OTLP/HTTP and
+// OTLP/gRPC) and waits (up to 10 s) for it to say it is ready.
+func startReceiver(bin string) (*receiver, error) {
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	grpcAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "otlpsink-")
 	if err != nil {
 		return nil, err
 	}
-	r := &receiver{URL: "http://" + addr, out: filepath.Join(dir, "spans.jsonl"), dir: dir}
-	r.cmd = exec.Command(bin, "-addr", addr, "-out", r.out)
+	r := &receiver{URL: "http://" + addr, GRPC: "http://" + grpcAddr, out: filepath.Join(dir, "spans.jsonl"), dir: dir}
+	r.cmd = exec.Command(bin, "-addr", addr, "-grpc-addr", grpcAddr, "-out", r.out)
 	var stderr bytes.Buffer
 	r.cmd.Stderr = &stderr
 	stdout, err := r.cmd.StdoutPipe()

@@ -277,3 +277,17 @@ func TestTheConfigsTracingKeysWinOverTheOTELVariables(t *testing.T) {
 		t.Errorf("service.name = %v, want tracing.service_name's", got)
 	}
 }
+
+func TestSpansGoOverOTLPGRPCWhenTheProtocolSaysSo(t *testing.T) {
+	rcv := otlpReceiver(t)
+	g := startGateway(t, "", "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.GRPC, "OTEL_EXPORTER_OTLP_PROTOCOL=grpc")
+	tp, traceID, parentID := newTraceparent()
+	if status, body := g.send(t, tp, false); status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	req, attempts := split(t, rcv.waitSpans(t, traceID, 2))
+	if req.ParentSpanID != parentID || len(attempts) != 1 || attempts[0].ParentSpanID != req.SpanID {
+		t.Fatalf("request span under %q with %d attempts, want one attempt under it, under %s", req.ParentSpanID, len(attempts), parentID)
+	}
+	want(t, attempts[0], map[string]any{"gen_ai.operation.name": "chat", "gen_ai.request.model": primary, "bulwark.class": "success"})
+}

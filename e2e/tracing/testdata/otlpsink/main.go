@@ -1,6 +1,6 @@
 // Command otlpsink is a real OTLP receiver reduced to what a test needs:
 // the OpenTelemetry Collector's own OTLP receiver (otlpreceiver, OTLP over
-// HTTP) feeding a consumer that appends every batch of spans it receives
+// HTTP and OTLP/gRPC) feeding a consumer that appends every batch of spans it receives
 // to a file, one line of OTLP JSON per batch. It prints "ready" once it
 // listens and stops on SIGINT or SIGTERM.
 package main
@@ -25,15 +25,16 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4318", "OTLP/HTTP listen address")
+	grpcAddr := flag.String("grpc-addr", "127.0.0.1:4317", "OTLP/gRPC listen address")
 	out := flag.String("out", "spans.jsonl", "file the spans are appended to")
 	flag.Parse()
-	if err := run(*addr, *out); err != nil {
+	if err := run(*addr, *grpcAddr, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "otlpsink:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, out string) error {
+func run(addr, grpcAddr, out string) error {
 	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -55,7 +56,10 @@ func run(addr, out string) error {
 	}
 	fac := otlpreceiver.NewFactory()
 	cfg := fac.CreateDefaultConfig()
-	conf := confmap.NewFromStringMap(map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": addr}}})
+	conf := confmap.NewFromStringMap(map[string]any{"protocols": map[string]any{
+		"http": map[string]any{"endpoint": addr},
+		"grpc": map[string]any{"endpoint": grpcAddr},
+	}})
 	if err := conf.Unmarshal(cfg); err != nil {
 		return err
 	}
