@@ -208,6 +208,9 @@ func (up *upstream) attemptWhole(ctx context.Context, a engine.Attempt) (reply, 
 	if err != nil {
 		return reply{}, attemptFailure(err)
 	}
+	if up.s.tracer != nil {
+		tracing.RecordServer(trace.SpanFromContext(ctx), req.URL)
+	}
 	req.Header["Accept-Encoding"] = acceptGzip // the exchange's header: every call of it is non-streamed
 	resp, err := up.roundTrip(req)
 	if err != nil {

@@ -34,6 +34,9 @@ func (up *upstream) attemptStream(ctx context.Context, a engine.Attempt) (reply,
 		cancel()
 		return reply{}, attemptFailure(err)
 	}
+	if up.s.tracer != nil {
+		tracing.RecordServer(trace.SpanFromContext(ctx), req.URL)
+	}
 	resp, err := up.roundTrip(req)
 	if err != nil {
 		w.Stop()

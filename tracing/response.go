@@ -2,6 +2,8 @@ package tracing
 
 import (
 	"encoding/json"
+	"net/url"
+	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
@@ -115,6 +117,22 @@ func (r Response) Record(sp trace.Span) {
 		attrs = append(attrs, semconv.GenAIUsageOutputTokens(int(*u.OutputTokens)))
 	}
 	sp.SetAttributes(attrs...)
+}
+
+// RecordServer records where an attempt went on sp, an attempt's span:
+// server.address and server.port (the URL's, or 443/80 by its scheme).
+func RecordServer(sp trace.Span, u *url.URL) {
+	if u == nil || !sp.IsRecording() {
+		return
+	}
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		port = 443
+		if u.Scheme == "http" {
+			port = 80
+		}
+	}
+	sp.SetAttributes(semconv.ServerAddress(u.Hostname()), semconv.ServerPort(port))
 }
 
 // RecordMessage records what a whole Messages answer says of itself

@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func TestARequestContinuesTheIncomingTraceparentAndItsAttemptsAreItsChildren(t *
 		[]byte(`{"type":"message_start","message":{"id":"msg_01","model":"claude-sonnet-5-5","usage":{"input_tokens":10,"cache_read_input_tokens":90,"output_tokens":1}}}`))
 	tracing.RecordEvent(trace.SpanFromContext(actx), "message_delta",
 		[]byte(`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}`))
+	tracing.RecordServer(trace.SpanFromContext(actx), &url.URL{Scheme: "https", Host: "bedrock-runtime.us-east-1.amazonaws.com"})
 	a2.End(engine.Record{Model: "claude-sonnet-5-5@bedrock-us", N: 1, Class: taxonomy.Success, Status: 200}, &taxonomy.Result{Status: 200})
 	rq.End(tracing.Outcome{RequestID: "req_1", Status: 200, Report: &engine.Report{Reason: engine.Answered, Model: "claude-sonnet-5-5",
 		Upstream: "bedrock-us", Attempts: []engine.Record{{}, {}}}, StreamEnd: "complete",
@@ -125,7 +127,8 @@ func TestARequestContinuesTheIncomingTraceparentAndItsAttemptsAreItsChildren(t *
 		"bulwark.deployment": "claude-sonnet-5-5@bedrock-us", "bulwark.fallback_from": "claude-sonnet-5-5", "bulwark.waited_ms": 120,
 		"bulwark.tier": 1, "gen_ai.request.stream": true, "gen_ai.response.id": "msg_01", "gen_ai.response.model": "claude-sonnet-5-5",
 		"gen_ai.usage.input_tokens": 100, "gen_ai.usage.cache_read.input_tokens": 90, "gen_ai.usage.output_tokens": 42,
-		"gen_ai.response.finish_reasons": []string{"end_turn"}, "bulwark.class": "success"})
+		"gen_ai.response.finish_reasons": []string{"end_turn"}, "bulwark.class": "success",
+		"server.address": "bedrock-runtime.us-east-1.amazonaws.com", "server.port": 443})
 	if _, ok := attrs(second)["error.type"]; ok || second.Status().Code == codes.Error {
 		t.Errorf("the answering attempt has an error: %v", second.Status())
 	}

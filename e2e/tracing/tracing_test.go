@@ -204,6 +204,9 @@ func TestARequestContinuesItsTraceparentWithASpanPerAttemptAsItsChildren(t *test
 		if a.ParentSpanID != req.SpanID || a.Name != "chat "+primary {
 			t.Errorf("attempt %d: span %q under %q, want \"chat %s\" under the request's span %s", i+1, a.Name, a.ParentSpanID, primary, req.SpanID)
 		}
+		if a.Attrs["server.address"] != "127.0.0.1" {
+			t.Errorf("attempt %d: server.address = %v, want the simulator's 127.0.0.1", i+1, a.Attrs["server.address"])
+		}
 		want(t, a, map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": primary,
 			"gen_ai.request.max_tokens": 64, "bulwark.upstream": "anthropic", "bulwark.attempt": i + 1, "bulwark.retry": i,
