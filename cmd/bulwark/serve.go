@@ -33,7 +33,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", "Run the Anthropic-compatible resilient gateway. Point any Anthropic client's base URL at it.\n"+
 		"The upstream key is $ANTHROPIC_API_KEY (never logged). With no key and no upstream, the built-in\n"+
 		"simulator is started and used as the upstream. Other places that serve the same models (a second\n"+
-		"key, AWS Bedrock, Vertex AI, Foundry, ...) are the config file's upstreams: (DESIGN.md §13).", stderr)
+		"key, AWS Bedrock, Vertex AI, Foundry, ...) are the config file's upstreams: (DESIGN.md §13). Traces go over\n"+
+		"OTLP when $OTEL_EXPORTER_OTLP_ENDPOINT or the config's tracing.endpoint names a receiver (DESIGN.md §9).", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (`host:port`; port 0 picks a free one)")
 	upstream := fs.String("upstream", "", "base `URL` of the Messages API (default $ANTHROPIC_BASE_URL, else https://api.anthropic.com)")
 	chain := fs.String("chain", "", "the default chain, tiers in order: `model,model,...[,cache][,static]`")
