@@ -13,6 +13,8 @@ import (
 	"github.com/bulwarkhq/bulwark/internal/watch"
 	"github.com/bulwarkhq/bulwark/sse"
 	"github.com/bulwarkhq/bulwark/taxonomy"
+	"github.com/bulwarkhq/bulwark/tracing"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ErrStalled is the error of a stream that went silent for longer than its
@@ -61,6 +63,7 @@ type Stream struct {
 	msg    anthropic.Message
 	events int
 	done   bool
+	traced bool // WithTracerProvider: the answer goes on the attempt's span
 }
 
 // committed is a stream attempt that reached its commit point: the stream
@@ -109,7 +112,7 @@ func (g *Guard) Stream(ctx context.Context, params anthropic.MessageNewParams) *
 			}
 		},
 	})
-	s := &Stream{out: out.Report}
+	s := &Stream{out: out.Report, traced: g.traced}
 	if out.Reason != engine.Answered {
 		if out.Answer.c != nil { // committed as the caller gave up
 			out.Answer.c.close()
@@ -193,6 +196,10 @@ func (s *Stream) finish(err error) {
 	if s.watch != nil {
 		s.watch.Stop()
 	}
+	if s.traced && s.sctx != nil {
+		// Before Settle, which ends the attempt's span.
+		messageResponse(&s.msg).Record(trace.SpanFromContext(s.sctx))
+	}
 	if s.cur.Type == "message_stop" {
 		s.out.Pending.Settle(taxonomy.Result{Status: 200})
 	} else {
@@ -247,4 +254,13 @@ func (s *Stream) Close() error {
 		}
 	}
 	return nil
+}
+
+// messageResponse is what the accumulated message m says of itself, for
+// the attempt's span.
+func messageResponse(m *anthropic.Message) tracing.Response {
+	in, out := m.Usage.InputTokens, m.Usage.OutputTokens
+	cw, cr := m.Usage.CacheCreationInputTokens, m.Usage.CacheReadInputTokens
+	return tracing.Response{ID: m.ID, Model: string(m.Model), FinishReason: string(m.StopReason),
+		Usage: tracing.Usage{InputTokens: &in, OutputTokens: &out, CacheCreationInputTokens: &cw, CacheReadInputTokens: &cr}}
 }

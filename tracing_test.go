@@ -48,3 +48,33 @@ func TestWithTracerProviderEachAttemptIsAChildSpanOfTheCallersSpan(t *testing.T)
 		t.Errorf("the answering attempt's span: %v", a)
 	}
 }
+
+func TestWithTracerProviderAStreamsAttemptSpanEndsWithTheStreamAndItsFinalUsage(t *testing.T) {
+	f := newFixture(t)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	g := f.guard(t, bulwark.WithTracerProvider(tp))
+	s := g.Stream(context.Background(), anthropic.MessageNewParams{MaxTokens: 64,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Hello"))}})
+	if n := len(rec.Ended()); n != 0 {
+		t.Fatalf("%d spans ended at the commit point, want the stream's still open", n)
+	}
+	for s.Next() {
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	spans := rec.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want the stream attempt's", len(spans))
+	}
+	a := map[string]string{}
+	for _, kv := range spans[0].Attributes() {
+		a[string(kv.Key)] = kv.Value.Emit()
+	}
+	if a["gen_ai.response.finish_reasons"] != `["end_turn"]` || a["gen_ai.usage.output_tokens"] == "" || a["gen_ai.usage.output_tokens"] == "0" ||
+		a["gen_ai.request.stream"] != "true" || a["bulwark.class"] != "success" {
+		t.Fatalf("the stream attempt's span: %v", a)
+	}
+}
