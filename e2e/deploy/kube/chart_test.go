@@ -359,6 +359,7 @@ func TestChart_RefusesValuesThatCannotWork(t *testing.T) {
 		{"a misspelt key", []string{"replicas=3"}, "replicas"},
 		{"negative replicas", []string{"replicaCount=-1"}, "replicaCount"},
 		{"a grace period shorter than the drain", []string{"terminationGracePeriodSeconds=5"}, "terminationGracePeriodSeconds"},
+		{"a grace period shorter than the preStop sleep and the drain", []string{"lifecycle.preStopSleepSeconds=10", "terminationGracePeriodSeconds=20"}, "shorter than lifecycle.preStopSleepSeconds"},
 		{"an unknown log format", []string{"logFormat=xml"}, "logFormat"},
 		{"two Redis sources", []string{"redis.enabled=true", "redis.url=redis://other:6379/0"}, "set one of redis.enabled"},
 		{"redis in the config beside the chart's", []string{"redis.enabled=true", "config.redis=redis://other:6379/0"}, "not config.redis"},
