@@ -29,10 +29,16 @@ type Response struct {
 // Usage is an answer's token usage (the Messages API's usage object). A
 // nil field was not in the answer.
 type Usage struct {
-	InputTokens              *int64 `json:"input_tokens"`
-	OutputTokens             *int64 `json:"output_tokens"`
+	// InputTokens is usage.input_tokens: the prompt's tokens not read
+	// from or written to the cache.
+	InputTokens *int64 `json:"input_tokens"`
+	// OutputTokens is usage.output_tokens (in a stream, message_delta's
+	// count is the whole answer's).
+	OutputTokens *int64 `json:"output_tokens"`
+	// CacheCreationInputTokens is usage.cache_creation_input_tokens.
 	CacheCreationInputTokens *int64 `json:"cache_creation_input_tokens"`
-	CacheReadInputTokens     *int64 `json:"cache_read_input_tokens"`
+	// CacheReadInputTokens is usage.cache_read_input_tokens.
+	CacheReadInputTokens *int64 `json:"cache_read_input_tokens"`
 }
 
 // message is the part of a Messages answer a span records.

@@ -60,6 +60,8 @@ type Tracer struct {
 	provider func(upstream string) string
 }
 
+var _ engine.Tracer = (*Tracer)(nil)
+
 // Option configures a Tracer.
 type Option func(*Tracer)
 
