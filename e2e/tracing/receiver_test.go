@@ -12,13 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// collectorRelease is the Collector release otlpsink is built from (its
-// go.mod names it).
+// collectorRelease is the Collector release testdata/otelcol is built
+// from (its go.mod names it, with the v1.71.0 modules that go with it).
 const collectorRelease = "v0.165.0"
 
 // receiver is the running OTLP receiver the tests export to.
@@ -70,7 +71,7 @@ func stopReceiver() {
 	}
 }
 
-// buildReceiver builds testdata/otlpsink, or finds it already built: the
+// buildReceiver builds testdata/otelcol, or finds it already built: the
 // binary is kept under the user cache directory, keyed by the Collector
 // release and a hash of its sources.
 func buildReceiver() (string, error) {
@@ -78,7 +79,7 @@ func buildReceiver() (string, error) {
 	h := sha256.New()
 	src := map[string][]byte{}
 	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join("testdata", "otlpsink", f))
+		b, err := os.ReadFile(filepath.Join("testdata", "otelcol", f))
 		if err != nil {
 			return "", err
 		}
@@ -90,8 +91,8 @@ func buildReceiver() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "bulwark-e2e", "otlpsink-"+collectorRelease+"-"+hex.EncodeToString(h.Sum(nil))[:12])
-	bin := filepath.Join(dir, "otlpsink")
+	dir := filepath.Join(cache, "bulwark-e2e", "otelcol-"+collectorRelease+"-"+hex.EncodeToString(h.Sum(nil))[:12])
+	bin := filepath.Join(dir, "otelcol-bulwarktest")
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
@@ -99,7 +100,7 @@ func buildReceiver() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the go command is not on PATH: %w", err)
 	}
-	mod, err := os.MkdirTemp("", "otlpsink-build-")
+	mod, err := os.MkdirTemp("", "otelcol-build-")
 	if err != nil {
 		return "", err
 	}
@@ -118,13 +119,13 @@ func buildReceiver() (string, error) {
 	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		os.Remove(tmp)
-		return "", fmt.Errorf("go build of the Collector's OTLP receiver %s failed: %w\n%s", collectorRelease, err, out)
+		return "", fmt.Errorf("go build of the OpenTelemetry Collector %s failed: %w\n%s", collectorRelease, err, out)
 	}
 	if err := os.Rename(tmp, bin); err != nil {
 		return "", err
 	}
 	// Builds of older sources are of no more use.
-	old, _ := filepath.Glob(filepath.Join(cache, "bulwark-e2e", "otlpsink-*"))
+	old, _ := filepath.Glob(filepath.Join(cache, "bulwark-e2e", "otelcol-*"))
 	for _, o := range old {
 		if o != dir {
 			os.RemoveAll(o)
@@ -143,8 +144,25 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startReceiver starts bin on free loopback ports (OTLP/HTTP and
-// OTLP/gRPC) and waits (up to 10 s) for it to say it is ready.
+// collectorConfig is the Collector's configuration: the OTLP receiver on
+// HTTP and gRPC, the jsonl exporter, and none of its own metrics (no
+// port of its own to bind).
+const collectorConfig = `receivers:
+  otlp:
+    protocols:
+      http: {endpoint: "%s"}
+      grpc: {endpoint: "%s"}
+exporters:
+  jsonl: {path: "%s"}
+service:
+  telemetry:
+    metrics: {level: none}
+  pipelines:
+    traces: {receivers: [otlp], exporters: [jsonl]}
+`
+
+// startReceiver starts the Collector bin on free loopback ports (OTLP/HTTP
+// and OTLP/gRPC) and waits (up to 20 s) for its "Everything is ready" log.
 func startReceiver(bin string) (*receiver, error) {
 	addr, err := freeAddr()
 	if err != nil {
@@ -154,15 +172,17 @@ func startReceiver(bin string) (*receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "otlpsink-")
+	dir, err := os.MkdirTemp("", "otelcol-")
 	if err != nil {
 		return nil, err
 	}
 	r := &receiver{URL: "http://" + addr, GRPC: "http://" + grpcAddr, out: filepath.Join(dir, "spans.jsonl"), dir: dir}
-	r.cmd = exec.Command(bin, "-addr", addr, "-grpc-addr", grpcAddr, "-out", r.out)
-	var stderr bytes.Buffer
-	r.cmd.Stderr = &stderr
-	stdout, err := r.cmd.StdoutPipe()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(collectorConfig, addr, grpcAddr, r.out)), 0o644); err != nil {
+		return nil, err
+	}
+	r.cmd = exec.Command(bin, "--config=file:"+cfg)
+	stderr, err := r.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +190,22 @@ func startReceiver(bin string) (*receiver, error) {
 		return nil, err
 	}
 	ready := make(chan bool, 1)
+	var mu sync.Mutex
+	var logs bytes.Buffer
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		ready <- sc.Scan() && sc.Text() == "ready"
+		sc := bufio.NewScanner(stderr)
+		signalled := false
 		for sc.Scan() {
+			mu.Lock()
+			logs.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if !signalled && strings.Contains(sc.Text(), "Everything is ready") {
+				ready <- true
+				signalled = true
+			}
+		}
+		if !signalled {
+			ready <- false
 		}
 	}()
 	select {
@@ -181,12 +213,14 @@ func startReceiver(bin string) (*receiver, error) {
 		if ok {
 			return r, nil
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(20 * time.Second):
 	}
 	_ = r.cmd.Process.Kill()
 	_ = r.cmd.Wait()
 	os.RemoveAll(dir)
-	return nil, fmt.Errorf("the OTLP receiver did not get ready: %s", stderr.String())
+	mu.Lock()
+	defer mu.Unlock()
+	return nil, fmt.Errorf("the Collector did not get ready:\n%s", logs.String())
 }
 
 // span is one span as the receiver wrote it (OTLP JSON), with its
