@@ -85,33 +85,11 @@ func startPair(t *testing.T) (simP, gw *proc) {
 
 var client = &http.Client{Timeout: 10 * time.Second}
 
-// rule is a simulator fault rule, in the JSON of PUT /_sim/faults.
-type rule struct {
-	Model      string  `json:"model"`
-	Status     int     `json:"status,omitempty"`
-	Rate       float64 `json:"rate,omitempty"`
-	RetryAfter string  `json:"retry_after,omitempty"`
-	// StreamError ends a stream with an SSE error event right after
-	// message_start (HTTP 200, before the first token).
-	StreamError bool `json:"stream_error,omitempty"`
-}
+// rule is a simulator fault rule.
+type rule = sim.Rule
 
 // setFaults replaces the simulator's rules.
-func setFaults(t *testing.T, simP *proc, rules ...rule) {
-	t.Helper()
-	b, _ := json.Marshal(map[string]any{"rules": rules})
-	req, _ := http.NewRequest(http.MethodPut, simP.URL+"/_sim/faults", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT /_sim/faults: %d %s", resp.StatusCode, body)
-	}
-}
+func setFaults(t *testing.T, simP *proc, rules ...rule) { proctest.SetFaults(t, simP.URL, rules...) }
 
 func getSimStats(t *testing.T, simP *proc) sim.Stats {
 	t.Helper()

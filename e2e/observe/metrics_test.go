@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 // Users of the traffic, distinctive enough to grep for in /metrics.
@@ -58,7 +61,7 @@ func traffic(t *testing.T, simP, gw *proc) []*answer {
 
 	setFaults(t, simP, with(rule{Model: primary, Status: 529}, rule{Model: unpriced, StreamError: true})...)
 	do(unpriced, 0, true)
-	setFaults(t, simP, with(rule{Model: primary, Status: 529}, rule{Model: unpriced, Status: 429, RetryAfter: "20s"})...)
+	setFaults(t, simP, with(rule{Model: primary, Status: 529}, rule{Model: unpriced, Status: 429, RetryAfter: sim.Duration(20 * time.Second)})...)
 	do(unpriced, 0, false)
 	do(unpriced, 1, false)
 	return all

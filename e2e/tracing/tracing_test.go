@@ -1,10 +1,8 @@
 package tracing_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulwarkhq/bulwark/internal/proctest"
+	"github.com/bulwarkhq/bulwark/sim"
 )
 
 const (
@@ -82,20 +81,8 @@ func startGateway(t *testing.T, extraConfig string, env ...string) *gateway {
 }
 
 // setFaults replaces the embedded simulator's fault rules.
-func (g *gateway) setFaults(t *testing.T, rules ...map[string]any) {
-	t.Helper()
-	b, _ := json.Marshal(map[string]any{"rules": rules})
-	req, _ := http.NewRequest(http.MethodPut, g.simURL+"/_sim/faults", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT /_sim/faults: %d %s", resp.StatusCode, body)
-	}
+func (g *gateway) setFaults(t *testing.T, rules ...sim.Rule) {
+	proctest.SetFaults(t, g.simURL, rules...)
 }
 
 // newTraceparent returns a sampled W3C traceparent of a new trace, with
@@ -180,7 +167,7 @@ func TestARequestContinuesItsTraceparentWithASpanPerAttemptAsItsChildren(t *test
 	rcv := otlpReceiver(t)
 	g := startGateway(t, "", "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.URL, "OTEL_SERVICE_NAME=bulwark-e2e")
 	// The primary's first call is overloaded; its retry answers.
-	g.setFaults(t, map[string]any{"model": primary, "status": 529, "every": 2})
+	g.setFaults(t, sim.Rule{Model: primary, Status: 529, Every: 2})
 	tp, traceID, parentID := newTraceparent()
 	if status, body := g.send(t, tp, false); status != http.StatusOK {
 		t.Fatalf("status %d: %s", status, body)
@@ -237,7 +224,7 @@ func TestARequestContinuesItsTraceparentWithASpanPerAttemptAsItsChildren(t *test
 func TestAStreamedFallbacksAttemptSpanLastsToTheEndOfTheStream(t *testing.T) {
 	rcv := otlpReceiver(t)
 	g := startGateway(t, "", "OTEL_EXPORTER_OTLP_ENDPOINT="+rcv.URL)
-	g.setFaults(t, map[string]any{"model": primary, "status": 529})
+	g.setFaults(t, sim.Rule{Model: primary, Status: 529})
 	tp, traceID, _ := newTraceparent()
 	status, body := g.send(t, tp, true)
 	if status != http.StatusOK || !strings.Contains(body, "event: message_stop") {
