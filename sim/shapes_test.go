@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"strings"
@@ -36,12 +37,13 @@ func TestClaudeCodeRequestsGetATextAnswerToWhatTheUserTyped(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("stream %v: status %d: %s", stream, res.StatusCode, out)
 		}
+		text := answerText(t, out, stream)
 		// It names its tools (Agent, Bash, ...) in the reminders: still text.
-		if strings.Contains(string(out), `"tool_use"`) || !strings.Contains(string(out), "say hello") {
-			t.Errorf("stream %v: want a text answer quoting the prompt, got %.400s", stream, out)
+		if strings.Contains(string(out), `"tool_use"`) || !strings.Contains(text, "\u201csay hello\u201d") {
+			t.Errorf("stream %v: want a text answer quoting the prompt, got %q", stream, text)
 		}
-		if strings.Contains(string(out), "system-reminder") {
-			t.Errorf("stream %v: the quoted prompt includes a reminder: %.400s", stream, out)
+		if strings.Contains(text, "system-reminder") {
+			t.Errorf("stream %v: the quoted prompt includes a reminder: %q", stream, text)
 		}
 	}
 }
@@ -79,4 +81,26 @@ func TestEveryBlockTypeOfTheCurrentAPIIsAccepted(t *testing.T) {
 	if msg.StopReason != anthropic.StopReasonEndTurn || !strings.Contains(msg.Content[0].Text, "Bash returned") {
 		t.Errorf("after the tool result: %s %+v, want text about Bash's result", msg.StopReason, msg.Content)
 	}
+}
+
+// answerText is the text of a message body or, streamed, of its text deltas.
+func answerText(t *testing.T, body []byte, stream bool) string {
+	t.Helper()
+	if !stream {
+		var msg anthropic.Message
+		if err := json.Unmarshal(body, &msg); err != nil || len(msg.Content) == 0 {
+			t.Fatalf("message %s: %v", body, err)
+		}
+		return msg.Content[0].Text
+	}
+	var text strings.Builder
+	for _, ev := range readEvents(t, bytes.NewReader(body)) {
+		var d struct {
+			Delta struct{ Text string } `json:"delta"`
+		}
+		if ev.name == "content_block_delta" && json.Unmarshal([]byte(ev.data), &d) == nil {
+			text.WriteString(d.Delta.Text)
+		}
+	}
+	return text.String()
 }
