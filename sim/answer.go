@@ -40,11 +40,11 @@ func (a *answer) units() int {
 // fullText is the text of a text answer.
 func (a *answer) fullText() string { return strings.Join(a.text, "") }
 
-// compose writes the answer to req; toolUse is set when a fault rule asks
-// for a tool_use answer (Rule.ToolUse).
-func (s *Server) compose(req *request, toolUse bool) *answer {
+// compose writes the answer to req; toolUse names the tool a fault rule
+// asks to call ("*" the first, "" none: Rule.ToolUse).
+func (s *Server) compose(req *request, toolUse string) *answer {
 	rng := s.textRNG(req)
-	if req.toolResult == nil || toolUse {
+	if req.toolResult == nil {
 		if t := pickTool(req, toolUse); t != nil {
 			return s.callTool(req, t, rng)
 		}
@@ -129,24 +129,29 @@ var vocabulary = strings.Fields(`the request reached a healthy model and this re
 is generated text from the simulator so that retries fallbacks and streams can be
 tested without an API key while every token arrives in order with usage counted`)
 
-// pickTool chooses the tool to call, if any: the one tool_choice names, the
-// first tool when tool_choice is "any" or a rule asks for a tool_use
-// (Rule.ToolUse), else none. Mentioning a tool in the prompt calls nothing:
-// clients such as Claude Code name their tools in every prompt and expect text.
-func pickTool(req *request, ruleAsks bool) *tool {
+// pickTool chooses the tool to call, if any: the one tool_choice names;
+// the first tool when tool_choice is "any"; else the one a rule asks for
+// (Rule.ToolUse: a name, or "*" for the first); else none. Mentioning a
+// tool in the prompt calls nothing: clients such as Claude Code name their
+// tools in every prompt and expect text.
+func pickTool(req *request, ruleAsks string) *tool {
 	if len(req.tools) == 0 || req.choice == "none" {
 		return nil
 	}
-	if req.choice == "tool" {
-		for i := range req.tools {
-			if req.tools[i].name == req.choiceName {
-				return &req.tools[i]
-			}
-		}
-		return nil
-	}
-	if req.choice == "any" || ruleAsks {
+	name := ruleAsks
+	switch req.choice {
+	case "tool":
+		name = req.choiceName
+	case "any":
 		return &req.tools[0]
+	}
+	if name == "*" {
+		return &req.tools[0]
+	}
+	for i := range req.tools {
+		if name != "" && req.tools[i].name == name {
+			return &req.tools[i]
+		}
 	}
 	return nil
 }

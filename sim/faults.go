@@ -13,7 +13,7 @@ type plan struct {
 	kind    faultKind
 	rule    Rule   // the rule that decided kind, when kind != faultNone
 	echo    string // the credentials to echo (Rule.EchoKey)
-	toolUse bool   // an applying rule asks for a tool_use answer (Rule.ToolUse)
+	toolUse string // the tool an applying rule asks to call, "*" the first (Rule.ToolUse)
 }
 
 // withEcho appends the credentials to echo to an error message.
@@ -58,7 +58,9 @@ func (s *Server) plan(r *http.Request, model string, stream bool) plan {
 				}
 			}
 			p.latency += time.Duration(rule.Latency)
-			p.toolUse = p.toolUse || rule.ToolUse
+			if p.toolUse == "" {
+				p.toolUse = rule.ToolUse
+			}
 			if p.kind == faultNone {
 				if k := rule.fault(stream); k != faultNone {
 					p.kind, p.rule = k, *rule

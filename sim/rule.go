@@ -83,12 +83,14 @@ type Rule struct {
 	// gateway never passes a key on.
 	EchoKey bool `json:"echo_key,omitempty"`
 
-	// ToolUse makes the answer a tool_use of the first tool the request
-	// offers (or the one tool_choice names), even after a tool_result; a
-	// request without tools gets its text answer. Not a fault: it combines
-	// with latency and faults like Latency does. Without it the simulator
-	// answers with text unless tool_choice forces a tool.
-	ToolUse bool `json:"tool_use,omitempty"`
+	// ToolUse makes the answer a tool_use of the tool of that name, or of
+	// the first tool the request offers with "*" (tool_choice, when it
+	// names one, wins). It applies once per user turn: a request whose last
+	// message is a tool_result, or that offers no such tool, gets its text
+	// answer, so an agent loop ends. Not a fault: it combines with latency
+	// and faults as Latency does. Without it the simulator answers with text
+	// unless tool_choice forces a tool.
+	ToolUse string `json:"tool_use,omitempty"`
 
 	// Latency delays the answer by this long (before any fault). Latencies
 	// of all applying rules add up.

@@ -325,7 +325,7 @@ func TestTextUnlessToolChoiceOrARuleAsksForATool(t *testing.T) {
 
 	// A rule asks for a tool_use; a request without tools still gets text.
 	p.ToolChoice = anthropic.ToolChoiceUnionParam{}
-	s.SetRules([]sim.Rule{{Model: "*", ToolUse: true}})
+	s.SetRules([]sim.Rule{{Model: "*", ToolUse: "*"}})
 	msg, err = client.Messages.New(ctx(t), p)
 	if err != nil || msg.StopReason != anthropic.StopReasonToolUse || msg.Content[0].AsToolUse().Name != "get_weather" {
 		t.Errorf("rule tool_use: %v %s %+v", err, msg.StopReason, msg.Content)
@@ -333,6 +333,23 @@ func TestTextUnlessToolChoiceOrARuleAsksForATool(t *testing.T) {
 	msg, err = client.Messages.New(ctx(t), params("claude-sonnet-5-5", "no tools here"))
 	if err != nil || msg.StopReason != anthropic.StopReasonEndTurn {
 		t.Errorf("rule tool_use without tools: %v %s", err, msg.StopReason)
+	}
+
+	// A rule naming a tool the request does not offer calls nothing; one
+	// naming it calls it once per user turn: its result gets text.
+	s.SetRules([]sim.Rule{{Model: "*", ToolUse: "get_time"}})
+	if msg, err = client.Messages.New(ctx(t), p); err != nil || msg.StopReason != anthropic.StopReasonEndTurn {
+		t.Errorf("rule naming an absent tool: %v %s", err, msg.StopReason)
+	}
+	s.SetRules([]sim.Rule{{Model: "*", ToolUse: "get_weather"}})
+	msg, err = client.Messages.New(ctx(t), p)
+	if err != nil || msg.StopReason != anthropic.StopReasonToolUse {
+		t.Fatalf("rule naming the tool: %v %s", err, msg.StopReason)
+	}
+	p.Messages = append(p.Messages, msg.ToParam(),
+		anthropic.NewUserMessage(anthropic.NewToolResultBlock(msg.Content[0].AsToolUse().ID, "sunny", false)))
+	if msg, err = client.Messages.New(ctx(t), p); err != nil || msg.StopReason != anthropic.StopReasonEndTurn {
+		t.Errorf("after the tool_result: %v %s, want text", err, msg.StopReason)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 func TestClaudeCodePrintModeAnswersOnTheEmbeddedDefault(t *testing.T) {
 	gw := serve(t, "") // no key, no upstream: the built-in simulator
-	out := runPrint(t, gw.URL, "say hello")
+	out := runPrint(t, gw.URL, "say hello", nil)
 	if !strings.Contains(out, answered("claude-opus-5-5", "say hello")) {
 		t.Fatalf("claude -p printed %q; want the simulator's text answer from Opus to the prompt", out)
 	}
@@ -19,13 +19,27 @@ func TestClaudeCodePrintModeAnswersOnTheEmbeddedDefault(t *testing.T) {
 func TestClaudeCodePrintModeIsAnsweredByTheFallbackWhenOpusFails(t *testing.T) {
 	simP := failingOpus(t)
 	gw := serve(t, simP.URL)
-	out := runPrint(t, gw.URL, "say hello")
+	out := runPrint(t, gw.URL, "say hello", nil)
 	if !strings.Contains(out, answered("claude-sonnet-5-5", "say hello")) {
 		t.Fatalf("claude -p printed %q; want Sonnet's answer (Opus fails)", out)
 	}
 	st := simStats(t, simP)
 	if st.Models["claude-opus-5-5"].Outcomes["status_529"] == 0 || st.Models["claude-sonnet-5-5"].Outcomes["ok"] == 0 {
 		t.Fatalf("simulator stats %+v: want Opus tried and failing, then Sonnet answering", st.Models)
+	}
+}
+
+func TestClaudeCodeRunsTheToolTheModelCallsAndAnswersWithItsResult(t *testing.T) {
+	// The model (a rule of the simulator) calls Read; Claude Code runs it on
+	// the project's file and sends the tool_result back through the gateway.
+	simP := startSim(t, `{"rules":[{"model":"*","tool_use":"Read"}]}`)
+	gw := serve(t, simP.URL)
+	out := runPrint(t, gw.URL, "summarise notes.txt", map[string]string{"notes.txt": "the launch code is tangerine seven\n"})
+	if !strings.Contains(out, "after Read returned") || !strings.Contains(out, "tangerine") {
+		t.Fatalf("claude -p printed %q; want the answer after Read returned the file's text", out)
+	}
+	if n := simStats(t, simP).Models["claude-opus-5-5"].Outcomes["ok"]; n < 2 {
+		t.Fatalf("%d answered calls: want the tool_use and the answer to its result", n)
 	}
 }
 

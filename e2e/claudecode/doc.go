@@ -4,7 +4,8 @@
 // into its own temp folder), with its tools enabled, in print mode (`claude -p`) and
 // interactively under tmux, on the embedded default (no key: the built-in
 // simulator) and with a failing primary model (Opus, Claude Code's default,
-// answered by Sonnet through the default chains).
+// answered by Sonnet through the default chains), and running the tool a
+// simulator rule makes the model call (Read) with its result sent back.
 //
 // The tests skip with a clear message only when node and npm are missing
 // (the interactive one also when tmux is); .ci/run installs tmux, and the

@@ -141,11 +141,17 @@ func serve(t *testing.T, upstream string) *proctest.Proc {
 // answering 529 to every request.
 func failingOpus(t *testing.T) *proctest.Proc {
 	t.Helper()
-	faults := filepath.Join(t.TempDir(), "faults.json")
-	if err := os.WriteFile(faults, []byte(`{"rules":[{"model":"claude-opus-5-5","status":529}]}`), 0o600); err != nil {
+	return startSim(t, `{"rules":[{"model":"claude-opus-5-5","status":529}]}`)
+}
+
+// startSim starts `bulwark sim` with the fault rules of faults (JSON).
+func startSim(t *testing.T, faults string) *proctest.Proc {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "faults.json")
+	if err := os.WriteFile(path, []byte(faults), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return proctest.Start(t, binary, "sim", proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", faults)
+	return proctest.Start(t, binary, "sim", proctest.CleanEnv(), "sim", "--addr", "127.0.0.1:0", "--faults", path)
 }
 
 // simStats reads GET /_sim/stats.
@@ -169,11 +175,17 @@ func answered(model, prompt string) string {
 }
 
 // runPrint runs `claude -p prompt` (tools enabled, as Claude Code ships)
-// against the gateway and returns its output.
-func runPrint(t *testing.T, gatewayURL, prompt string) string {
+// against the gateway, in a project folder holding files (name: content),
+// and returns its output.
+func runPrint(t *testing.T, gatewayURL, prompt string, files map[string]string) string {
 	t.Helper()
 	bin := claude(t)
 	homeDir, workDir := home(t)
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(workDir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-p", prompt)
